@@ -1,0 +1,170 @@
+package io.lakeshard.storage.stats;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+
+/**
+ * One canonical Java value per orderable Arrow type, so statistics, partition values and predicate literals compare
+ * alike: integers, dates (days) and timestamps (microseconds) as {@link Long}, floats as {@link Double}, decimals as
+ * {@link BigDecimal}, strings as {@link String} in UTF-8 byte order, booleans as {@link Boolean}.
+ */
+public final class StatValues {
+    private static final DateTimeFormatter STATS_TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+    private static final DateTimeFormatter STATS_TIMESTAMP_NTZ = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS");
+    private static final DateTimeFormatter PARTITION_TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+
+    private StatValues() {}
+
+    /** Converts a user-supplied literal (numbers, strings, {@link LocalDate}, {@link Instant}, ...) to canonical form. */
+    public static Comparable<?> normalize(ArrowType type, Object value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return switch (type.getTypeID()) {
+                case Int -> ((Number) value).longValue();
+                case FloatingPoint -> ((Number) value).doubleValue();
+                case Decimal -> value instanceof BigDecimal d ? d : new BigDecimal(value.toString());
+                case Utf8, LargeUtf8 -> (String) value;
+                case Bool -> (Boolean) value;
+                case Date -> value instanceof LocalDate d ? d.toEpochDay() : ((Number) value).longValue();
+                case Timestamp -> timestampMicros(value);
+                default -> throw new IllegalArgumentException("type " + type + " has no order");
+            };
+        } catch (ClassCastException e) {
+            throw new IllegalArgumentException("a " + value.getClass().getSimpleName() + " is not a value of type " + type);
+        }
+    }
+
+    private static long timestampMicros(Object value) {
+        if (value instanceof Instant i) {
+            return ChronoUnit.MICROS.between(Instant.EPOCH, i);
+        }
+        if (value instanceof LocalDateTime t) {
+            return ChronoUnit.MICROS.between(Instant.EPOCH, t.toInstant(ZoneOffset.UTC));
+        }
+        if (value instanceof OffsetDateTime t) {
+            return ChronoUnit.MICROS.between(Instant.EPOCH, t.toInstant());
+        }
+        return ((Number) value).longValue();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static int compare(Comparable<?> left, Comparable<?> right) {
+        if (left instanceof String l && right instanceof String r) {
+            return compareUtf8(l, r);
+        }
+        return ((Comparable) left).compareTo(right);
+    }
+
+    /** Code-point order, which is UTF-8 byte order: what Parquet and DuckDB use, unlike {@link String#compareTo}. */
+    public static int compareUtf8(String left, String right) {
+        int i = 0;
+        int j = 0;
+        while (i < left.length() && j < right.length()) {
+            int a = left.codePointAt(i);
+            int b = right.codePointAt(j);
+            if (a != b) {
+                return Integer.compare(a, b);
+            }
+            i += Character.charCount(a);
+            j += Character.charCount(b);
+        }
+        return Integer.compare(left.length() - i, right.length() - j);
+    }
+
+    static JsonNode toJson(ArrowType type, Comparable<?> value) {
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        return switch (type.getTypeID()) {
+            case Int -> json.numberNode((Long) value);
+            case FloatingPoint -> json.numberNode((Double) value);
+            case Decimal -> json.numberNode((BigDecimal) value);
+            case Utf8, LargeUtf8 -> json.textNode((String) value);
+            case Bool -> json.booleanNode((Boolean) value);
+            case Date -> json.textNode(LocalDate.ofEpochDay((Long) value).toString());
+            case Timestamp -> json.textNode(formatStatsTimestamp((ArrowType.Timestamp) type, (Long) value));
+            default -> throw new IllegalArgumentException("no statistics for " + type);
+        };
+    }
+
+    static Comparable<?> fromJson(ArrowType type, JsonNode node) {
+        return switch (type.getTypeID()) {
+            case Int -> node.asLong();
+            case FloatingPoint -> node.asDouble();
+            case Decimal -> node.decimalValue();
+            case Utf8, LargeUtf8 -> node.asText();
+            case Bool -> node.asBoolean();
+            case Date -> LocalDate.parse(node.asText()).toEpochDay();
+            case Timestamp -> parseStatsTimestamp((ArrowType.Timestamp) type, node.asText());
+            default -> throw new IllegalArgumentException("no statistics for " + type);
+        };
+    }
+
+    private static String formatStatsTimestamp(ArrowType.Timestamp type, long micros) {
+        LocalDateTime time = LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC);
+        return type.getTimezone() == null
+                ? STATS_TIMESTAMP_NTZ.format(time)
+                : STATS_TIMESTAMP.format(time.atOffset(ZoneOffset.UTC));
+    }
+
+    private static long parseStatsTimestamp(ArrowType.Timestamp type, String text) {
+        Instant instant = type.getTimezone() == null
+                ? LocalDateTime.parse(text).toInstant(ZoneOffset.UTC)
+                : OffsetDateTime.parse(text).toInstant();
+        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+
+    /** The Delta log's string form of a partition value. */
+    public static String toPartitionString(ArrowType type, Comparable<?> value) {
+        if (value == null) {
+            return null;
+        }
+        return switch (type.getTypeID()) {
+            case Date -> LocalDate.ofEpochDay((Long) value).toString();
+            case Timestamp -> {
+                long micros = (Long) value;
+                yield PARTITION_TIMESTAMP.format(LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                        (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC));
+            }
+            case Decimal -> ((BigDecimal) value).toPlainString();
+            default -> value.toString();
+        };
+    }
+
+    /** Parses a partition value as written by {@link #toPartitionString} (or by Spark). */
+    public static Comparable<?> fromPartitionString(ArrowType type, String text) {
+        if (text == null) {
+            return null;
+        }
+        return switch (type.getTypeID()) {
+            case Int -> Long.parseLong(text);
+            case FloatingPoint -> Double.parseDouble(text);
+            case Decimal -> new BigDecimal(text);
+            case Utf8, LargeUtf8 -> text;
+            case Bool -> Boolean.parseBoolean(text);
+            case Date -> LocalDate.parse(text).toEpochDay();
+            case Timestamp -> parsePartitionTimestamp(text);
+            default -> throw new IllegalArgumentException("no partition values of type " + type);
+        };
+    }
+
+    private static long parsePartitionTimestamp(String text) {
+        Instant instant;
+        if (text.endsWith("Z")) {
+            instant = Instant.parse(text);
+        } else {
+            instant = LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+        }
+        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+}

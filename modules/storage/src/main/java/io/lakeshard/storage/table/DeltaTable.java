@@ -1,0 +1,385 @@
+package io.lakeshard.storage.table;
+
+import static java.util.Objects.requireNonNull;
+
+import io.delta.kernel.Operation;
+import io.delta.kernel.Snapshot;
+import io.delta.kernel.TableManager;
+import io.delta.kernel.Transaction;
+import io.delta.kernel.TransactionCommitResult;
+import io.delta.kernel.data.FilteredColumnarBatch;
+import io.delta.kernel.data.Row;
+import io.delta.kernel.defaults.engine.DefaultEngine;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.exceptions.ConcurrentTransactionException;
+import io.delta.kernel.exceptions.ConcurrentWriteException;
+import io.delta.kernel.exceptions.TableNotFoundException;
+import io.delta.kernel.hook.PostCommitHook;
+import io.delta.kernel.transaction.DataLayoutSpec;
+import io.delta.kernel.transaction.UpdateTableTransactionBuilder;
+import io.delta.kernel.types.StructField;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.CloseableIterable;
+import io.delta.kernel.utils.CloseableIterator;
+import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.dataset.SupportedTypes;
+import io.lakeshard.storage.dataset.SystemColumns;
+import io.lakeshard.storage.dataset.TableSchema;
+import io.lakeshard.storage.dataset.WriterOptions;
+import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.stats.FileStats;
+import io.lakeshard.storage.write.DataFiles;
+import io.lakeshard.storage.write.NewDataFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.hadoop.conf.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Delta table: creating it, reading its versions, and committing to it. All commits go through here, with
+ * Kernel's conflict checks, idempotency keys, and its post-commit hooks (checkpoints, checksums, log cleanup) run
+ * after every commit.
+ */
+public final class DeltaTable {
+    private static final Logger log = LoggerFactory.getLogger(DeltaTable.class);
+    private static final String ENGINE_INFO = "lakeshard/0.1";
+    private static final String LOG_STORE_KEY = "io.delta.kernel.logStore.file.impl";
+
+    private final StorageRoot storage;
+    private final URI root;
+    private final String path;
+    private final Engine engine;
+    private final Configuration hadoopConf;
+
+    private DeltaTable(StorageRoot storage, URI root) {
+        this.storage = requireNonNull(storage, "storage is null");
+        this.root = requireNonNull(root, "root is null");
+        this.path = root.toString();
+        this.hadoopConf = storage.hadoopConf();
+        hadoopConf.set(LOG_STORE_KEY, LocalAtomicLogStore.class.getName());
+        this.engine = DefaultEngine.create(hadoopConf);
+    }
+
+    public static DeltaTable at(StorageRoot storage, URI root) {
+        return new DeltaTable(storage, root);
+    }
+
+    /**
+     * Creates the table at version 0. Creating a table that exists with the same columns and partitioning is a
+     * no-op, so a retried registration succeeds; any other existing table is a conflict.
+     */
+    public static DeltaTable create(StorageRoot storage, URI root, DatasetDefinition definition, TableSettings settings) {
+        DeltaTable table = new DeltaTable(storage, root);
+        if (table.exists()) {
+            TableSchema existing = table.snapshot().schema();
+            if (!existing.logical().equals(definition.tableSchema())
+                    || !existing.partitionColumns().equals(definition.tablePartitionColumns())) {
+                throw new TableExistsException("a different table already exists at " + root);
+            }
+            return table;
+        }
+        Transaction txn = TableManager.buildCreateTableTransaction(table.path,
+                        DeltaSchemas.toDelta(definition.tableSchema()), ENGINE_INFO)
+                .withDataLayoutSpec(DataLayoutSpec.partitioned(definition.tablePartitionColumns().stream()
+                        .map(io.delta.kernel.expressions.Column::new).toList()))
+                .withTableProperties(TableProperties.forCreate(definition, settings.checkpointInterval(), settings.logRetention()))
+                .build(table.engine);
+        try {
+            table.finish(txn.commit(table.engine, CloseableIterable.emptyIterable()));
+        } catch (ConcurrentWriteException e) {
+            // Someone created it first; the check above decides whether that is the same table.
+            return create(storage, root, definition, settings);
+        }
+        return table;
+    }
+
+    public URI root() {
+        return root;
+    }
+
+    public StorageRoot storage() {
+        return storage;
+    }
+
+    /** The Hadoop configuration this table's files are read and written with. */
+    public Configuration hadoopConf() {
+        return new Configuration(hadoopConf);
+    }
+
+    public boolean exists() {
+        try {
+            TableManager.loadSnapshot(path).build(engine);
+            return true;
+        } catch (TableNotFoundException e) {
+            return false;
+        }
+    }
+
+    public long latestVersion() {
+        return latest().getVersion();
+    }
+
+    public TableSnapshot snapshot() {
+        return toSnapshot(latest());
+    }
+
+    public TableSnapshot snapshotAt(long version) {
+        return toSnapshot(TableManager.loadSnapshot(path).atVersion(version).build(engine));
+    }
+
+    /** The version that was current at {@code time}. */
+    public TableSnapshot snapshotAsOf(Instant time) {
+        return toSnapshot(TableManager.loadSnapshot(path).atTimestamp(time.toEpochMilli(), latest()).build(engine));
+    }
+
+    /** The latest version whose commit is not later than {@code time}, or empty if the table is younger. */
+    public Optional<Long> versionAsOf(Instant time) {
+        try {
+            return Optional.of(TableManager.loadSnapshot(path).atTimestamp(time.toEpochMilli(), latest()).build(engine).getVersion());
+        } catch (io.delta.kernel.exceptions.KernelException e) {
+            if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("before the earliest")) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** The schema, properties and partitioning of a version, without listing its files. */
+    public TableSchema schemaAt(long version) {
+        return schemaOf(TableManager.loadSnapshot(path).atVersion(version).build(engine));
+    }
+
+    /** The adds and removes of every commit in {@code (fromVersion, toVersion]}, in order. */
+    public List<TableChange> changes(long fromVersionExclusive, long toVersionInclusive, TableSchema schema) {
+        if (toVersionInclusive <= fromVersionExclusive) {
+            return List.of();
+        }
+        List<TableChange> changes = new ArrayList<>();
+        for (KernelActions.CommitChanges commit : KernelActions.readCommits(engine, path, fromVersionExclusive + 1, toVersionInclusive)) {
+            List<DataFile> adds = commit.adds().stream().map(add -> dataFile(add, schema)).toList();
+            changes.add(new TableChange(commit.version(), commit.timestamp(), adds, commit.removedPaths(), commit.metadataChanged()));
+        }
+        return changes;
+    }
+
+    /** The last sequence number committed for a writer. */
+    public Optional<Long> lastSequence(String appId) {
+        return latest().getLatestTransactionVersion(engine, appId);
+    }
+
+    /**
+     * Commits new files as one atomic append, at most once per idempotency key. Concurrent appends from other
+     * writers are merged (they cannot conflict). A retried key returns {@code applied=false} and deletes the
+     * duplicate files.
+     */
+    public CommitResult append(List<NewDataFile> files, IdempotencyKey key) {
+        requireNonNull(files, "files is null");
+        requireNonNull(key, "key is null");
+        Snapshot snapshot = latest();
+        if (alreadyApplied(snapshot, key)) {
+            DataFiles.deleteQuietly(hadoopConf, root, files);
+            return new CommitResult(snapshot.getVersion(), false);
+        }
+        StructType physical = DeltaSchemas.physical(snapshot.getSchema());
+        List<Row> actions = files.stream().map(file -> KernelActions.add(physical, file, true)).toList();
+        try {
+            Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.WRITE)
+                    .withTransactionId(key.appId(), key.sequence())
+                    .build(engine);
+            return new CommitResult(finish(txn.commit(engine, CloseableIterable.inMemoryIterable(toIterator(actions)))), true);
+        } catch (ConcurrentTransactionException e) {
+            Snapshot now = latest();
+            if (alreadyApplied(now, key)) {
+                DataFiles.deleteQuietly(hadoopConf, root, files);
+                return new CommitResult(now.getVersion(), false);
+            }
+            throw new CommitConflictException("idempotency key " + key + " conflicts with a concurrent writer", e);
+        } catch (ConcurrentWriteException e) {
+            throw new CommitConflictException("append to " + root + " conflicts: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean alreadyApplied(Snapshot snapshot, IdempotencyKey key) {
+        return snapshot.getLatestTransactionVersion(engine, key.appId()).map(last -> last >= key.sequence()).orElse(false);
+    }
+
+    /**
+     * Replaces files in one commit, planned against {@code readVersion}. Fails with {@link CommitConflictException}
+     * if a commit since then removed one of the same files or changed the schema; appends since then are kept.
+     *
+     * @param dataChange false for rewrites that keep every row (optimize), true when rows change (deletes)
+     */
+    public CommitResult rewrite(long readVersion, Collection<DataFile> removes, List<NewDataFile> adds, boolean dataChange) {
+        if (removes.isEmpty() && adds.isEmpty()) {
+            throw new IllegalArgumentException("nothing to commit");
+        }
+        Snapshot snapshot = TableManager.loadSnapshot(path).atVersion(readVersion).build(engine);
+        StructType physical = DeltaSchemas.physical(snapshot.getSchema());
+        long now = System.currentTimeMillis();
+        List<Row> actions = new ArrayList<>();
+        removes.forEach(file -> actions.add(KernelActions.remove(physical, file, dataChange, now)));
+        adds.forEach(file -> actions.add(KernelActions.add(physical, file, dataChange)));
+        try {
+            Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.MANUAL_UPDATE).build(engine);
+            return new CommitResult(finish(txn.commit(engine, CloseableIterable.inMemoryIterable(toIterator(actions)))), true);
+        } catch (ConcurrentWriteException e) {
+            throw new CommitConflictException("rewrite of " + root + " planned at version " + readVersion
+                    + " conflicts with a later commit: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Adds nullable columns. The first evolution turns on column mapping (name mode); each new column, and each field
+     * inside it, gets a fresh id and a physical name no other column has had.
+     */
+    public CommitResult addColumns(List<Field> columns) {
+        Snapshot snapshot = latest();
+        TableSchema schema = schemaOf(snapshot);
+        for (Field column : columns) {
+            String path = "columns." + column.getName();
+            if (!column.isNullable()) {
+                throw new InvalidInputException(path, "added columns must be nullable: existing rows have no value");
+            }
+            if (SystemColumns.isReserved(column.getName().toLowerCase(Locale.ROOT))) {
+                throw new InvalidInputException(path, "the prefix '" + SystemColumns.RESERVED_PREFIX + "' is reserved");
+            }
+            if (schema.columnNames().stream().anyMatch(name -> name.equalsIgnoreCase(column.getName()))) {
+                throw new InvalidInputException(path, "a column of that name exists");
+            }
+            SupportedTypes.requireSupported(path, column);
+        }
+        if (!schema.columnMapping()) {
+            Transaction enable = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.MANUAL_UPDATE)
+                    .withTablePropertiesAdded(Map.of(TableProperties.COLUMN_MAPPING_MODE, "name"))
+                    .build(engine);
+            commitMetadata(enable);
+            snapshot = latest();
+        }
+        int[] nextId = {Integer.parseInt(snapshot.getTableProperties().getOrDefault(TableProperties.MAX_COLUMN_ID, "0")) + 1};
+        StructType updated = snapshot.getSchema();
+        List<Field> arrowFields = new ArrayList<>(schemaOf(snapshot).logical().getFields());
+        for (Field column : columns) {
+            updated = updated.add(DeltaSchemas.withNewColumnMapping(DeltaSchemas.toDelta(column), nextId));
+            arrowFields.add(column);
+        }
+        UpdateTableTransactionBuilder builder = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.MANUAL_UPDATE)
+                .withUpdatedSchema(updated)
+                .withTablePropertiesAdded(Map.of(
+                        TableProperties.MAX_COLUMN_ID, String.valueOf(nextId[0] - 1),
+                        TableProperties.ARROW_SCHEMA, new Schema(arrowFields).toJson()));
+        return new CommitResult(commitMetadata(builder.build(engine)), true);
+    }
+
+    /** Records new writer options; files already written keep their layout until optimize rewrites them. */
+    public CommitResult updateWriterOptions(WriterOptions options) {
+        Snapshot snapshot = latest();
+        Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.MANUAL_UPDATE)
+                .withTablePropertiesAdded(TableProperties.writerOptions(options))
+                .build(engine);
+        return new CommitResult(commitMetadata(txn), true);
+    }
+
+    /** The writer options and event-time column the table was created or last updated with. */
+    public DatasetDefinition definition() {
+        Snapshot snapshot = latest();
+        TableSchema schema = schemaOf(snapshot);
+        Map<String, String> properties = snapshot.getTableProperties();
+        List<String> userPartitions = schema.partitionColumns().stream().filter(c -> !SystemColumns.isReserved(c)).toList();
+        return new DatasetDefinition(schema.userSchema(), userPartitions, TableProperties.eventTimeColumn(properties),
+                TableProperties.writerOptions(properties));
+    }
+
+    private long commitMetadata(Transaction txn) {
+        try {
+            return finish(txn.commit(engine, CloseableIterable.emptyIterable()));
+        } catch (ConcurrentWriteException e) {
+            throw new CommitConflictException("schema change of " + root + " conflicts: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs the hooks Kernel leaves to the writer. The commit is durable already: a failed hook is only logged. */
+    private long finish(TransactionCommitResult result) {
+        for (PostCommitHook hook : result.getPostCommitHooks()) {
+            try {
+                hook.threadSafeInvoke(engine);
+            } catch (IOException | RuntimeException e) {
+                log.warn("post-commit hook {} failed for {} at version {}", hook.getType(), root, result.getVersion(), e);
+            }
+        }
+        return result.getVersion();
+    }
+
+    private Snapshot latest() {
+        try {
+            return TableManager.loadSnapshot(path).build(engine);
+        } catch (TableNotFoundException e) {
+            throw new TableMissingException("no table at " + root, e);
+        }
+    }
+
+    private TableSnapshot toSnapshot(Snapshot snapshot) {
+        TableSchema schema = schemaOf(snapshot);
+        Map<String, DataFile> files = new LinkedHashMap<>();
+        try (CloseableIterator<FilteredColumnarBatch> batches = snapshot.getScanBuilder().build().getScanFiles(engine, true)) {
+            while (batches.hasNext()) {
+                try (CloseableIterator<Row> rows = batches.next().getRows()) {
+                    while (rows.hasNext()) {
+                        Row row = rows.next();
+                        DataFile file = dataFile(KernelActions.readAdd(row.getStruct(row.getSchema().indexOf("add"))), schema);
+                        files.put(file.path(), file);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the file list of " + root, e);
+        }
+        return new TableSnapshot(root, snapshot.getVersion(), snapshot.getTimestamp(engine), schema,
+                snapshot.getTableProperties(), files);
+    }
+
+    static TableSchema schemaOf(Snapshot snapshot) {
+        Map<String, String> properties = snapshot.getTableProperties();
+        boolean columnMapping = !"none".equals(properties.getOrDefault(TableProperties.COLUMN_MAPPING_MODE, "none"));
+        return DeltaSchemas.tableSchema(snapshot.getSchema(), snapshot.getPartitionColumnNames(), columnMapping,
+                TableProperties.arrowSchema(properties));
+    }
+
+    private static DataFile dataFile(KernelActions.AddedFile add, TableSchema schema) {
+        Map<String, String> physicalNames = new HashMap<>();
+        schema.columnNames().forEach(name -> physicalNames.put(name, schema.physicalName(name)));
+        return new DataFile(add.path(), add.partitionValues(), add.size(), add.modificationTime(), add.statsJson(),
+                FileStats.parse(add.statsJson(), schema.logical(), physicalNames));
+    }
+
+    private static <T> CloseableIterator<T> toIterator(List<T> items) {
+        var it = items.iterator();
+        return new CloseableIterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public T next() {
+                return it.next();
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+}

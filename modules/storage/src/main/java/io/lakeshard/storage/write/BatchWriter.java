@@ -1,0 +1,288 @@
+package io.lakeshard.storage.write;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.dataset.SystemColumns;
+import io.lakeshard.storage.dataset.TableSchema;
+import io.lakeshard.storage.dataset.WriterOptions;
+import io.lakeshard.storage.stats.StatValues;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.DateDayVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.TimeStampMicroTZVector;
+import org.apache.arrow.vector.TimeStampVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.complex.StructVector;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * Turns one Arrow batch of user columns into Parquet files in a table's directory, ready to commit: validates the
+ * batch against the table's schema, adds the system columns, and writes one file per partition value. A batch that
+ * fails validation writes nothing; one that fails midway deletes what it wrote.
+ */
+public final class BatchWriter {
+    private static final long MICROS_PER_DAY = 86_400_000_000L;
+
+    private final Configuration hadoopConf;
+    private final URI tableRoot;
+    private final TableSchema schema;
+    private final Optional<String> eventTimeColumn;
+    private final WriterOptions options;
+    private final BufferAllocator allocator;
+
+    public BatchWriter(Configuration hadoopConf, URI tableRoot, TableSchema schema, Optional<String> eventTimeColumn,
+            WriterOptions options, BufferAllocator allocator) {
+        this.hadoopConf = requireNonNull(hadoopConf, "hadoopConf is null");
+        this.tableRoot = requireNonNull(tableRoot, "tableRoot is null");
+        this.schema = requireNonNull(schema, "schema is null");
+        this.eventTimeColumn = requireNonNull(eventTimeColumn, "eventTimeColumn is null");
+        this.options = requireNonNull(options, "options is null");
+        this.allocator = requireNonNull(allocator, "allocator is null");
+    }
+
+    public static BatchWriter forDefinition(Configuration hadoopConf, URI tableRoot, TableSchema schema,
+            DatasetDefinition definition, BufferAllocator allocator) {
+        return new BatchWriter(hadoopConf, tableRoot, schema, definition.eventTimeColumn(),
+                definition.writerOptions(), allocator);
+    }
+
+    /** Writes the batch; {@code batchId} is stored in every row so a batch can be traced and deleted as a whole. */
+    public List<NewDataFile> write(VectorSchemaRoot batch, String batchId, Instant ingestTime) {
+        requireNonNull(batchId, "batchId is null");
+        BatchValidator.validate(schema.userSchema(), batch);
+        if (batch.getRowCount() == 0) {
+            return List.of();
+        }
+        List<FieldVector> owned = new ArrayList<>();
+        try {
+            VectorSchemaRoot table = tableBatch(batch, batchId, ingestTime, owned);
+            return writePartitioned(table);
+        } finally {
+            owned.forEach(FieldVector::close);
+        }
+    }
+
+    /** The batch with missing nullable columns as nulls and the system columns added, in table column order. */
+    private VectorSchemaRoot tableBatch(VectorSchemaRoot batch, String batchId, Instant ingestTime, List<FieldVector> owned) {
+        int rows = batch.getRowCount();
+        long ingestMicros = ChronoUnit.MICROS.between(Instant.EPOCH, ingestTime);
+        List<FieldVector> vectors = new ArrayList<>();
+        for (Field field : schema.logical().getFields()) {
+            FieldVector vector = switch (field.getName()) {
+                case SystemColumns.INGEST_TIME -> {
+                    TimeStampMicroTZVector v = new TimeStampMicroTZVector(field, allocator);
+                    owned.add(v);
+                    v.allocateNew(rows);
+                    for (int i = 0; i < rows; i++) {
+                        v.set(i, ingestMicros);
+                    }
+                    yield v;
+                }
+                case SystemColumns.PARTITION_DATE -> {
+                    DateDayVector v = new DateDayVector(field, allocator);
+                    owned.add(v);
+                    v.allocateNew(rows);
+                    FieldVector eventTime = eventTimeColumn.map(batch::getVector).orElse(null);
+                    for (int i = 0; i < rows; i++) {
+                        v.set(i, (int) Math.floorDiv(eventMicros(eventTime, i, ingestMicros), MICROS_PER_DAY));
+                    }
+                    yield v;
+                }
+                case SystemColumns.BATCH_ID -> {
+                    VarCharVector v = new VarCharVector(field, allocator);
+                    owned.add(v);
+                    v.allocateNew(rows);
+                    byte[] id = batchId.getBytes(StandardCharsets.UTF_8);
+                    for (int i = 0; i < rows; i++) {
+                        v.setSafe(i, id);
+                    }
+                    yield v;
+                }
+                default -> {
+                    FieldVector given = batch.getVector(field.getName());
+                    if (given != null) {
+                        yield given;
+                    }
+                    FieldVector nulls = field.createVector(allocator);
+                    owned.add(nulls);
+                    nulls.setValueCount(rows);
+                    yield nulls;
+                }
+            };
+            vector.setValueCount(rows);
+            vectors.add(vector);
+        }
+        return new VectorSchemaRoot(schema.logical().getFields(), vectors, rows);
+    }
+
+    private static long eventMicros(FieldVector eventTime, int row, long ingestMicros) {
+        if (eventTime == null || eventTime.isNull(row)) {
+            return ingestMicros;
+        }
+        if (eventTime instanceof TimeStampVector timestamps) {
+            return timestamps.get(row);
+        }
+        return ((DateDayVector) eventTime).get(row) * MICROS_PER_DAY;
+    }
+
+    private List<NewDataFile> writePartitioned(VectorSchemaRoot table) {
+        Map<Map<String, String>, List<Integer>> rowsByPartition = new LinkedHashMap<>();
+        List<String> partitionColumns = schema.partitionColumns();
+        List<FieldVector> partitionVectors = partitionColumns.stream().map(table::getVector).toList();
+        for (int row = 0; row < table.getRowCount(); row++) {
+            Map<String, String> values = new LinkedHashMap<>();
+            for (int c = 0; c < partitionColumns.size(); c++) {
+                FieldVector vector = partitionVectors.get(c);
+                values.put(schema.physicalName(partitionColumns.get(c)), partitionString(vector, row));
+            }
+            rowsByPartition.computeIfAbsent(values, k -> new ArrayList<>()).add(row);
+        }
+        List<String> physicalPartitionColumns = partitionColumns.stream().map(schema::physicalName).toList();
+        List<NewDataFile> files = new ArrayList<>();
+        try {
+            for (Map.Entry<Map<String, String>, List<Integer>> partition : rowsByPartition.entrySet()) {
+                String relativePath = PartitionPaths.directory(physicalPartitionColumns, partition.getKey())
+                        + "part-" + UUID.randomUUID() + ".zstd.parquet";
+                files.add(writeFile(table, relativePath, partition.getKey(), partition.getValue()));
+            }
+            return files;
+        } catch (IOException | RuntimeException e) {
+            DataFiles.deleteQuietly(hadoopConf, tableRoot, files);
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("writing to " + tableRoot + " failed", io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    private NewDataFile writeFile(VectorSchemaRoot table, String relativePath, Map<String, String> partitionValues,
+            List<Integer> rows) throws IOException {
+        URI file = DataFiles.resolve(tableRoot, relativePath);
+        DataFileWriter writer = DataFileWriter.create(hadoopConf, file, schema.dataColumns(), options, rows.size());
+        try {
+            writer.setSource(table);
+            for (int row : rows) {
+                writer.write(row);
+            }
+            DataFileWriter.WrittenFile written = writer.finish();
+            return new NewDataFile(relativePath, written.sizeBytes(), written.modificationTime(), partitionValues,
+                    written.numRecords(), written.statsJson());
+        } catch (IOException | RuntimeException e) {
+            writer.close();
+            throw e;
+        }
+    }
+
+    private static String partitionString(FieldVector vector, int row) {
+        if (vector.isNull(row)) {
+            return null;
+        }
+        ArrowType type = vector.getField().getType();
+        Object value = vector.getObject(row);
+        if (value instanceof org.apache.arrow.vector.util.Text text) {
+            value = text.toString();
+        }
+        if (type.getTypeID() == ArrowType.ArrowTypeID.Timestamp) {
+            value = ((TimeStampVector) vector).get(row);
+        } else if (type.getTypeID() == ArrowType.ArrowTypeID.Date) {
+            value = (long) ((DateDayVector) vector).get(row);
+        }
+        String text = StatValues.toPartitionString(type, StatValues.normalize(type, value));
+        // Delta reads an empty partition value as null; write it as null so every reader agrees.
+        return text.isEmpty() ? null : text;
+    }
+
+    /** Checks a batch against the user schema before any byte is written. */
+    static final class BatchValidator {
+        private BatchValidator() {}
+
+        static void validate(Schema userSchema, VectorSchemaRoot batch) {
+            Map<String, Field> expected = new LinkedHashMap<>();
+            userSchema.getFields().forEach(f -> expected.put(f.getName(), f));
+            for (Field given : batch.getSchema().getFields()) {
+                Field want = expected.get(given.getName());
+                if (want == null) {
+                    throw new InvalidInputException("batch." + given.getName(),
+                            SystemColumns.isReserved(given.getName())
+                                    ? "system columns are added by Lakeshard and must not be sent"
+                                    : "no such column in the dataset; expected columns " + expected.keySet());
+                }
+                requireSameType("batch." + given.getName(), want, given);
+            }
+            for (Field want : userSchema.getFields()) {
+                FieldVector vector = batch.getVector(want.getName());
+                if (vector == null) {
+                    if (!want.isNullable()) {
+                        throw new InvalidInputException("batch." + want.getName(), "missing; the column is not nullable");
+                    }
+                    continue;
+                }
+                requireNoNulls("batch." + want.getName(), want, vector, batch.getRowCount(), null);
+            }
+        }
+
+        private static void requireSameType(String path, Field want, Field given) {
+            if (!want.getType().equals(given.getType())) {
+                throw new InvalidInputException(path, "expected type " + want.getType() + ", got " + given.getType());
+            }
+            if (want.getChildren().size() != given.getChildren().size()) {
+                throw new InvalidInputException(path, "expected " + want.getChildren().size() + " child fields, got "
+                        + given.getChildren().size());
+            }
+            boolean struct = want.getType().getTypeID() == ArrowType.ArrowTypeID.Struct;
+            for (int i = 0; i < want.getChildren().size(); i++) {
+                Field w = want.getChildren().get(i);
+                Field g = given.getChildren().get(i);
+                if (struct && !w.getName().equals(g.getName())) {
+                    throw new InvalidInputException(path, "expected field '" + w.getName() + "' at position " + i
+                            + ", got '" + g.getName() + "'");
+                }
+                requireSameType(path + "." + w.getName(), w, g);
+            }
+        }
+
+        /** Finds a null where the schema forbids one; {@code parentValid} limits the check to present parents. */
+        private static void requireNoNulls(String path, Field want, FieldVector vector, int count, boolean[] parentValid) {
+            if (!want.isNullable()) {
+                for (int i = 0; i < count; i++) {
+                    if ((parentValid == null || parentValid[i]) && vector.isNull(i)) {
+                        throw new InvalidInputException(path, "value at index " + i + " is null; the column is not nullable");
+                    }
+                }
+            }
+            if (vector instanceof StructVector struct) {
+                boolean[] valid = new boolean[count];
+                for (int i = 0; i < count; i++) {
+                    valid[i] = (parentValid == null || parentValid[i]) && !struct.isNull(i);
+                }
+                for (int c = 0; c < want.getChildren().size(); c++) {
+                    Field child = want.getChildren().get(c);
+                    requireNoNulls(path + "." + child.getName(), child, struct.getChild(child.getName()), count, valid);
+                }
+            } else if (vector instanceof ListVector list) {
+                // Elements of a list (and a map's entries) are checked over the whole child vector.
+                FieldVector data = list.getDataVector();
+                requireNoNulls(path + "[]", want.getChildren().get(0), data, data.getValueCount(), null);
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.lakeshard.storage;
+
+import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.dataset.DatasetId;
+import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.table.DataFile;
+import io.lakeshard.storage.table.DataFileReader;
+import io.lakeshard.storage.table.DeltaTable;
+import io.lakeshard.storage.table.TableSettings;
+import io.lakeshard.storage.table.TableSnapshot;
+import io.lakeshard.storage.write.BatchWriter;
+import io.lakeshard.storage.write.NewDataFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.util.Text;
+
+/** Helpers shared by the storage tests: a table in a temp directory, and rows as comparable values. */
+public final class TestTables {
+    private TestTables() {}
+
+    public static DeltaTable create(Path dir, String table, DatasetDefinition definition) {
+        return create(dir, table, definition, TableSettings.defaults());
+    }
+
+    public static DeltaTable create(Path dir, String table, DatasetDefinition definition, TableSettings settings) {
+        StorageRoot storage = StorageRoot.local(dir);
+        DatasetId id = new DatasetId("tenant_a", new DatasetName("main", "test", table));
+        return DeltaTable.create(storage, storage.tableUri(id), definition, settings);
+    }
+
+    public static List<NewDataFile> write(DeltaTable table, BufferAllocator allocator, VectorSchemaRoot batch) {
+        BatchWriter writer = BatchWriter.forDefinition(table.hadoopConf(), table.root(), table.snapshot().schema(),
+                table.definition(), allocator);
+        return writer.write(batch, UUID.randomUUID().toString(), Instant.now());
+    }
+
+    /** Every row of a snapshot, as maps of column to normalised value, user columns only. */
+    public static List<Map<String, Object>> readAll(DeltaTable table, TableSnapshot snapshot, BufferAllocator allocator) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        DataFileReader reader = new DataFileReader(table, allocator);
+        for (DataFile file : snapshot.files()) {
+            try (VectorSchemaRoot root = reader.read(snapshot, file)) {
+                rows.addAll(rows(root, true));
+            }
+        }
+        return rows;
+    }
+
+    public static List<Map<String, Object>> rows(VectorSchemaRoot root, boolean userColumnsOnly) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < root.getRowCount(); i++) {
+            Map<String, Object> row = new TreeMap<>();
+            for (FieldVector vector : root.getFieldVectors()) {
+                if (userColumnsOnly && vector.getName().startsWith("_ls_")) {
+                    continue;
+                }
+                row.put(vector.getName(), normalize(vector.getObject(i)));
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** Arrow's getObject values made comparable by equals: bytes as hex, text as strings, nested recursively. */
+    public static Object normalize(Object value) {
+        if (value instanceof byte[] bytes) {
+            return HexFormat.of().formatHex(bytes);
+        }
+        if (value instanceof Text text) {
+            return new String(text.copyBytes(), StandardCharsets.UTF_8);
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(TestTables::normalize).toList();
+        }
+        if (value instanceof Map<?, ?> map) {
+            Map<Object, Object> out = new TreeMap<>();
+            map.forEach((k, v) -> out.put(String.valueOf(normalize(k)), normalize(v)));
+            return out;
+        }
+        return value;
+    }
+}
