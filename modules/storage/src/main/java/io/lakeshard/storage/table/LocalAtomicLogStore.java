@@ -76,8 +76,12 @@ public final class LocalAtomicLogStore extends LogStore {
         return reads.resolvePathOnPhysicalStorage(path, hadoopConf);
     }
 
+    /**
+     * True: on a local filesystem a file being written is visible under its name. Kernel asks this to decide whether
+     * checkpoints go through a temporary file and a rename; answering false made readers see half-written ones.
+     */
     @Override
     public Boolean isPartialWriteVisible(org.apache.hadoop.fs.Path path, Configuration hadoopConf) {
-        return false;
+        return true;
     }
 }
