@@ -33,8 +33,9 @@ public record TableSchema(Schema logical, Schema physical, List<String> partitio
         return new TableSchema(logical, logical, partitionColumns, false);
     }
 
+    /** The top-level column of that name, or null. */
     public Field logicalField(String name) {
-        return logical.findField(name);
+        return logical.getFields().stream().filter(f -> f.getName().equals(name)).findFirst().orElse(null);
     }
 
     public String physicalName(String logicalName) {

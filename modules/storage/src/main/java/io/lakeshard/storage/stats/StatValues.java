@@ -10,6 +10,17 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.nio.charset.StandardCharsets;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.DateDayVector;
+import org.apache.arrow.vector.DecimalVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.LargeVarCharVector;
+import org.apache.arrow.vector.TimeStampVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 
 /**
@@ -56,6 +67,41 @@ public final class StatValues {
             return ChronoUnit.MICROS.between(Instant.EPOCH, t.toInstant());
         }
         return ((Number) value).longValue();
+    }
+
+    /** The canonical value at {@code row} of a vector of an orderable type, or null. */
+    public static Comparable<?> read(FieldVector vector, int row) {
+        if (vector.isNull(row)) {
+            return null;
+        }
+        if (vector instanceof BaseIntVector v) {
+            return v.getValueAsLong(row);
+        }
+        if (vector instanceof Float4Vector v) {
+            return (double) v.get(row);
+        }
+        if (vector instanceof Float8Vector v) {
+            return v.get(row);
+        }
+        if (vector instanceof DecimalVector v) {
+            return v.getObject(row);
+        }
+        if (vector instanceof DateDayVector v) {
+            return (long) v.get(row);
+        }
+        if (vector instanceof TimeStampVector v) {
+            return v.get(row);
+        }
+        if (vector instanceof VarCharVector v) {
+            return new String(v.get(row), StandardCharsets.UTF_8);
+        }
+        if (vector instanceof LargeVarCharVector v) {
+            return new String(v.get(row), StandardCharsets.UTF_8);
+        }
+        if (vector instanceof BitVector v) {
+            return v.get(row) == 1;
+        }
+        throw new IllegalArgumentException("column " + vector.getName() + " of type " + vector.getField().getType() + " has no order");
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

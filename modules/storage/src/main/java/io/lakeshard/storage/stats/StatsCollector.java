@@ -3,18 +3,9 @@ package io.lakeshard.storage.stats;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lakeshard.storage.dataset.TableSchema.FieldPair;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.arrow.vector.BaseIntVector;
-import org.apache.arrow.vector.DateDayVector;
-import org.apache.arrow.vector.DecimalVector;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.Float4Vector;
-import org.apache.arrow.vector.Float8Vector;
-import org.apache.arrow.vector.LargeVarCharVector;
-import org.apache.arrow.vector.TimeStampVector;
-import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.StructVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -154,7 +145,7 @@ public final class StatsCollector {
             if (!ordered || sawNaN) {
                 return;
             }
-            Comparable<?> value = value(row);
+            Comparable<?> value = StatValues.read(vector, row);
             if (value instanceof Double d && d.isNaN()) {
                 // NaN has no place in an order; a file holding one gets no bounds for the column.
                 sawNaN = true;
@@ -168,34 +159,6 @@ public final class StatsCollector {
             if (max == null || StatValues.compare(value, max) > 0) {
                 max = value;
             }
-        }
-
-        private Comparable<?> value(int row) {
-            if (vector instanceof BaseIntVector v) {
-                return v.getValueAsLong(row);
-            }
-            if (vector instanceof Float4Vector v) {
-                return (double) v.get(row);
-            }
-            if (vector instanceof Float8Vector v) {
-                return v.get(row);
-            }
-            if (vector instanceof DecimalVector v) {
-                return v.getObject(row);
-            }
-            if (vector instanceof DateDayVector v) {
-                return (long) v.get(row);
-            }
-            if (vector instanceof TimeStampVector v) {
-                return v.get(row);
-            }
-            if (vector instanceof VarCharVector v) {
-                return new String(v.get(row), StandardCharsets.UTF_8);
-            }
-            if (vector instanceof LargeVarCharVector v) {
-                return new String(v.get(row), StandardCharsets.UTF_8);
-            }
-            throw new IllegalStateException("no statistics for " + vector.getField());
         }
 
         private boolean isTimestamp() {

@@ -158,9 +158,11 @@ public final class DeltaTable {
         }
     }
 
-    /** The schema, properties and partitioning of a version, without listing its files. */
-    public TableSchema schemaAt(long version) {
-        return schemaOf(TableManager.loadSnapshot(path).atVersion(version).build(engine));
+    /** The latest version's schema and properties, with an empty file list: reads no file actions. */
+    public TableSnapshot latestMetadata() {
+        Snapshot snapshot = latest();
+        return new TableSnapshot(root, snapshot.getVersion(), snapshot.getTimestamp(engine), schemaOf(snapshot),
+                snapshot.getTableProperties(), Map.of());
     }
 
     /** The adds and removes of every commit in {@code (fromVersion, toVersion]}, in order. */
@@ -278,9 +280,7 @@ public final class DeltaTable {
         }
         UpdateTableTransactionBuilder builder = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.MANUAL_UPDATE)
                 .withUpdatedSchema(updated)
-                .withTablePropertiesAdded(Map.of(
-                        TableProperties.MAX_COLUMN_ID, String.valueOf(nextId[0] - 1),
-                        TableProperties.ARROW_SCHEMA, new Schema(arrowFields).toJson()));
+                .withTablePropertiesAdded(Map.of(TableProperties.ARROW_SCHEMA, new Schema(arrowFields).toJson()));
         return new CommitResult(commitMetadata(builder.build(engine)), true);
     }
 

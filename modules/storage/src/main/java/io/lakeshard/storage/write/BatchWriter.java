@@ -8,8 +8,6 @@ import io.lakeshard.storage.dataset.SystemColumns;
 import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.dataset.WriterOptions;
 import io.lakeshard.storage.stats.StatValues;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -19,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.DateDayVector;
 import org.apache.arrow.vector.FieldVector;
@@ -156,38 +153,16 @@ public final class BatchWriter {
             }
             rowsByPartition.computeIfAbsent(values, k -> new ArrayList<>()).add(row);
         }
-        List<String> physicalPartitionColumns = partitionColumns.stream().map(schema::physicalName).toList();
         List<NewDataFile> files = new ArrayList<>();
         try {
             for (Map.Entry<Map<String, String>, List<Integer>> partition : rowsByPartition.entrySet()) {
-                String relativePath = PartitionPaths.directory(physicalPartitionColumns, partition.getKey())
-                        + "part-" + UUID.randomUUID() + ".zstd.parquet";
-                files.add(writeFile(table, relativePath, partition.getKey(), partition.getValue()));
+                int[] rows = partition.getValue().stream().mapToInt(Integer::intValue).toArray();
+                files.addAll(PartitionFileWriter.write(hadoopConf, tableRoot, schema, options, partition.getKey(), table,
+                        rows, Long.MAX_VALUE));
             }
             return files;
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             DataFiles.deleteQuietly(hadoopConf, tableRoot, files);
-            if (e instanceof IOException io) {
-                throw new UncheckedIOException("writing to " + tableRoot + " failed", io);
-            }
-            throw (RuntimeException) e;
-        }
-    }
-
-    private NewDataFile writeFile(VectorSchemaRoot table, String relativePath, Map<String, String> partitionValues,
-            List<Integer> rows) throws IOException {
-        URI file = DataFiles.resolve(tableRoot, relativePath);
-        DataFileWriter writer = DataFileWriter.create(hadoopConf, file, schema.dataColumns(), options, rows.size());
-        try {
-            writer.setSource(table);
-            for (int row : rows) {
-                writer.write(row);
-            }
-            DataFileWriter.WrittenFile written = writer.finish();
-            return new NewDataFile(relativePath, written.sizeBytes(), written.modificationTime(), partitionValues,
-                    written.numRecords(), written.statsJson());
-        } catch (IOException | RuntimeException e) {
-            writer.close();
             throw e;
         }
     }

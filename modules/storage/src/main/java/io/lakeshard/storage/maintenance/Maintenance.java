@@ -1,0 +1,182 @@
+package io.lakeshard.storage.maintenance;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lakeshard.storage.dataset.SystemColumns;
+import io.lakeshard.storage.dataset.TableSchema;
+import io.lakeshard.storage.dataset.WriterOptions;
+import io.lakeshard.storage.scan.ColumnPredicate;
+import io.lakeshard.storage.scan.Filter;
+import io.lakeshard.storage.scan.ScanPlanner;
+import io.lakeshard.storage.table.CommitResult;
+import io.lakeshard.storage.table.DataFile;
+import io.lakeshard.storage.table.DataFileReader;
+import io.lakeshard.storage.table.DeltaTable;
+import io.lakeshard.storage.table.TableSnapshot;
+import io.lakeshard.storage.write.DataFiles;
+import io.lakeshard.storage.write.NewDataFile;
+import io.lakeshard.storage.write.PartitionFileWriter;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.util.VectorSchemaRootAppender;
+
+/**
+ * Rewrites a table's files: optimize (bin-packing, sorting or z-ordering small files), partition expiry and row
+ * deletes. Each runs against one snapshot and commits once; a concurrent rewrite of the same files fails the commit.
+ */
+public final class Maintenance {
+    private final DeltaTable table;
+    private final BufferAllocator allocator;
+
+    public Maintenance(DeltaTable table, BufferAllocator allocator) {
+        this.table = requireNonNull(table, "table is null");
+        this.allocator = requireNonNull(allocator, "allocator is null");
+    }
+
+    /**
+     * Packs every partition's files smaller than the target size into files of about the target size, in the
+     * dataset's sort or z-order, checking the row count before committing. Rows are unchanged, so the commit is
+     * {@code dataChange=false}: streaming readers skip it.
+     */
+    public MaintenanceMetrics optimize() {
+        long start = System.nanoTime();
+        TableSnapshot snapshot = table.snapshot();
+        WriterOptions options = table.definition().writerOptions();
+        Map<Map<String, String>, List<DataFile>> byPartition = new LinkedHashMap<>();
+        for (DataFile file : snapshot.files()) {
+            if (file.sizeBytes() < options.targetFileSizeBytes()) {
+                byPartition.computeIfAbsent(file.partitionValues(), k -> new ArrayList<>()).add(file);
+            }
+        }
+        List<DataFile> removes = new ArrayList<>();
+        List<NewDataFile> adds = new ArrayList<>();
+        try {
+            for (Map.Entry<Map<String, String>, List<DataFile>> partition : byPartition.entrySet()) {
+                if (partition.getValue().size() < 2) {
+                    continue;
+                }
+                try (VectorSchemaRoot rows = readAll(snapshot, partition.getValue())) {
+                    int[] order = RowOrder.of(rows, options);
+                    List<NewDataFile> written = PartitionFileWriter.write(table.hadoopConf(), table.root(), snapshot.schema(),
+                            options, partition.getKey(), rows, order, options.targetFileSizeBytes());
+                    adds.addAll(written);
+                    long expected = partition.getValue().stream().mapToLong(DataFile::numRecords).sum();
+                    long actual = written.stream().mapToLong(NewDataFile::numRecords).sum();
+                    if (expected != actual || actual != rows.getRowCount()) {
+                        throw new IllegalStateException("optimize of " + table.root() + " read " + expected
+                                + " rows but wrote " + actual + "; nothing committed");
+                    }
+                    removes.addAll(partition.getValue());
+                }
+            }
+            if (removes.isEmpty()) {
+                return metrics("optimize", -1, snapshot, snapshot.files(), List.of(), start);
+            }
+            CommitResult result = table.rewrite(snapshot.version(), removes, adds, false);
+            return metrics("optimize", result.version(), snapshot, removes, adds, start);
+        } catch (RuntimeException e) {
+            DataFiles.deleteQuietly(table.hadoopConf(), table.root(), adds);
+            throw e;
+        }
+    }
+
+    /** Drops whole partitions whose partition date is before {@code cutoff}. */
+    public MaintenanceMetrics expireBefore(LocalDate cutoff) {
+        long start = System.nanoTime();
+        TableSnapshot snapshot = table.snapshot();
+        List<DataFile> removes = ScanPlanner.plan(snapshot,
+                List.of(ColumnPredicate.lt(SystemColumns.PARTITION_DATE, cutoff))).stream()
+                .map(ScanPlanner.PlannedFile::file).toList();
+        if (removes.isEmpty()) {
+            return metrics("expire", -1, snapshot, List.of(), List.of(), start);
+        }
+        CommitResult result = table.rewrite(snapshot.version(), removes, List.of(), true);
+        return metrics("expire", result.version(), snapshot, removes, List.of(), start);
+    }
+
+    /**
+     * Deletes the rows matching every predicate, copy-on-write: only files that may hold a match are read, only those
+     * that do are rewritten, all in one commit.
+     */
+    public MaintenanceMetrics deleteRows(List<ColumnPredicate> predicates) {
+        if (predicates.isEmpty()) {
+            throw new io.lakeshard.storage.dataset.InvalidInputException("predicates", "a delete needs at least one predicate");
+        }
+        long start = System.nanoTime();
+        TableSnapshot snapshot = table.snapshot();
+        Filter filter = Filter.bind(snapshot.schema(), predicates);
+        WriterOptions options = table.definition().writerOptions();
+        DataFileReader reader = new DataFileReader(table, allocator);
+        List<DataFile> removes = new ArrayList<>();
+        List<NewDataFile> adds = new ArrayList<>();
+        try {
+            for (ScanPlanner.PlannedFile candidate : ScanPlanner.plan(snapshot, filter)) {
+                try (VectorSchemaRoot rows = reader.read(snapshot, candidate.file())) {
+                    int[] kept = java.util.stream.IntStream.range(0, rows.getRowCount())
+                            .filter(row -> !filter.matches(rows, row)).toArray();
+                    if (kept.length == rows.getRowCount()) {
+                        continue;
+                    }
+                    removes.add(candidate.file());
+                    if (kept.length > 0) {
+                        adds.addAll(PartitionFileWriter.write(table.hadoopConf(), table.root(), snapshot.schema(), options,
+                                candidate.file().partitionValues(), rows, kept, Long.MAX_VALUE));
+                    }
+                }
+            }
+            if (removes.isEmpty()) {
+                return metrics("delete", -1, snapshot, List.of(), List.of(), start);
+            }
+            CommitResult result = table.rewrite(snapshot.version(), removes, adds, true);
+            return metrics("delete", result.version(), snapshot, removes, adds, start);
+        } catch (RuntimeException e) {
+            DataFiles.deleteQuietly(table.hadoopConf(), table.root(), adds);
+            throw e;
+        }
+    }
+
+    /** Deletes the rows whose {@code column} holds one of {@code keys}. */
+    public MaintenanceMetrics deleteKeys(String column, List<?> keys) {
+        return deleteRows(List.of(new ColumnPredicate(column, ColumnPredicate.Op.IN, new ArrayList<>(keys))));
+    }
+
+    private VectorSchemaRoot readAll(TableSnapshot snapshot, List<DataFile> files) {
+        DataFileReader reader = new DataFileReader(table, allocator);
+        TableSchema schema = snapshot.schema();
+        VectorSchemaRoot all = VectorSchemaRoot.create(schema.logical(), allocator);
+        try {
+            all.allocateNew();
+            all.setRowCount(0);
+            for (DataFile file : files) {
+                try (VectorSchemaRoot rows = reader.read(snapshot, file)) {
+                    VectorSchemaRootAppender.append(all, rows);
+                }
+            }
+            return all;
+        } catch (RuntimeException e) {
+            all.close();
+            throw e;
+        }
+    }
+
+    private static MaintenanceMetrics metrics(String operation, long version, TableSnapshot before,
+            java.util.Collection<DataFile> removed, List<NewDataFile> added, long startNanos) {
+        long removedRows = removed.stream().mapToLong(DataFile::numRecords).sum();
+        long removedBytes = removed.stream().mapToLong(DataFile::sizeBytes).sum();
+        long addedRows = added.stream().mapToLong(NewDataFile::numRecords).sum();
+        long addedBytes = added.stream().mapToLong(NewDataFile::sizeBytes).sum();
+        int filesBefore = before.files().size();
+        boolean changed = version >= 0;
+        return new MaintenanceMetrics(operation, version, filesBefore,
+                changed ? filesBefore - removed.size() + added.size() : filesBefore,
+                before.numRecords(), changed ? before.numRecords() - removedRows + addedRows : before.numRecords(),
+                before.sizeBytes(), changed ? before.sizeBytes() - removedBytes + addedBytes : before.sizeBytes(),
+                Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+}

@@ -1,0 +1,94 @@
+package io.lakeshard.storage.snapshot;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lakeshard.storage.table.DataFile;
+import io.lakeshard.storage.table.DeltaTable;
+import io.lakeshard.storage.table.TableChange;
+import io.lakeshard.storage.table.TableSnapshot;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a table's latest snapshot in memory and moves it forward by applying only the commits since the cached
+ * version, instead of replaying the log from the last checkpoint on every read. Snapshots are immutable, so a reader
+ * pins one by holding it.
+ */
+public final class SnapshotCache {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotCache.class);
+
+    private final DeltaTable table;
+    private final AtomicLong fullLoads = new AtomicLong();
+    private final AtomicLong incrementalRefreshes = new AtomicLong();
+    private volatile TableSnapshot current;
+
+    public SnapshotCache(DeltaTable table) {
+        this.table = requireNonNull(table, "table is null");
+    }
+
+    /** The cached snapshot, loading it on first use; may lag the table until {@link #refresh()}. */
+    public TableSnapshot current() {
+        TableSnapshot snapshot = current;
+        return snapshot != null ? snapshot : refresh();
+    }
+
+    /** Brings the cache to the table's latest version and returns it. */
+    public synchronized TableSnapshot refresh() {
+        TableSnapshot cached = current;
+        if (cached == null) {
+            return load();
+        }
+        TableSnapshot latest = table.latestMetadata();
+        if (latest.version() == cached.version()) {
+            return cached;
+        }
+        try {
+            Map<String, DataFile> files = new LinkedHashMap<>(cached.filesByPath());
+            for (TableChange change : table.changes(cached.version(), latest.version(), latest.schema())) {
+                change.removedPaths().forEach(files::remove);
+                change.adds().forEach(file -> files.put(file.path(), file));
+            }
+            TableSnapshot refreshed = new TableSnapshot(latest.tableRoot(), latest.version(), latest.timestampMillis(),
+                    latest.schema(), latest.properties(), files);
+            incrementalRefreshes.incrementAndGet();
+            current = refreshed;
+            return refreshed;
+        } catch (RuntimeException e) {
+            // The commits since the cached version may have been cleaned from the log: start over from a checkpoint.
+            log.info("incremental refresh of {} from version {} failed ({}); loading in full", table.root(), cached.version(), e.toString());
+            return load();
+        }
+    }
+
+    /** A pinned past version: the cached one when it matches, else loaded from the log. */
+    public TableSnapshot at(long version) {
+        TableSnapshot snapshot = current;
+        if (snapshot != null && snapshot.version() == version) {
+            return snapshot;
+        }
+        return table.snapshotAt(version);
+    }
+
+    public TableSnapshot asOf(Instant time) {
+        return table.snapshotAsOf(time);
+    }
+
+    public long fullLoads() {
+        return fullLoads.get();
+    }
+
+    public long incrementalRefreshes() {
+        return incrementalRefreshes.get();
+    }
+
+    private TableSnapshot load() {
+        TableSnapshot loaded = table.snapshot();
+        fullLoads.incrementAndGet();
+        current = loaded;
+        return loaded;
+    }
+}
