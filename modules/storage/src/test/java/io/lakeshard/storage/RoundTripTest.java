@@ -10,12 +10,17 @@ import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.NewDataFile;
+import io.lakeshard.storage.stats.FileStats;
+import io.lakeshard.storage.stats.StatValues;
+import io.lakeshard.storage.table.DataFile;
+import io.lakeshard.storage.table.DataFileReader;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +54,47 @@ class RoundTripTest {
         List<Map<String, Object>> actual = TestTables.readAll(table, snapshot, allocator);
         Comparator<Map<String, Object>> byId = Comparator.comparing(row -> (Long) row.get("id"));
         assertEquals(expected.stream().sorted(byId).toList(), actual.stream().sorted(byId).toList());
-        assertFalse(snapshot.schema().columnMapping(), "a new table needs no table features");
+        assertFalse(snapshot.schema().columnMapping(), "a new table needs no column mapping");
+    }
+
+    @Test
+    void fileStatisticsBoundEveryValueAndCountEveryNull() {
+        DeltaTable table = TestTables.create(dir, "stats", DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")));
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 500)) {
+            table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
+        }
+        TableSnapshot snapshot = table.snapshot();
+        DataFileReader reader = new DataFileReader(table, allocator);
+        int boundedColumns = 0;
+        for (DataFile file : snapshot.files()) {
+            try (VectorSchemaRoot rows = reader.read(snapshot, file)) {
+                assertEquals(rows.getRowCount(), file.numRecords());
+                for (Map.Entry<String, FileStats.ColumnStats> column : file.stats().columns().entrySet()) {
+                    FieldVector vector = rows.getVector(column.getKey());
+                    FileStats.ColumnStats stats = column.getValue();
+                    long nulls = 0;
+                    for (int i = 0; i < rows.getRowCount(); i++) {
+                        if (vector.isNull(i)) {
+                            nulls++;
+                            continue;
+                        }
+                        if (stats.min() == null) {
+                            continue;
+                        }
+                        Comparable<?> value = StatValues.read(vector, i);
+                        assertTrue(StatValues.compare(stats.min(), value) <= 0, column.getKey() + " min " + stats.min() + " > " + value);
+                        assertTrue(StatValues.compare(stats.max(), value) >= 0, column.getKey() + " max " + stats.max() + " < " + value);
+                    }
+                    if (stats.min() != null) {
+                        boundedColumns++;
+                    }
+                    assertEquals(nulls, stats.nullCount(), column.getKey() + " null count");
+                }
+            }
+        }
+        assertTrue(boundedColumns > 40, "most orderable columns carry bounds: " + boundedColumns);
+        FileStats.ColumnStats bigDecimal = snapshot.files().iterator().next().stats().column("dec_big").orElseThrow();
+        assertEquals(null, bigDecimal.min(), "30-digit decimals would be rounded by the log: no bounds");
     }
 
     @Test

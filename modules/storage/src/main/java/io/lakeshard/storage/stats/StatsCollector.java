@@ -3,6 +3,7 @@ package io.lakeshard.storage.stats;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lakeshard.storage.dataset.TableSchema.FieldPair;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.vector.FieldVector;
@@ -18,6 +19,7 @@ import org.apache.arrow.vector.types.pojo.Field;
  */
 public final class StatsCollector {
     static final int STRING_PREFIX_LENGTH = 32;
+    private static final int DOUBLE_EXACT_DIGITS = 15;
 
     private final List<Leaf> leaves = new ArrayList<>();
     private long numRecords;
@@ -67,7 +69,7 @@ public final class StatsCollector {
         ObjectNode nulls = root.putObject("nullCount");
         for (Leaf leaf : leaves) {
             nested(nulls, leaf.physicalPath).put(last(leaf.physicalPath), leaf.nullCount);
-            if (leaf.min != null) {
+            if (leaf.min != null && leaf.boundsSurviveTheLog()) {
                 nested(min, leaf.physicalPath).set(last(leaf.physicalPath), StatValues.toJson(leaf.type, leaf.finalMin()));
                 nested(max, leaf.physicalPath).set(last(leaf.physicalPath), StatValues.toJson(leaf.type, leaf.finalMax()));
             }
@@ -159,6 +161,15 @@ public final class StatsCollector {
             if (max == null || StatValues.compare(value, max) > 0) {
                 max = value;
             }
+        }
+
+        /**
+         * Kernel re-encodes decimal statistics through a double: a bound with more than 15 significant digits would
+         * come out rounded, possibly inside the data's range. Such a column gets no bounds, only its null count.
+         */
+        boolean boundsSurviveTheLog() {
+            return !(min instanceof BigDecimal low && max instanceof BigDecimal high)
+                    || (low.precision() <= DOUBLE_EXACT_DIGITS && high.precision() <= DOUBLE_EXACT_DIGITS);
         }
 
         private boolean isTimestamp() {

@@ -316,6 +316,11 @@ public final class DeltaTable {
         for (PostCommitHook hook : result.getPostCommitHooks()) {
             try {
                 hook.threadSafeInvoke(engine);
+                if (hook.getType() == PostCommitHook.PostCommitHookType.CHECKPOINT) {
+                    Map<String, String> properties = result.getPostCommitSnapshot()
+                            .map(Snapshot::getTableProperties).orElse(Map.of());
+                    KernelActions.cleanupExpiredLogs(engine, path, TableProperties.logRetention(properties).toMillis());
+                }
             } catch (IOException | RuntimeException e) {
                 log.warn("post-commit hook {} failed for {} at version {}", hook.getType(), root, result.getVersion(), e);
             }

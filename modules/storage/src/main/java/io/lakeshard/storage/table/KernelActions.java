@@ -111,6 +111,15 @@ final class KernelActions {
         return new CommitChanges(commit.getVersion(), commit.getTimestamp(), adds, removes, metadataChanged);
     }
 
+    /**
+     * Deletes commit and checkpoint files older than the retention that a newer checkpoint makes unnecessary. Kernel's
+     * checkpoint hook skips this for the post-commit snapshot it is handed, so the writer calls it after checkpoints.
+     */
+    static long cleanupExpiredLogs(Engine engine, String tablePath, long retentionMillis) throws IOException {
+        return io.delta.kernel.internal.snapshot.MetadataCleanup.cleanupExpiredLogs(engine, System::currentTimeMillis,
+                new io.delta.kernel.internal.fs.Path(tablePath), retentionMillis);
+    }
+
     /** The log stores paths as relative URIs: percent-encode what a URI cannot hold ('%', spaces, ...). */
     static String encodePath(String relativePath) {
         try {

@@ -26,6 +26,7 @@ final class TableProperties {
     static final String COMPRESSION_LEVEL = "lakeshard.compressionLevel";
     static final String CHECKPOINT_INTERVAL = "delta.checkpointInterval";
     static final String LOG_RETENTION = "delta.logRetentionDuration";
+    static final String EXPIRED_LOG_CLEANUP = "delta.enableExpiredLogCleanup";
     static final String COLUMN_MAPPING_MODE = "delta.columnMapping.mode";
     static final String MAX_COLUMN_ID = "delta.columnMapping.maxColumnId";
 
@@ -37,6 +38,7 @@ final class TableProperties {
         definition.eventTimeColumn().ifPresent(column -> properties.put(EVENT_TIME_COLUMN, column));
         properties.put(CHECKPOINT_INTERVAL, String.valueOf(checkpointInterval));
         properties.put(LOG_RETENTION, "interval " + Math.max(1, logRetention.toMinutes()) + " minutes");
+        properties.put(EXPIRED_LOG_CLEANUP, "true");
         return properties;
     }
 
@@ -70,6 +72,18 @@ final class TableProperties {
                 list(properties.get(Z_ORDER_COLUMNS)),
                 Optional.ofNullable(properties.get(TARGET_FILE_SIZE)).map(Long::parseLong).orElse(defaults.targetFileSizeBytes()),
                 Optional.ofNullable(properties.get(COMPRESSION_LEVEL)).map(Integer::parseInt).orElse(defaults.compressionLevel()));
+    }
+
+    /** The log retention as this class writes it ("interval N minutes"); Delta's default of 30 days otherwise. */
+    static Duration logRetention(Map<String, String> properties) {
+        String value = properties.get(LOG_RETENTION);
+        if (value != null) {
+            String[] parts = value.trim().split("\\s+");
+            if (parts.length == 3 && parts[0].equals("interval") && parts[2].startsWith("minute")) {
+                return Duration.ofMinutes(Long.parseLong(parts[1]));
+            }
+        }
+        return Duration.ofDays(30);
     }
 
     static Optional<String> eventTimeColumn(Map<String, String> properties) {
