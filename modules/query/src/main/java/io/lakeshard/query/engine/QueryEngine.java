@@ -1,0 +1,351 @@
+package io.lakeshard.query.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lakeshard.query.QueryRejectedException;
+import io.lakeshard.query.QueryRequest;
+import io.lakeshard.query.QueryTimeoutException;
+import io.lakeshard.query.TimeTravel;
+import io.lakeshard.query.UnknownTableException;
+import io.lakeshard.query.catalog.TableResolver;
+import io.lakeshard.query.sql.AnalyzedStatement;
+import io.lakeshard.query.sql.PushedPredicate;
+import io.lakeshard.query.sql.SqlAnalyzer;
+import io.lakeshard.query.sql.SqlLiteral;
+import io.lakeshard.query.sql.TableReference;
+import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.TableSchema;
+import io.lakeshard.storage.scan.ColumnPredicate;
+import io.lakeshard.storage.scan.ScanPlanner;
+import io.lakeshard.storage.snapshot.SnapshotCache;
+import io.lakeshard.storage.table.DataFile;
+import io.lakeshard.storage.table.TableSnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBResultSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs tenants' SQL over their datasets on one DuckDB instance per process. Every query gets its own connection, a
+ * pinned snapshot of each table it names, and a view per table reference over only the files that can match its
+ * filters. DuckDB itself is locked down: no extensions, no files outside the storage and cache directories, no
+ * configuration changes.
+ */
+public final class QueryEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(QueryEngine.class);
+    private static final Pattern EXPLAIN = Pattern.compile("(?is)^\\s*EXPLAIN\\s+(ANALYZE\\s+)?(.*)$");
+
+    private final EngineSettings settings;
+    private final TableResolver resolver;
+    private final BufferAllocator allocator;
+    private final DuckDBConnection database;
+    private final ScheduledExecutorService watchdog;
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+
+    public QueryEngine(EngineSettings settings, TableResolver resolver, BufferAllocator allocator) throws SQLException {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.resolver = requireNonNull(resolver, "resolver is null");
+        this.allocator = requireNonNull(allocator, "allocator is null");
+        try {
+            Files.createDirectories(settings.tempDirectory());
+        } catch (java.io.IOException e) {
+            throw new SQLException("cannot create " + settings.tempDirectory(), e);
+        }
+        Properties properties = new Properties();
+        properties.setProperty("jdbc_stream_results", "true");
+        properties.setProperty("threads", String.valueOf(settings.threads()));
+        properties.setProperty("memory_limit", settings.memoryLimit());
+        properties.setProperty("temp_directory", settings.tempDirectory().toString());
+        properties.setProperty("max_temp_directory_size", settings.maxTempDirectorySize());
+        properties.setProperty("autoinstall_known_extensions", "false");
+        properties.setProperty("autoload_known_extensions", "false");
+        this.database = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", properties);
+        try (Statement statement = database.createStatement()) {
+            statement.execute("SET TimeZone = 'UTC'");
+            List<String> directories = new ArrayList<>();
+            for (Path directory : settings.readableDirectories()) {
+                directories.add(DuckTypes.string(directory.toAbsolutePath().normalize() + "/"));
+            }
+            statement.execute("SET allowed_directories = [" + String.join(", ", directories) + "]");
+            statement.execute("SET enable_external_access = false");
+            statement.execute("SET lock_configuration = true");
+        }
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "query-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Starts a query and returns its result stream. EXPLAIN [ANALYZE] returns the plan as one row of text.
+     *
+     * @throws QueryRejectedException if the sandbox refuses the statement
+     * @throws UnknownTableException if it names a table the tenant does not have
+     */
+    public QueryResult execute(QueryRequest request) {
+        Matcher explain = EXPLAIN.matcher(request.sql());
+        if (explain.matches()) {
+            String plan = explain(request, explain.group(1) != null);
+            try {
+                return start(database.duplicate(), request, "SELECT " + DuckTypes.string(plan) + " AS plan", Map.of(), Map.of());
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        try {
+            DuckDBConnection connection = database.duplicate();
+            try {
+                Planned planned = plan(connection, request, request.sql());
+                return start(connection, request, planned.sql(), planned.versions(), planned.filesScanned());
+            } catch (RuntimeException | SQLException e) {
+                connection.close();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("query " + request.queryId() + " failed: " + scrub(e.getMessage()), e);
+        }
+    }
+
+    /** The plan of a statement as text, with storage paths removed; ANALYZE runs it to show actual counts. */
+    public String explain(QueryRequest request, boolean analyze) {
+        Matcher explain = EXPLAIN.matcher(request.sql());
+        String sql = explain.matches() ? explain.group(2) : request.sql();
+        try (DuckDBConnection connection = database.duplicate()) {
+            Planned planned = plan(connection, request, sql);
+            StringBuilder text = new StringBuilder();
+            try (Statement statement = connection.createStatement();
+                    ResultSet rs = statement.executeQuery((analyze ? "EXPLAIN ANALYZE " : "EXPLAIN ") + planned.sql())) {
+                while (rs.next()) {
+                    text.append(rs.getString(2)).append('\n');
+                }
+            }
+            return scrub(text.toString());
+        } catch (SQLException e) {
+            throw new IllegalStateException("explain failed: " + scrub(e.getMessage()), e);
+        }
+    }
+
+    /** Cancels a running query; its stream then ends with {@link QueryTimeoutException}. */
+    public boolean cancel(String queryId) {
+        Running query = running.get(queryId);
+        if (query == null) {
+            return false;
+        }
+        query.cancel();
+        return true;
+    }
+
+    /** DuckDB's memory in use, all queries together. */
+    public long memoryUsageBytes() {
+        try (Statement statement = database.createStatement();
+                ResultSet rs = statement.executeQuery("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public int runningQueries() {
+        return running.size();
+    }
+
+    @Override
+    public void close() throws SQLException {
+        running.values().forEach(Running::cancel);
+        watchdog.shutdownNow();
+        database.close();
+    }
+
+    private record Planned(String sql, Map<DatasetName, Long> versions, Map<DatasetName, Integer> filesScanned) {}
+
+    private Planned plan(DuckDBConnection connection, QueryRequest request, String sql) throws SQLException {
+        SqlAnalyzer analyzer = new SqlAnalyzer(name -> resolver.resolve(request.tenant(), name).isPresent(),
+                request.defaultCatalog(), request.defaultSchema());
+        AnalyzedStatement statement = analyzer.analyze(connection, sql);
+        Map<String, TableSnapshot> pinned = new HashMap<>();
+        Map<DatasetName, Long> versions = new HashMap<>();
+        Map<DatasetName, Integer> filesScanned = new HashMap<>();
+        try (Statement ddl = connection.createStatement()) {
+            for (TableReference table : statement.tables()) {
+                TableSnapshot snapshot = pin(request, table, pinned);
+                versions.put(table.name(), snapshot.version());
+                List<DataFile> files = ScanPlanner.plan(snapshot, predicates(snapshot.schema(), table.predicates())).stream()
+                        .map(ScanPlanner.PlannedFile::file).toList();
+                filesScanned.merge(table.name(), files.size(), Integer::sum);
+                ddl.execute("CREATE TEMP VIEW " + DuckTypes.quote(table.viewName()) + " AS "
+                        + ViewBuilder.select(snapshot.schema(), files, file -> Path.of(file.uri(snapshot.tableRoot()))));
+            }
+        }
+        return new Planned(statement.rewrittenSql(), versions, filesScanned);
+    }
+
+    /** One snapshot per table and time-travel target for the whole query: snapshot isolation. */
+    private TableSnapshot pin(QueryRequest request, TableReference table, Map<String, TableSnapshot> pinned) {
+        SnapshotCache cache = resolver.resolve(request.tenant(), table.name())
+                .orElseThrow(() -> new UnknownTableException("table '" + table.name() + "' does not exist"));
+        TimeTravel travel = travel(request, table);
+        String key = table.name() + "@" + (travel == null ? "latest" : travel.toString());
+        return pinned.computeIfAbsent(key, k -> {
+            if (travel == null) {
+                return cache.refresh();
+            }
+            try {
+                return travel.version().isPresent() ? cache.at(travel.version().getAsLong()) : cache.asOf(travel.timestamp());
+            } catch (RuntimeException e) {
+                throw new QueryRejectedException("table '" + table.name() + "' has no version " + (travel.version().isPresent()
+                        ? travel.version().getAsLong() : "at " + travel.timestamp()) + " to read");
+            }
+        });
+    }
+
+    private static TimeTravel travel(QueryRequest request, TableReference table) {
+        try {
+            if (table.atVersion().isPresent()) {
+                return TimeTravel.atVersion(Long.parseLong(table.atVersion().get().text()));
+            }
+            if (table.atTimestamp().isPresent()) {
+                return TimeTravel.asOf(Literals.instant(table.atTimestamp().get()));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new QueryRejectedException("AT (...) of '" + table.name() + "' needs a whole version or a timestamp");
+        }
+        return request.timeTravel().get(table.name());
+    }
+
+    private static List<ColumnPredicate> predicates(TableSchema schema, List<PushedPredicate> pushed) {
+        List<ColumnPredicate> predicates = new ArrayList<>();
+        for (PushedPredicate predicate : pushed) {
+            Optional<Field> field = schema.logical().getFields().stream()
+                    .filter(f -> f.getName().equalsIgnoreCase(predicate.column())).findFirst();
+            if (field.isEmpty()) {
+                continue;
+            }
+            List<Object> values = new ArrayList<>();
+            for (SqlLiteral literal : predicate.values()) {
+                Optional<Object> value = Literals.toColumnValue(field.get().getType(), literal);
+                if (value.isEmpty()) {
+                    break;
+                }
+                values.add(value.get());
+            }
+            if (values.size() == predicate.values().size()) {
+                predicates.add(new ColumnPredicate(field.get().getName(), predicate.op(), values));
+            }
+        }
+        return predicates;
+    }
+
+    private QueryResult start(DuckDBConnection connection, QueryRequest request, String sql,
+            Map<DatasetName, Long> versions, Map<DatasetName, Integer> files) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        Running query = new Running(request.queryId(), connection, statement);
+        if (running.putIfAbsent(request.queryId(), query) != null) {
+            query.close();
+            throw new IllegalArgumentException("a query with id " + request.queryId() + " is running");
+        }
+        query.deadline = watchdog.schedule(query::cancel, request.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            DuckDBResultSet rs = (DuckDBResultSet) statement.executeQuery();
+            ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, settings.batchRows());
+            query.reader = reader;
+            query.resultSet = rs;
+            return new QueryResult(reader, request.rowLimit(), versions, files, query::close, query.cancelled::get);
+        } catch (SQLException | RuntimeException e) {
+            boolean cancelled = query.cancelled.get();
+            query.close();
+            if (cancelled) {
+                throw new QueryTimeoutException("query " + request.queryId() + " was cancelled or ran past "
+                        + request.timeout().toMillis() + " ms", e);
+            }
+            throw new IllegalStateException("query " + request.queryId() + " failed: " + scrub(e.getMessage()), e);
+        }
+    }
+
+    /** Removes storage locations from text shown to users: plans and error messages. */
+    private String scrub(String text) {
+        if (text == null) {
+            return null;
+        }
+        String scrubbed = text;
+        for (Path directory : settings.readableDirectories()) {
+            scrubbed = scrubbed.replace(directory.toAbsolutePath().normalize() + "/", "").replace(directory.toAbsolutePath().normalize().toString(), "");
+        }
+        return scrubbed;
+    }
+
+    /** A query in flight: what cancelling and closing it must release. */
+    private final class Running {
+        final String id;
+        final DuckDBConnection connection;
+        final PreparedStatement statement;
+        final AtomicBoolean cancelled = new AtomicBoolean();
+        final AtomicBoolean closed = new AtomicBoolean();
+        volatile ScheduledFuture<?> deadline;
+        volatile ArrowReader reader;
+        volatile ResultSet resultSet;
+
+        Running(String id, DuckDBConnection connection, PreparedStatement statement) {
+            this.id = id;
+            this.connection = connection;
+            this.statement = statement;
+        }
+
+        void cancel() {
+            if (cancelled.compareAndSet(false, true)) {
+                try {
+                    statement.cancel();
+                } catch (SQLException e) {
+                    log.warn("cancelling query {} failed", id, e);
+                }
+            }
+        }
+
+        void close() {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            running.remove(id, this);
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            try {
+                if (reader != null) {
+                    reader.close();
+                }
+                if (resultSet != null) {
+                    resultSet.close();
+                }
+                statement.close();
+                connection.close();
+            } catch (Exception e) {
+                log.warn("closing query {} failed", id, e);
+            }
+        }
+    }
+}
