@@ -178,15 +178,17 @@ public final class SqlAnalyzer {
         private DatasetName resolve(String catalog, String schema, String table) {
             String c = catalog.isEmpty() ? defaultCatalog : catalog;
             String s = schema.isEmpty() ? defaultSchema : schema;
-            String shown = (catalog.isEmpty() ? "" : catalog + ".") + (schema.isEmpty() ? "" : schema + ".") + table;
-            if (c == null || s == null) {
-                throw new UnknownTableException("table '" + shown + "' does not exist; name it as catalog.schema.table");
-            }
             DatasetName name;
             try {
-                name = new DatasetName(c, s, table);
+                // Shape first: a path or a system table is not echoed back, whatever the defaults.
+                name = new DatasetName(c == null ? "x" : c, s == null ? "x" : s, table);
             } catch (InvalidInputException e) {
-                throw new UnknownTableException("table '" + shown + "' does not exist");
+                throw new UnknownTableException("no such table: tables are named catalog.schema.table, "
+                        + "each part [a-z][a-z0-9_]*");
+            }
+            if (c == null || s == null) {
+                String shown = (schema.isEmpty() ? "" : schema + ".") + table;
+                throw new UnknownTableException("table '" + shown + "' does not exist; name it as catalog.schema.table");
             }
             if (!tenantHasDataset.test(name)) {
                 throw new UnknownTableException("table '" + name + "' does not exist");
