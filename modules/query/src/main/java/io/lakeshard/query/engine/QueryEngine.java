@@ -7,6 +7,7 @@ import io.lakeshard.query.QueryRequest;
 import io.lakeshard.query.QueryTimeoutException;
 import io.lakeshard.query.TimeTravel;
 import io.lakeshard.query.UnknownTableException;
+import io.lakeshard.query.cache.RemoteFileCache;
 import io.lakeshard.query.catalog.TableResolver;
 import io.lakeshard.query.sql.AnalyzedStatement;
 import io.lakeshard.query.sql.PushedPredicate;
@@ -65,8 +66,18 @@ public final class QueryEngine implements AutoCloseable {
     private final DuckDBConnection database;
     private final ScheduledExecutorService watchdog;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private final Optional<RemoteFileCache> remoteFiles;
 
     public QueryEngine(EngineSettings settings, TableResolver resolver, BufferAllocator allocator) throws SQLException {
+        this(settings, resolver, allocator, Optional.empty());
+    }
+
+    /**
+     * @param remoteFiles where data files of tables that are not on a local filesystem are copied to be read
+     */
+    public QueryEngine(EngineSettings settings, TableResolver resolver, BufferAllocator allocator,
+            Optional<RemoteFileCache> remoteFiles) throws SQLException {
+        this.remoteFiles = requireNonNull(remoteFiles, "remoteFiles is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.resolver = requireNonNull(resolver, "resolver is null");
         this.allocator = requireNonNull(allocator, "allocator is null");
@@ -90,6 +101,7 @@ public final class QueryEngine implements AutoCloseable {
             for (Path directory : settings.readableDirectories()) {
                 directories.add(DuckTypes.string(directory.toAbsolutePath().normalize() + "/"));
             }
+            remoteFiles.ifPresent(cache -> directories.add(DuckTypes.string(cache.directory() + "/")));
             statement.execute("SET allowed_directories = [" + String.join(", ", directories) + "]");
             statement.execute("SET enable_external_access = false");
             statement.execute("SET lock_configuration = true");
@@ -112,18 +124,22 @@ public final class QueryEngine implements AutoCloseable {
         if (explain.matches()) {
             String plan = explain(request, explain.group(1) != null);
             try {
-                return start(database.duplicate(), request, "SELECT " + DuckTypes.string(plan) + " AS plan", Map.of(), Map.of());
+                return start(database.duplicate(), request, "SELECT " + DuckTypes.string(plan) + " AS plan", Map.of(), Map.of(), null);
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
         }
         try {
             DuckDBConnection connection = database.duplicate();
+            Planned planned = null;
             try {
-                Planned planned = plan(connection, request, request.sql());
-                return start(connection, request, planned.sql(), planned.versions(), planned.filesScanned());
+                planned = plan(connection, request, request.sql());
+                return start(connection, request, planned.sql(), planned.versions(), planned.filesScanned(), planned.lease());
             } catch (RuntimeException | SQLException e) {
                 connection.close();
+                if (planned != null && planned.lease() != null) {
+                    planned.lease().close();
+                }
                 throw e;
             }
         } catch (SQLException e) {
@@ -135,8 +151,9 @@ public final class QueryEngine implements AutoCloseable {
     public String explain(QueryRequest request, boolean analyze) {
         Matcher explain = EXPLAIN.matcher(request.sql());
         String sql = explain.matches() ? explain.group(2) : request.sql();
+        Planned planned = null;
         try (DuckDBConnection connection = database.duplicate()) {
-            Planned planned = plan(connection, request, sql);
+            planned = plan(connection, request, sql);
             StringBuilder text = new StringBuilder();
             try (Statement statement = connection.createStatement();
                     ResultSet rs = statement.executeQuery((analyze ? "EXPLAIN ANALYZE " : "EXPLAIN ") + planned.sql())) {
@@ -147,6 +164,10 @@ public final class QueryEngine implements AutoCloseable {
             return scrub(text.toString());
         } catch (SQLException e) {
             throw new IllegalStateException("explain failed: " + scrub(e.getMessage()), e);
+        } finally {
+            if (planned != null && planned.lease() != null) {
+                planned.lease().close();
+            }
         }
     }
 
@@ -182,7 +203,8 @@ public final class QueryEngine implements AutoCloseable {
         database.close();
     }
 
-    private record Planned(String sql, Map<DatasetName, Long> versions, Map<DatasetName, Integer> filesScanned) {}
+    private record Planned(String sql, Map<DatasetName, Long> versions, Map<DatasetName, Integer> filesScanned,
+            RemoteFileCache.Lease lease) {}
 
     private Planned plan(DuckDBConnection connection, QueryRequest request, String sql) throws SQLException {
         SqlAnalyzer analyzer = new SqlAnalyzer(name -> resolver.resolve(request.tenant(), name).isPresent(),
@@ -191,6 +213,7 @@ public final class QueryEngine implements AutoCloseable {
         Map<String, TableSnapshot> pinned = new HashMap<>();
         Map<DatasetName, Long> versions = new HashMap<>();
         Map<DatasetName, Integer> filesScanned = new HashMap<>();
+        RemoteFileCache.Lease lease = remoteFiles.map(RemoteFileCache::lease).orElse(null);
         try (Statement ddl = connection.createStatement()) {
             for (TableReference table : statement.tables()) {
                 TableSnapshot snapshot = pin(request, table, pinned);
@@ -199,10 +222,25 @@ public final class QueryEngine implements AutoCloseable {
                         .map(ScanPlanner.PlannedFile::file).toList();
                 filesScanned.merge(table.name(), files.size(), Integer::sum);
                 ddl.execute("CREATE TEMP VIEW " + DuckTypes.quote(table.viewName()) + " AS "
-                        + ViewBuilder.select(snapshot.schema(), files, file -> Path.of(file.uri(snapshot.tableRoot()))));
+                        + ViewBuilder.select(snapshot.schema(), files, file -> localPath(file.uri(snapshot.tableRoot()), lease)));
             }
+        } catch (SQLException | RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
         }
-        return new Planned(statement.rewrittenSql(), versions, filesScanned);
+        return new Planned(statement.rewrittenSql(), versions, filesScanned, lease);
+    }
+
+    private static Path localPath(java.net.URI file, RemoteFileCache.Lease lease) {
+        if ("file".equals(file.getScheme())) {
+            return Path.of(file);
+        }
+        if (lease == null) {
+            throw new IllegalStateException("no file cache configured for remote data files such as " + file.getScheme() + "://");
+        }
+        return lease.localPath(file);
     }
 
     /** One snapshot per table and time-travel target for the whole query: snapshot isolation. */
@@ -262,9 +300,9 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     private QueryResult start(DuckDBConnection connection, QueryRequest request, String sql,
-            Map<DatasetName, Long> versions, Map<DatasetName, Integer> files) throws SQLException {
+            Map<DatasetName, Long> versions, Map<DatasetName, Integer> files, RemoteFileCache.Lease lease) throws SQLException {
         PreparedStatement statement = connection.prepareStatement(sql);
-        Running query = new Running(request.queryId(), connection, statement);
+        Running query = new Running(request.queryId(), connection, statement, lease);
         if (running.putIfAbsent(request.queryId(), query) != null) {
             query.close();
             throw new IllegalArgumentException("a query with id " + request.queryId() + " is running");
@@ -304,16 +342,18 @@ public final class QueryEngine implements AutoCloseable {
         final String id;
         final DuckDBConnection connection;
         final PreparedStatement statement;
+        final RemoteFileCache.Lease lease;
         final AtomicBoolean cancelled = new AtomicBoolean();
         final AtomicBoolean closed = new AtomicBoolean();
         volatile ScheduledFuture<?> deadline;
         volatile ArrowReader reader;
         volatile ResultSet resultSet;
 
-        Running(String id, DuckDBConnection connection, PreparedStatement statement) {
+        Running(String id, DuckDBConnection connection, PreparedStatement statement, RemoteFileCache.Lease lease) {
             this.id = id;
             this.connection = connection;
             this.statement = statement;
+            this.lease = lease;
         }
 
         void cancel() {
@@ -343,6 +383,9 @@ public final class QueryEngine implements AutoCloseable {
                 }
                 statement.close();
                 connection.close();
+                if (lease != null) {
+                    lease.close();
+                }
             } catch (Exception e) {
                 log.warn("closing query {} failed", id, e);
             }

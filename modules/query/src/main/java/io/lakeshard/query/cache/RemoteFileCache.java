@@ -1,0 +1,180 @@
+package io.lakeshard.query.cache;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+
+/**
+ * Local copies of data files that DuckDB cannot read where they are (object stores). Data files never change once
+ * written, so a copy is valid forever: there is no invalidation, only eviction of the least recently used copies once
+ * the cache holds more than its byte budget. A query pins the copies it reads until it ends.
+ */
+public final class RemoteFileCache {
+    private final Path directory;
+    private final long maxBytes;
+    private final Configuration hadoopConf;
+    private final Map<URI, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
+    private long bytes;
+
+    public RemoteFileCache(Path directory, long maxBytes, Configuration hadoopConf) throws IOException {
+        this.directory = requireNonNull(directory, "directory is null").toAbsolutePath().normalize();
+        this.maxBytes = maxBytes;
+        this.hadoopConf = requireNonNull(hadoopConf, "hadoopConf is null");
+        Files.createDirectories(this.directory);
+        // Copies from an earlier process are not in the index: start empty rather than trust them.
+        try (var stale = Files.list(this.directory)) {
+            for (Path file : stale.toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** Files pinned for one query; closing releases them for eviction. */
+    public final class Lease implements AutoCloseable {
+        private final List<Entry> pinned = new ArrayList<>();
+        private boolean closed;
+
+        /** The local copy of {@code remote}, fetched if absent. */
+        public Path localPath(URI remote) {
+            Entry entry = acquire(remote);
+            synchronized (RemoteFileCache.this) {
+                pinned.add(entry);
+            }
+            return entry.path;
+        }
+
+        @Override
+        public void close() {
+            synchronized (RemoteFileCache.this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                pinned.forEach(entry -> entry.pins--);
+                evict();
+            }
+        }
+    }
+
+    public Lease lease() {
+        return new Lease();
+    }
+
+    public long hits() {
+        return hits.get();
+    }
+
+    public long misses() {
+        return misses.get();
+    }
+
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    private Entry acquire(URI remote) {
+        synchronized (this) {
+            Entry entry = entries.get(remote);
+            if (entry != null && entry.ready) {
+                hits.incrementAndGet();
+                entry.pins++;
+                return entry;
+            }
+        }
+        misses.incrementAndGet();
+        Path local = directory.resolve(digest(remote) + ".parquet");
+        long size = fetch(remote, local);
+        synchronized (this) {
+            Entry entry = entries.get(remote);
+            if (entry == null) {
+                entry = new Entry(local, size);
+                entries.put(remote, entry);
+                bytes += size;
+            }
+            entry.ready = true;
+            entry.pins++;
+            evict();
+            return entry;
+        }
+    }
+
+    /** Copies to a temporary name and moves into place, so a reader never sees half a file. */
+    private long fetch(URI remote, Path local) {
+        Path temp = local.resolveSibling(local.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(remote);
+        try (FileSystem fs = FileSystem.newInstance(remote, hadoopConf); InputStream in = fs.open(path)) {
+            long size = Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return size;
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new UncheckedIOException("fetching " + remote + " failed", e);
+        }
+    }
+
+    private void evict() {
+        Iterator<Map.Entry<URI, Entry>> it = entries.entrySet().iterator();
+        while (bytes > maxBytes && it.hasNext()) {
+            Entry entry = it.next().getValue();
+            if (entry.pins > 0 || !entry.ready) {
+                continue;
+            }
+            it.remove();
+            bytes -= entry.size;
+            try {
+                Files.deleteIfExists(entry.path);
+            } catch (IOException e) {
+                throw new UncheckedIOException("evicting " + entry.path + " failed", e);
+            }
+        }
+    }
+
+    private static String digest(URI remote) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(remote.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final class Entry {
+        final Path path;
+        final long size;
+        int pins;
+        boolean ready;
+
+        Entry(Path path, long size) {
+            this.path = path;
+            this.size = size;
+        }
+    }
+}
