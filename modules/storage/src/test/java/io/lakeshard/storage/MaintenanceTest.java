@@ -101,8 +101,7 @@ class MaintenanceTest {
                     bloom.put(column.getPath().toDotString(), column.getBloomFilterOffset() >= 0);
                 }
                 assertTrue(bloom.get("trace_id"), "default bloom filter on *_id strings");
-                // The batch id (six values here) is fully dictionary-encoded: parquet-mr then writes no bloom
-                // filter, the dictionary being an exact one already.
+                assertTrue(bloom.get("_ls_batch_id"), "bloom filter on the batch id, dictionary or not");
                 assertTrue(bloom.get("i32"), "configured bloom filter");
                 assertFalse(bloom.get("f64"));
             }

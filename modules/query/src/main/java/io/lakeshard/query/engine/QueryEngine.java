@@ -2,6 +2,7 @@ package io.lakeshard.query.engine;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lakeshard.query.Consistency;
 import io.lakeshard.query.QueryRejectedException;
 import io.lakeshard.query.QueryRequest;
 import io.lakeshard.query.QueryTimeoutException;
@@ -251,7 +252,7 @@ public final class QueryEngine implements AutoCloseable {
         String key = table.name() + "@" + (travel == null ? "latest" : travel.toString());
         return pinned.computeIfAbsent(key, k -> {
             if (travel == null) {
-                return cache.refresh();
+                return request.consistency() == Consistency.LATEST_LOCAL ? cache.current() : cache.refresh();
             }
             try {
                 return travel.version().isPresent() ? cache.at(travel.version().getAsLong()) : cache.asOf(travel.timestamp());

@@ -74,7 +74,10 @@ public final class DataFileWriter implements Closeable {
                 .withColumnIndexTruncateLength(STATISTICS_TRUNCATE_LENGTH);
         long distinctValues = Math.max(1, Math.min(expectedRows, ROW_GROUP_ROWS));
         for (String column : bloomFilterColumns(columns, options)) {
-            builder.withBloomFilterEnabled(column, true).withBloomFilterNDV(column, distinctValues);
+            // parquet-mr drops the bloom filter of a chunk whose pages are all dictionary-encoded, expecting readers
+            // to prune by dictionary; DuckDB does not, so a point lookup would read every row group.
+            builder.withBloomFilterEnabled(column, true).withBloomFilterNDV(column, distinctValues)
+                    .withDictionaryEncoding(column, false);
         }
         return new DataFileWriter(builder.build(), writeSupport, new StatsCollector(columns), file, conf);
     }

@@ -1,0 +1,170 @@
+package io.lakeshard.bench;
+
+import io.lakeshard.query.Consistency;
+import io.lakeshard.query.QueryRequest;
+import io.lakeshard.query.catalog.TableResolver;
+import io.lakeshard.query.engine.EngineSettings;
+import io.lakeshard.query.engine.QueryEngine;
+import io.lakeshard.query.engine.QueryResult;
+import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.dataset.DatasetId;
+import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.example.SpanBatches;
+import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.maintenance.Maintenance;
+import io.lakeshard.storage.maintenance.MaintenanceMetrics;
+import io.lakeshard.storage.snapshot.SnapshotCache;
+import io.lakeshard.storage.table.DeltaTable;
+import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.TableSettings;
+import io.lakeshard.storage.table.TableSnapshot;
+import io.lakeshard.storage.write.BatchWriter;
+import io.lakeshard.storage.write.NewDataFile;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * Query speed over generated spans written through the storage core: point lookup by trace id and the
+ * tail-sampling aggregate, before and after optimize. Usage: {@code QueryBenchmark <rows> <data-dir>}.
+ */
+public final class QueryBenchmark {
+    private static final int BATCH_ROWS = 200_000;
+    private static final int DAYS = 7;
+
+    private QueryBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        long rows = Long.parseLong(args[0]);
+        Path dataDir = Path.of(args[1]).toAbsolutePath();
+        deleteRecursively(dataDir);
+        StorageRoot storage = StorageRoot.local(dataDir.resolve("storage"));
+        DatasetName name = DatasetName.parse("obs.traces.spans");
+        DeltaTable table = DeltaTable.create(storage, storage.tableUri(new DatasetId("bench", name)),
+                DatasetDefinition.of(SpanBatches.SCHEMA, List.of()).withEventTimeColumn("start_time"), TableSettings.defaults());
+        long traces = rows / SpanBatches.SPANS_PER_TRACE;
+        long start = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.parse("2026-11-01T00:00:00Z"));
+        long spacing = DAYS * 86_400_000_000L / traces;
+        System.out.printf("Lakeshard query benchmark: %,d spans (%,d traces over %d days), %d cores, JVM max heap %d MiB%n%n",
+                rows, traces, DAYS, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+
+        try (BufferAllocator allocator = new RootAllocator()) {
+            BatchWriter writer = BatchWriter.forDefinition(table.hadoopConf(), table.root(), table.snapshot().schema(),
+                    table.definition(), allocator);
+            long writeStart = System.nanoTime();
+            long written = 0;
+            for (long first = 0; first < traces; first += BATCH_ROWS / SpanBatches.SPANS_PER_TRACE) {
+                int batchRows = (int) Math.min(BATCH_ROWS, (traces - first) * SpanBatches.SPANS_PER_TRACE);
+                try (VectorSchemaRoot batch = SpanBatches.batch(allocator, first, batchRows, start, spacing)) {
+                    List<NewDataFile> files = writer.write(batch, UUID.randomUUID().toString(), Instant.now());
+                    table.append(files, new IdempotencyKey("bench", first));
+                }
+                written += batchRows;
+                if ((written / BATCH_ROWS) % 10 == 0) {
+                    System.out.printf("  written %,d of %,d rows%n", written, rows);
+                }
+            }
+            double writeSeconds = (System.nanoTime() - writeStart) / 1e9;
+            TableSnapshot snapshot = table.snapshot();
+            System.out.printf("%nwrite: %,d rows in %.1f s = %,.0f rows/s (generation included), %d files, %.1f MiB%n",
+                    rows, writeSeconds, rows / writeSeconds, snapshot.files().size(), snapshot.sizeBytes() / 1048576.0);
+
+            SnapshotCache cache = new SnapshotCache(table);
+            TableResolver resolver = new TableResolver() {
+                @Override
+                public Optional<SnapshotCache> resolve(String tenant, DatasetName dataset) {
+                    return dataset.equals(name) ? Optional.of(cache) : Optional.empty();
+                }
+
+                @Override
+                public List<DatasetName> list(String tenant) {
+                    return List.of(name);
+                }
+            };
+            EngineSettings settings = EngineSettings.defaults(dataDir.resolve("work"), List.of(dataDir.resolve("storage")));
+            try (QueryEngine engine = new QueryEngine(settings, resolver, allocator)) {
+                System.out.printf("%n%-34s %10s %10s %8s%n", "query (before optimize)", "median ms", "p95 ms", "rows");
+                runQueries(engine, cache, traces, start, spacing);
+                MaintenanceMetrics optimize = new Maintenance(table, allocator).optimize();
+                cache.refresh();
+                System.out.printf("%noptimize: %d -> %d files in %.1f s%n", optimize.filesBefore(), optimize.filesAfter(),
+                        optimize.duration().toMillis() / 1000.0);
+                System.out.printf("%n%-34s %10s %10s %8s%n", "query (after optimize)", "median ms", "p95 ms", "rows");
+                runQueries(engine, cache, traces, start, spacing);
+            }
+        }
+        long rss = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
+        System.out.printf("%nheap in use at the end: %d MiB%n", rss);
+    }
+
+    private static void runQueries(QueryEngine engine, SnapshotCache cache, long traces, long start, long spacing) throws Exception {
+        String[] lookups = new String[20];
+        for (int i = 0; i < lookups.length; i++) {
+            lookups[i] = SpanBatches.traceId((traces / lookups.length) * i + 7);
+        }
+        int[] next = {0};
+        long[] rowCount = {0};
+        Stopwatch point = Stopwatch.time(3, 20, () -> rowCount[0] = count(engine,
+                "SELECT * FROM obs.traces.spans WHERE trace_id = '" + lookups[next[0]++ % lookups.length] + "'"));
+        report("point lookup by trace_id", point, rowCount[0]);
+
+        long windowStart = start + traces / 2 * spacing;
+        long windowEnd = windowStart + 3_600_000_000L;
+        String tail = """
+                SELECT trace_id, bool_or(status_code = 2) AS has_error, max(duration_ms) AS max_duration,
+                       count(*) AS spans, min(start_time) AS first_start, max(start_time) AS last_start
+                FROM obs.traces.spans
+                WHERE start_time >= %s AND start_time < %s
+                GROUP BY trace_id
+                HAVING max(start_time) < %s AND (bool_or(status_code = 2) OR max(duration_ms) >= 1000)
+                """.formatted(ts(windowStart), ts(windowEnd), ts(windowEnd - 300_000_000L));
+        Stopwatch sampling = Stopwatch.time(2, 10, () -> rowCount[0] = count(engine, tail));
+        report("tail-sampling aggregate, 1 h window", sampling, rowCount[0]);
+
+        Stopwatch all = Stopwatch.time(2, 10, () -> rowCount[0] = count(engine, "SELECT count(*) FROM obs.traces.spans"));
+        report("count(*)", all, rowCount[0]);
+        Stopwatch refresh = Stopwatch.time(2, 10, cache::refresh);
+        report("log check, no new commits", refresh, 0);
+    }
+
+    private static long count(QueryEngine engine, String sql) {
+        long rows = 0;
+        // The cluster keeps each node's snapshot fresh by push; the log check a query would add is measured apart.
+        QueryRequest request = QueryRequest.of(UUID.randomUUID().toString(), "bench", sql).withConsistency(Consistency.LATEST_LOCAL);
+        try (QueryResult result = engine.execute(request)) {
+            while (result.next()) {
+                rows += result.batch().getRowCount();
+            }
+        }
+        return rows;
+    }
+
+    private static void report(String name, Stopwatch stopwatch, long rows) {
+        System.out.printf("%-34s %10.1f %10.1f %8d%n", name, stopwatch.median(), stopwatch.p95(), rows);
+    }
+
+    private static String ts(long micros) {
+        return "TIMESTAMPTZ '" + Instant.EPOCH.plus(micros, ChronoUnit.MICROS).toString().replace('T', ' ').replace("Z", "+00") + "'";
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}
