@@ -172,6 +172,21 @@ class QueryEngineTest {
     }
 
     @Test
+    void latestLocalReadsTheCachedSnapshotAndLatestCommittedChecksTheLog() {
+        DeltaTable table = datasets.create("acme", "main.test.fresh", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
+        String count = "SELECT count(*) AS n FROM main.test.fresh";
+        assertEquals(0L, run(QueryRequest.of("c1", "acme", count)).get(0).get("n"));
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 5)) {
+            table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
+        }
+        assertEquals(0L, run(QueryRequest.of("c2", "acme", count).withConsistency(Consistency.LATEST_LOCAL)).get(0).get("n"),
+                "the node's snapshot until something refreshes it");
+        assertEquals(5L, run(QueryRequest.of("c3", "acme", count)).get(0).get("n"), "the log says 5");
+        assertEquals(5L, run(QueryRequest.of("c4", "acme", count).withConsistency(Consistency.LATEST_LOCAL)).get(0).get("n"),
+                "and the cache moved with it");
+    }
+
+    @Test
     void explainShowsNoStoragePaths() {
         String plan = engine.explain(QueryRequest.of("e1", "acme", "SELECT count(*) FROM main.test.regions WHERE i8 = -50"), true);
         assertFalse(plan.contains(dir.toString()), plan);
