@@ -227,6 +227,23 @@ class TracesQueryTest {
         QueryRejectedException missing = assertThrows(QueryRejectedException.class,
                 () -> run("SELECT count(*) FROM obs.traces.spans AT (VERSION => 999)"));
         assertTrue(missing.getMessage().contains("no version 999"), missing.getMessage());
+        Instant third = Instant.ofEpochMilli(spans.snapshotAt(3).timestampMillis());
+        String thirdText = third.toString().replace('T', ' ').replace("Z", "+00");
+        assertEquals(3 * rowsAtOne,
+                run("SELECT count(*) AS n FROM obs.traces.spans AT (TIMESTAMP => TIMESTAMPTZ '" + thirdText + "')").get(0).get("n"),
+                "as of version 3's commit time: version 3");
+        QueryRequest asOf = QueryRequest.of("tt2", "acme", "SELECT count(*) AS n FROM obs.traces.spans")
+                .withTimeTravel(Map.of(DatasetName.parse("obs.traces.spans"), TimeTravel.asOf(third)));
+        try (QueryResult result = engine.execute(asOf)) {
+            assertTrue(result.next());
+            assertEquals(3L, result.versions().get(DatasetName.parse("obs.traces.spans")));
+        }
+        for (String outside : List.of("2001-01-01 00:00:00+00", "2999-01-01 00:00:00+00")) {
+            // Before the table existed, or after its last commit (Delta's rule: a read must be repeatable).
+            QueryRejectedException rejected = assertThrows(QueryRejectedException.class, () -> run(
+                    "SELECT count(*) FROM obs.traces.spans AT (TIMESTAMP => TIMESTAMPTZ '" + outside + "')"));
+            assertTrue(rejected.getMessage().contains("has no version at"), rejected.getMessage());
+        }
         Map<String, Object> now = new TreeMap<>(run("SELECT count(*) AS n FROM obs.traces.spans").get(0));
         assertEquals(TRACES * (long) SpanBatches.SPANS_PER_TRACE, now.get("n"));
     }

@@ -27,7 +27,7 @@ final class Literals {
     private static final Set<String> TIMESTAMP_CASTS = Set.of("TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "DATETIME");
     private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
             .appendPattern("yyyy-MM-dd[ ]['T']HH:mm:ss")
-            .optionalStart().appendFraction(ChronoField.MICRO_OF_SECOND, 1, 6, true).optionalEnd()
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd()
             .optionalStart().appendOffset("+HH:mm", "Z").optionalEnd()
             .optionalStart().appendOffset("+HH", "Z").optionalEnd()
             .toFormatter();
@@ -73,8 +73,13 @@ final class Literals {
         return Optional.of(((LocalDateTime) parsed).toInstant(ZoneOffset.UTC));
     }
 
+    /** A timestamp literal as an instant; {@link IllegalArgumentException} if it is not one. */
     static Instant instant(SqlLiteral literal) {
-        return timestamp(true, literal.text()).map(Instant.class::cast)
-                .orElseThrow(() -> new IllegalArgumentException("not a timestamp: " + literal.text()));
+        try {
+            return timestamp(true, literal.text()).map(Instant.class::cast)
+                    .orElseThrow(() -> new IllegalArgumentException("not a timestamp: " + literal.text()));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("not a timestamp: " + literal.text(), e);
+        }
     }
 }
