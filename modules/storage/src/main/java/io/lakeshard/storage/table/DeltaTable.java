@@ -215,6 +215,62 @@ public final class DeltaTable {
         }
     }
 
+    /**
+     * Commits the appends of several writers as one commit, as the table's single writer does: each writer's key
+     * is recorded, keys already committed are skipped (their files deleted), and nothing is merged over a log that
+     * moved. If the table is not at {@code expectedVersion} — another writer committed, as in a split brain or
+     * after an old owner's late commit — nothing is written and {@link CommitConflictException} says so; the caller
+     * reloads and retries.
+     */
+    public GroupCommitResult appendGroup(List<PendingAppend> appends, long expectedVersion) {
+        Snapshot snapshot = latest();
+        if (snapshot.getVersion() != expectedVersion) {
+            throw new CommitConflictException("the log of " + root + " is at version " + snapshot.getVersion()
+                    + ", not " + expectedVersion + ": another writer committed", null);
+        }
+        Map<String, Long> lastSequence = new HashMap<>();
+        List<Boolean> applied = new ArrayList<>();
+        List<NewDataFile> files = new ArrayList<>();
+        List<NewDataFile> duplicates = new ArrayList<>();
+        for (PendingAppend append : appends) {
+            String appId = append.key().appId();
+            long last = lastSequence.computeIfAbsent(appId,
+                    id -> snapshot.getLatestTransactionVersion(engine, id).orElse(-1L));
+            boolean fresh = append.key().sequence() > last;
+            applied.add(fresh);
+            if (fresh) {
+                lastSequence.put(appId, append.key().sequence());
+                files.addAll(append.files());
+            } else {
+                duplicates.addAll(append.files());
+            }
+        }
+        DataFiles.deleteQuietly(hadoopConf, root, duplicates);
+        if (!applied.contains(true)) {
+            return new GroupCommitResult(snapshot.getVersion(), applied);
+        }
+        StructType physical = DeltaSchemas.physical(snapshot.getSchema());
+        long now = System.currentTimeMillis();
+        List<Row> actions = new ArrayList<>();
+        files.forEach(file -> actions.add(KernelActions.add(physical, file, true)));
+        Map<String, Long> committedKeys = new HashMap<>();
+        for (int i = 0; i < appends.size(); i++) {
+            if (applied.get(i)) {
+                committedKeys.merge(appends.get(i).key().appId(), appends.get(i).key().sequence(), Math::max);
+            }
+        }
+        committedKeys.forEach((appId, sequence) -> actions.add(KernelActions.txn(appId, sequence, now)));
+        try {
+            Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.WRITE)
+                    .withMaxRetries(0)
+                    .build(engine);
+            return new GroupCommitResult(finish(txn.commit(engine, CloseableIterable.inMemoryIterable(toIterator(actions)))), applied);
+        } catch (ConcurrentWriteException | io.delta.kernel.exceptions.MaxCommitRetryLimitReachedException e) {
+            throw new CommitConflictException("the log of " + root + " moved past version " + expectedVersion
+                    + " during the commit: another writer committed", e);
+        }
+    }
+
     private boolean alreadyApplied(Snapshot snapshot, IdempotencyKey key) {
         return snapshot.getLatestTransactionVersion(engine, key.appId()).map(last -> last >= key.sequence()).orElse(false);
     }

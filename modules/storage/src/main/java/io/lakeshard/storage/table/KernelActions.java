@@ -46,6 +46,15 @@ final class KernelActions {
         return SingleAction.createRemoveFileSingleAction(new AddFile(add).toRemoveFileRow(dataChange, Optional.of(deletionTimestamp)));
     }
 
+    /**
+     * A {@code txn} action. Kernel's transaction builder records one writer's id per commit; a group commit records
+     * each writer's, which the Delta protocol allows.
+     */
+    static Row txn(String appId, long version, long lastUpdated) {
+        return SingleAction.createTxnSingleAction(
+                new io.delta.kernel.internal.actions.SetTransaction(appId, version, Optional.of(lastUpdated)).toRow());
+    }
+
     /** An add action as Kernel's scan or commit reader returns it. */
     static AddedFile readAdd(Row addRow) {
         AddFile add = new AddFile(addRow);
