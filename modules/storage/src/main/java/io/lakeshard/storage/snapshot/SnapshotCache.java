@@ -36,6 +36,12 @@ public final class SnapshotCache {
         return snapshot != null ? snapshot : refresh();
     }
 
+    /** The cached version, or -1 before the first load; never touches the log. */
+    public long cachedVersion() {
+        TableSnapshot snapshot = current;
+        return snapshot == null ? -1 : snapshot.version();
+    }
+
     /** Brings the cache to the table's latest version and returns it. */
     public synchronized TableSnapshot refresh() {
         TableSnapshot cached = current;

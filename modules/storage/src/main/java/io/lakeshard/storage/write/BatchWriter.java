@@ -62,6 +62,11 @@ public final class BatchWriter {
                 definition.writerOptions(), allocator);
     }
 
+    /** Checks a batch against the table's user schema without writing anything. */
+    public void validate(VectorSchemaRoot batch) {
+        BatchValidator.validate(schema.userSchema(), batch);
+    }
+
     /** Writes the batch; {@code batchId} is stored in every row so a batch can be traced and deleted as a whole. */
     public List<NewDataFile> write(VectorSchemaRoot batch, String batchId, Instant ingestTime) {
         requireNonNull(batchId, "batchId is null");

@@ -1,0 +1,150 @@
+package io.lakeshard.cluster.node;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.pubsub.Topic;
+import akka.management.cluster.bootstrap.ClusterBootstrap;
+import akka.management.javadsl.AkkaManagement;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.lakeshard.cluster.freshness.ClusterTableResolver;
+import io.lakeshard.cluster.freshness.SnapshotService;
+import io.lakeshard.cluster.registry.DatasetRegistry;
+import io.lakeshard.cluster.registry.RegistryClient;
+import io.lakeshard.cluster.table.GroupWriter;
+import io.lakeshard.cluster.table.IngestRouter;
+import io.lakeshard.cluster.table.TableEntity;
+import io.lakeshard.cluster.table.TableStore;
+import io.lakeshard.cluster.table.TableVersion;
+import io.lakeshard.query.engine.EngineSettings;
+import io.lakeshard.query.engine.QueryEngine;
+import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.table.TableSettings;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+
+/**
+ * Starts one Lakeshard node: the journal schema, the actor system and its cluster membership (seed nodes, or
+ * Kubernetes bootstrap), the registry and table writers as sharded entities, snapshot freshness, the query engine,
+ * and akka-management's health checks ({@code /ready}, {@code /alive}).
+ */
+public final class LakeshardNode implements AutoCloseable {
+    private final ActorSystem<Void> system;
+    private final BufferAllocator allocator;
+    private final TableStore tables;
+    private final RegistryClient registry;
+    private final SnapshotService snapshots;
+    private final IngestRouter ingest;
+    private final QueryEngine queries;
+
+    private LakeshardNode(ActorSystem<Void> system, BufferAllocator allocator, TableStore tables, RegistryClient registry,
+            SnapshotService snapshots, IngestRouter ingest, QueryEngine queries) {
+        this.system = system;
+        this.allocator = allocator;
+        this.tables = tables;
+        this.registry = registry;
+        this.snapshots = snapshots;
+        this.ingest = ingest;
+        this.queries = queries;
+    }
+
+    /** The node's configuration: {@code overrides} over the application's config over Lakeshard's defaults. */
+    public static Config config(Config overrides) {
+        Config base = overrides
+                .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))
+                .withFallback(ConfigFactory.parseResourcesAnySyntax("lakeshard-cluster"));
+        JournalDatabase journal = JournalDatabase.from(ConfigFactory.load(base));
+        // Slick reads the global config: resolve everything in one load.
+        return ConfigFactory.load(base.withFallback(journal.pluginConfig()));
+    }
+
+    public static LakeshardNode start(Config overrides) throws SQLException {
+        Config config = config(overrides);
+        JournalDatabase.from(config).createSchema();
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard", config);
+        try {
+            return start(system, config);
+        } catch (RuntimeException | SQLException e) {
+            system.terminate();
+            throw e;
+        }
+    }
+
+    private static LakeshardNode start(ActorSystem<Void> system, Config config) throws SQLException {
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("lakeshard.blocking-dispatcher"));
+        Path storageRoot = Path.of(config.getString("lakeshard.storage.root")).toAbsolutePath();
+        Path dataDir = Path.of(config.getString("lakeshard.data-dir")).toAbsolutePath();
+        Duration timeout = config.getDuration("lakeshard.ask-timeout");
+        StorageRoot storage = StorageRoot.local(storageRoot);
+        BufferAllocator allocator = new RootAllocator();
+        TableStore tables = new TableStore(storage, TableSettings.defaults(), blocking);
+        SnapshotService snapshots = new SnapshotService(tables);
+
+        ActorRef<Topic.Command<TableVersion>> topic = system.systemActorOf(
+                Topic.create(TableVersion.class, TableVersion.TOPIC), "table-versions", akka.actor.typed.Props.empty());
+        system.systemActorOf(snapshots.subscriber(topic, config.getDuration("lakeshard.snapshot-poll-interval")),
+                "snapshot-freshness", akka.actor.typed.Props.empty());
+        DatasetRegistry.init(system, tables);
+        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE)), topic);
+
+        RegistryClient registry = new RegistryClient(system, timeout);
+        IngestRouter ingest = new IngestRouter(system, registry, snapshots, tables,
+                allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), config.getBytes("lakeshard.inline-write-threshold-bytes"), timeout);
+        EngineSettings engine = new EngineSettings(config.getInt("lakeshard.query.threads"),
+                config.getString("lakeshard.query.memory-limit"), dataDir.resolve("duckdb-tmp"), "10GB",
+                List.of(storageRoot), config.getInt("lakeshard.query.batch-rows"));
+        QueryEngine queries = new QueryEngine(engine, new ClusterTableResolver(registry, snapshots, timeout),
+                allocator.newChildAllocator("queries", 0, Long.MAX_VALUE));
+
+        if (config.getBoolean("lakeshard.management.enabled")) {
+            AkkaManagement.get(system).start();
+        }
+        if (config.getString("lakeshard.cluster.discovery").equals("kubernetes")) {
+            ClusterBootstrap.get(system).start();
+        }
+        return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries);
+    }
+
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    public RegistryClient registry() {
+        return registry;
+    }
+
+    public IngestRouter ingest() {
+        return ingest;
+    }
+
+    public SnapshotService snapshots() {
+        return snapshots;
+    }
+
+    public QueryEngine queries() {
+        return queries;
+    }
+
+    public TableStore tables() {
+        return tables;
+    }
+
+    public BufferAllocator allocator() {
+        return allocator;
+    }
+
+    @Override
+    public void close() throws Exception {
+        queries.close();
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,249 @@
+package io.lakeshard.cluster.registry;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import io.lakeshard.cluster.CborSerializable;
+import io.lakeshard.cluster.table.TableRef;
+import io.lakeshard.cluster.table.TableStore;
+import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.InvalidInputException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A tenant's datasets, event-sourced: one sharded entity per tenant, so every node asks the same single source and a
+ * registration is visible everywhere once acknowledged. Registering creates the dataset's Delta table before the
+ * event is persisted, so a registered dataset always has a table.
+ */
+public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.Command, DatasetRegistry.Event, DatasetRegistry.State> {
+    public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "DatasetRegistry");
+
+    public sealed interface Command extends CborSerializable {}
+
+    public record Register(DatasetName name, DatasetSpec spec, MaintenancePolicy policy, ActorRef<Reply> replyTo) implements Command {}
+
+    public record Get(DatasetName name, ActorRef<Optional<DatasetRecord>> replyTo) implements Command {}
+
+    public record ListDatasets(ActorRef<List<DatasetRecord>> replyTo) implements Command {}
+
+    public record UpdatePolicy(DatasetName name, MaintenancePolicy policy, ActorRef<Reply> replyTo) implements Command {}
+
+    /** Records a schema the table already has: the table's writer evolved it. */
+    public record RecordSchema(DatasetName name, DatasetSpec spec, ActorRef<Reply> replyTo) implements Command {}
+
+    public record Drop(DatasetName name, ActorRef<Reply> replyTo) implements Command {}
+
+    /** Dropped datasets whose grace period has passed, for the purger. */
+    public record ListDroppedBefore(Instant time, ActorRef<List<DatasetRecord>> replyTo) implements Command {}
+
+    public record MarkPurged(DatasetName name, String incarnation, ActorRef<Reply> replyTo) implements Command {}
+
+    private record TableCreated(Register request, DatasetRecord record) implements Command {}
+
+    private record TableCreationFailed(Register request, Throwable error) implements Command {}
+
+    public sealed interface Reply extends CborSerializable {}
+
+    /** @param created false when an identical registration already existed */
+    public record Accepted(DatasetRecord record, boolean created) implements Reply {}
+
+    public record Rejected(Code code, String field, String message) implements Reply {}
+
+    public enum Code { INVALID_ARGUMENT, ALREADY_EXISTS, NOT_FOUND, UNAVAILABLE }
+
+    public sealed interface Event extends CborSerializable {}
+
+    public record Registered(DatasetRecord record) implements Event {}
+
+    public record PolicyUpdated(DatasetName name, MaintenancePolicy policy) implements Event {}
+
+    public record SchemaRecorded(DatasetName name, DatasetSpec spec) implements Event {}
+
+    public record Dropped(DatasetName name, Instant at) implements Event {}
+
+    public record Purged(DatasetName name, String incarnation) implements Event {}
+
+    /** Live datasets by name, and dropped ones awaiting purge. */
+    public record State(Map<DatasetName, DatasetRecord> live, List<DatasetRecord> dropped) implements CborSerializable {
+        static State empty() {
+            return new State(Map.of(), List.of());
+        }
+
+        State with(DatasetRecord record) {
+            Map<DatasetName, DatasetRecord> next = new HashMap<>(live);
+            next.put(record.name(), record);
+            return new State(Map.copyOf(next), dropped);
+        }
+
+        State drop(DatasetName name, Instant at) {
+            Map<DatasetName, DatasetRecord> next = new HashMap<>(live);
+            DatasetRecord record = next.remove(name);
+            List<DatasetRecord> gone = new ArrayList<>(dropped);
+            gone.add(record.droppedAt(at));
+            return new State(Map.copyOf(next), List.copyOf(gone));
+        }
+
+        State purge(String incarnation) {
+            return new State(live, dropped.stream().filter(r -> !r.incarnation().equals(incarnation)).toList());
+        }
+    }
+
+    public static void init(ActorSystem<?> system, TableStore tables) {
+        ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
+                context -> create(context.getEntityId(), tables)));
+    }
+
+    public static Behavior<Command> create(String tenant, TableStore tables) {
+        return Behaviors.setup(context -> new DatasetRegistry(context, tenant, tables));
+    }
+
+    private final ActorContext<Command> context;
+    private final String tenant;
+    private final TableStore tables;
+    // A registration waiting for its table: later commands wait with it, in order.
+    private boolean creatingTable;
+
+    private DatasetRegistry(ActorContext<Command> context, String tenant, TableStore tables) {
+        super(PersistenceId.of(ENTITY_KEY.name(), tenant));
+        this.context = context;
+        this.tenant = tenant;
+        this.tables = tables;
+    }
+
+    @Override
+    public State emptyState() {
+        return State.empty();
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return RetentionCriteria.snapshotEvery(100, 2);
+    }
+
+    @Override
+    public CommandHandler<Command, Event, State> commandHandler() {
+        return newCommandHandlerBuilder().forAnyState()
+                .onCommand(TableCreated.class, this::onTableCreated)
+                .onCommand(TableCreationFailed.class, this::onTableCreationFailed)
+                .onAnyCommand((state, command) -> creatingTable ? Effect().stash() : handle(state, command));
+    }
+
+    private Effect<Event, State> handle(State state, Command command) {
+        if (command instanceof Register register) {
+            return onRegister(state, register);
+        }
+        if (command instanceof Get get) {
+            return Effect().reply(get.replyTo(), Optional.ofNullable(state.live().get(get.name())));
+        }
+        if (command instanceof ListDatasets list) {
+            List<DatasetRecord> records = state.live().values().stream()
+                    .sorted(Comparator.comparing(r -> r.name().toString())).toList();
+            return Effect().reply(list.replyTo(), records);
+        }
+        if (command instanceof UpdatePolicy update) {
+            if (!state.live().containsKey(update.name())) {
+                return Effect().reply(update.replyTo(), notFound(update.name()));
+            }
+            return Effect().persist(new PolicyUpdated(update.name(), update.policy()))
+                    .thenReply(update.replyTo(), s -> new Accepted(s.live().get(update.name()), false));
+        }
+        if (command instanceof RecordSchema record) {
+            if (!state.live().containsKey(record.name())) {
+                return Effect().reply(record.replyTo(), notFound(record.name()));
+            }
+            return Effect().persist(new SchemaRecorded(record.name(), record.spec()))
+                    .thenReply(record.replyTo(), s -> new Accepted(s.live().get(record.name()), false));
+        }
+        if (command instanceof Drop drop) {
+            if (!state.live().containsKey(drop.name())) {
+                return Effect().reply(drop.replyTo(), notFound(drop.name()));
+            }
+            DatasetRecord record = state.live().get(drop.name());
+            Instant at = Instant.now();
+            return Effect().persist(new Dropped(drop.name(), at))
+                    .thenReply(drop.replyTo(), s -> new Accepted(record.droppedAt(at), false));
+        }
+        if (command instanceof ListDroppedBefore list) {
+            return Effect().reply(list.replyTo(),
+                    state.dropped().stream().filter(r -> r.droppedAt().isBefore(list.time())).toList());
+        }
+        if (command instanceof MarkPurged purged) {
+            return Effect().persist(new Purged(purged.name(), purged.incarnation()))
+                    .thenReply(purged.replyTo(), s -> new Accepted(null, false));
+        }
+        throw new IllegalStateException("unexpected " + command);
+    }
+
+    private Effect<Event, State> onRegister(State state, Register register) {
+        String fingerprint;
+        try {
+            fingerprint = register.spec().fingerprint();
+        } catch (InvalidInputException e) {
+            return Effect().reply(register.replyTo(), new Rejected(Code.INVALID_ARGUMENT, e.field(), e.getMessage()));
+        }
+        DatasetRecord existing = state.live().get(register.name());
+        if (existing != null) {
+            if (existing.spec().fingerprint().equals(fingerprint)) {
+                return Effect().reply(register.replyTo(), new Accepted(existing, false));
+            }
+            return Effect().reply(register.replyTo(), new Rejected(Code.ALREADY_EXISTS, "name",
+                    "dataset " + register.name() + " exists with a different definition"));
+        }
+        DatasetRecord record = new DatasetRecord(tenant, register.name(), UUID.randomUUID().toString(), register.spec(),
+                register.policy(), Instant.now(), null);
+        creatingTable = true;
+        context.pipeToSelf(tables.create(new TableRef(tenant, register.name(), record.incarnation()), register.spec().toDefinition()),
+                (ok, error) -> error == null ? new TableCreated(register, record) : new TableCreationFailed(register, error));
+        return Effect().none();
+    }
+
+    private Effect<Event, State> onTableCreated(State state, TableCreated created) {
+        creatingTable = false;
+        return Effect().persist(new Registered(created.record()))
+                .thenReply(created.request().replyTo(), s -> new Accepted(created.record(), true))
+                .thenUnstashAll();
+    }
+
+    private Effect<Event, State> onTableCreationFailed(State state, TableCreationFailed failed) {
+        creatingTable = false;
+        Throwable cause = failed.error() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                ? c.getCause() : failed.error();
+        Reply reply = cause instanceof InvalidInputException invalid
+                ? new Rejected(Code.INVALID_ARGUMENT, invalid.field(), invalid.getMessage())
+                : new Rejected(Code.UNAVAILABLE, "", "creating the table failed: " + cause.getMessage());
+        return Effect().reply(failed.request().replyTo(), reply).thenUnstashAll();
+    }
+
+    private static Rejected notFound(DatasetName name) {
+        return new Rejected(Code.NOT_FOUND, "name", "dataset " + name + " does not exist");
+    }
+
+    @Override
+    public EventHandler<State, Event> eventHandler() {
+        return newEventHandlerBuilder().forAnyState()
+                .onEvent(Registered.class, (state, event) -> state.with(event.record()))
+                .onEvent(PolicyUpdated.class, (state, event) -> state.with(state.live().get(event.name()).withPolicy(event.policy())))
+                .onEvent(SchemaRecorded.class, (state, event) -> state.with(state.live().get(event.name()).withSpec(event.spec())))
+                .onEvent(Dropped.class, (state, event) -> state.drop(event.name(), event.at()))
+                .onEvent(Purged.class, (state, event) -> state.purge(event.incarnation()))
+                .build();
+    }
+}

@@ -1,0 +1,49 @@
+package io.lakeshard.cluster.registry;
+
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.lakeshard.storage.dataset.DatasetName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/** Asks a tenant's registry entity, wherever in the cluster it runs. */
+public final class RegistryClient {
+    private final ClusterSharding sharding;
+    private final Duration timeout;
+
+    public RegistryClient(ActorSystem<?> system, Duration timeout) {
+        this.sharding = ClusterSharding.get(system);
+        this.timeout = timeout;
+    }
+
+    private EntityRef<DatasetRegistry.Command> registry(String tenant) {
+        return sharding.entityRefFor(DatasetRegistry.ENTITY_KEY, tenant);
+    }
+
+    public CompletionStage<DatasetRegistry.Reply> register(String tenant, DatasetName name, DatasetSpec spec, MaintenancePolicy policy) {
+        return registry(tenant).ask(replyTo -> new DatasetRegistry.Register(name, spec, policy, replyTo), timeout);
+    }
+
+    public CompletionStage<Optional<DatasetRecord>> get(String tenant, DatasetName name) {
+        return registry(tenant).ask(replyTo -> new DatasetRegistry.Get(name, replyTo), timeout);
+    }
+
+    public CompletionStage<List<DatasetRecord>> list(String tenant) {
+        return registry(tenant).ask(DatasetRegistry.ListDatasets::new, timeout);
+    }
+
+    public CompletionStage<DatasetRegistry.Reply> updatePolicy(String tenant, DatasetName name, MaintenancePolicy policy) {
+        return registry(tenant).ask(replyTo -> new DatasetRegistry.UpdatePolicy(name, policy, replyTo), timeout);
+    }
+
+    public CompletionStage<DatasetRegistry.Reply> recordSchema(String tenant, DatasetName name, DatasetSpec spec) {
+        return registry(tenant).ask(replyTo -> new DatasetRegistry.RecordSchema(name, spec, replyTo), timeout);
+    }
+
+    public CompletionStage<DatasetRegistry.Reply> drop(String tenant, DatasetName name) {
+        return registry(tenant).ask(replyTo -> new DatasetRegistry.Drop(name, replyTo), timeout);
+    }
+}

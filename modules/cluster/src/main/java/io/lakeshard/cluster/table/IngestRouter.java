@@ -1,0 +1,117 @@
+package io.lakeshard.cluster.table;
+
+import static java.util.Objects.requireNonNull;
+
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.lakeshard.cluster.freshness.SnapshotService;
+import io.lakeshard.cluster.registry.DatasetRecord;
+import io.lakeshard.cluster.registry.RegistryClient;
+import io.lakeshard.query.UnknownTableException;
+import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.TableSnapshot;
+import io.lakeshard.storage.write.BatchWriter;
+import io.lakeshard.storage.write.NewDataFile;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ValueVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+
+/**
+ * Every node's write path: finds the dataset's writer and hands it the batch. A batch above the inline threshold is
+ * encoded to Parquet here, on the node that received it, and only the files' metadata crosses the cluster; a small
+ * batch travels as Arrow IPC so the writer can coalesce it with others into one file.
+ */
+public final class IngestRouter {
+    private final ClusterSharding sharding;
+    private final RegistryClient registry;
+    private final SnapshotService snapshots;
+    private final TableStore tables;
+    private final BufferAllocator allocator;
+    private final long inlineThresholdBytes;
+    private final Duration timeout;
+
+    public IngestRouter(ActorSystem<?> system, RegistryClient registry, SnapshotService snapshots, TableStore tables,
+            BufferAllocator allocator, long inlineThresholdBytes, Duration timeout) {
+        this.sharding = ClusterSharding.get(system);
+        this.registry = requireNonNull(registry, "registry is null");
+        this.snapshots = requireNonNull(snapshots, "snapshots is null");
+        this.tables = requireNonNull(tables, "tables is null");
+        this.allocator = requireNonNull(allocator, "allocator is null");
+        this.inlineThresholdBytes = inlineThresholdBytes;
+        this.timeout = requireNonNull(timeout, "timeout is null");
+    }
+
+    public CompletionStage<TableEntity.WriteReply> write(String tenant, DatasetName name, VectorSchemaRoot batch, IdempotencyKey key) {
+        return table(tenant, name).thenCompose(record -> {
+            TableRef ref = new TableRef(tenant, name, record.incarnation());
+            return CompletableFuture.supplyAsync(() -> prepare(ref, record, batch), tables.blocking())
+                    .thenCompose(prepared -> prepared.rejection() != null
+                            ? CompletableFuture.completedFuture(prepared.rejection())
+                            : entity(ref).ask(replyTo -> new TableEntity.Write(prepared.files(), prepared.ipc(), key,
+                                    prepared.rows(), replyTo), timeout));
+        });
+    }
+
+    /** The version the dataset's writer has committed: what a read-your-writes query waits for. */
+    public CompletionStage<Long> committedVersion(TableRef ref) {
+        return entity(ref).ask(TableEntity.GetCommittedVersion::new, timeout);
+    }
+
+    public CompletionStage<DatasetRecord> table(String tenant, DatasetName name) {
+        return registry.get(tenant, name).thenApply(record -> record.orElseThrow(
+                () -> new UnknownTableException("dataset " + name + " does not exist")));
+    }
+
+    private EntityRef<TableEntity.Command> entity(TableRef ref) {
+        return sharding.entityRefFor(TableEntity.ENTITY_KEY, ref.entityId());
+    }
+
+    /** A batch ready to send, as files or inline bytes, or the reason it was refused. */
+    private record Prepared(TableEntity.WriteRejected rejection, List<NewDataFile> files, byte[] ipc, long rows) {}
+
+    /** Validates here, so bad input is refused by the node that received it; then bulk or inline. */
+    private Prepared prepare(TableRef ref, DatasetRecord record, VectorSchemaRoot batch) {
+        TableSnapshot snapshot = snapshots.cache(ref).current();
+        BatchWriter writer = BatchWriter.forDefinition(tables.storage().hadoopConf(), snapshot.tableRoot(), snapshot.schema(),
+                record.spec().toDefinition(), allocator);
+        try {
+            writer.validate(batch);
+        } catch (io.lakeshard.storage.dataset.InvalidInputException e) {
+            return new Prepared(new TableEntity.WriteRejected(false, e.field(), e.getMessage()), List.of(), null, 0);
+        }
+        long rows = batch.getRowCount();
+        if (bytes(batch) > inlineThresholdBytes) {
+            return new Prepared(null, writer.write(batch, UUID.randomUUID().toString(), Instant.now()), null, rows);
+        }
+        return new Prepared(null, List.of(), ipc(batch), rows);
+    }
+
+    static long bytes(VectorSchemaRoot batch) {
+        return batch.getFieldVectors().stream().mapToLong(ValueVector::getBufferSize).sum();
+    }
+
+    private static byte[] ipc(VectorSchemaRoot batch) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ArrowStreamWriter writer = new ArrowStreamWriter(batch, null, Channels.newChannel(out))) {
+            writer.start();
+            writer.writeBatch();
+            writer.end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}
