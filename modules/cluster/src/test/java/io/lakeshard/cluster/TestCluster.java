@@ -22,7 +22,14 @@ public final class TestCluster implements AutoCloseable {
     private final Path dir;
     private final int[] ports;
 
+    private final String extraConfig;
+
     public TestCluster(Path dir, int size) {
+        this(dir, size, "");
+    }
+
+    public TestCluster(Path dir, int size, String extraConfig) {
+        this.extraConfig = extraConfig;
         this.dir = dir;
         this.ports = new int[size];
         for (int i = 0; i < size; i++) {
@@ -39,7 +46,7 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public Config config(int i) {
-        return ConfigFactory.parseString("""
+        return ConfigFactory.parseString(extraConfig).withFallback(ConfigFactory.parseString("""
                 akka.remote.artery.canonical.port = %d
                 akka.cluster.seed-nodes = ["akka://lakeshard@127.0.0.1:%d"]
                 akka.cluster.jmx.multi-mbeans-in-same-jvm = on
@@ -56,7 +63,7 @@ public final class TestCluster implements AutoCloseable {
                 lakeshard.management.enabled = false
                 lakeshard.snapshot-poll-interval = 60s
                 lakeshard.query.memory-limit = "256MB"
-                """.formatted(ports[i], ports[0], dir.resolve("node-" + i), dir.resolve("storage"), dir.resolve("journal")));
+                """.formatted(ports[i], ports[0], dir.resolve("node-" + i), dir.resolve("storage"), dir.resolve("journal"))));
     }
 
     public void awaitUp(int members) {

@@ -11,6 +11,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.cluster.freshness.ClusterTableResolver;
 import io.lakeshard.cluster.freshness.SnapshotService;
+import io.lakeshard.cluster.maintenance.MaintenanceScheduler;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.cluster.registry.RegistryClient;
 import io.lakeshard.cluster.table.GroupWriter;
@@ -44,9 +45,10 @@ public final class LakeshardNode implements AutoCloseable {
     private final SnapshotService snapshots;
     private final IngestRouter ingest;
     private final QueryEngine queries;
+    private final ActorRef<MaintenanceScheduler.Command> scheduler;
 
     private LakeshardNode(ActorSystem<Void> system, BufferAllocator allocator, TableStore tables, RegistryClient registry,
-            SnapshotService snapshots, IngestRouter ingest, QueryEngine queries) {
+            SnapshotService snapshots, IngestRouter ingest, QueryEngine queries, ActorRef<MaintenanceScheduler.Command> scheduler) {
         this.system = system;
         this.allocator = allocator;
         this.tables = tables;
@@ -54,6 +56,7 @@ public final class LakeshardNode implements AutoCloseable {
         this.snapshots = snapshots;
         this.ingest = ingest;
         this.queries = queries;
+        this.scheduler = scheduler;
     }
 
     /** The node's configuration: {@code overrides} over the application's config over Lakeshard's defaults. */
@@ -104,13 +107,17 @@ public final class LakeshardNode implements AutoCloseable {
         QueryEngine queries = new QueryEngine(engine, new ClusterTableResolver(registry, snapshots, timeout),
                 allocator.newChildAllocator("queries", 0, Long.MAX_VALUE));
 
+        ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, new MaintenanceScheduler.Settings(
+                config.getDuration("lakeshard.maintenance.tick-interval"), config.getDuration("lakeshard.maintenance.lease-duration"),
+                config.getDuration("lakeshard.maintenance.initial-backoff")));
+
         if (config.getBoolean("lakeshard.management.enabled")) {
             AkkaManagement.get(system).start();
         }
         if (config.getString("lakeshard.cluster.discovery").equals("kubernetes")) {
             ClusterBootstrap.get(system).start();
         }
-        return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries);
+        return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries, scheduler);
     }
 
     public ActorSystem<Void> system() {
@@ -131,6 +138,11 @@ public final class LakeshardNode implements AutoCloseable {
 
     public QueryEngine queries() {
         return queries;
+    }
+
+    /** The maintenance scheduler singleton, wherever it runs. */
+    public ActorRef<MaintenanceScheduler.Command> scheduler() {
+        return scheduler;
     }
 
     public TableStore tables() {

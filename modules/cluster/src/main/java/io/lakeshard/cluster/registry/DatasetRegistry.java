@@ -25,7 +25,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -35,14 +34,22 @@ import java.util.UUID;
  */
 public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.Command, DatasetRegistry.Event, DatasetRegistry.State> {
     public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "DatasetRegistry");
+    /** Every registry event carries this tag, so the maintenance scheduler can follow all tenants' datasets. */
+    public static final String TAG = "dataset-registry";
 
     public sealed interface Command extends CborSerializable {}
 
     public record Register(DatasetName name, DatasetSpec spec, MaintenancePolicy policy, ActorRef<Reply> replyTo) implements Command {}
 
-    public record Get(DatasetName name, ActorRef<Optional<DatasetRecord>> replyTo) implements Command {}
+    public record Get(DatasetName name, ActorRef<Found> replyTo) implements Command {}
 
-    public record ListDatasets(ActorRef<List<DatasetRecord>> replyTo) implements Command {}
+    public record ListDatasets(ActorRef<Datasets> replyTo) implements Command {}
+
+    /** The reply to {@link Get}; {@code record} is null when there is no such dataset. */
+    public record Found(DatasetRecord record) implements CborSerializable {}
+
+    /** The reply to {@link ListDatasets} and {@link ListDroppedBefore}. */
+    public record Datasets(List<DatasetRecord> records) implements CborSerializable {}
 
     public record UpdatePolicy(DatasetName name, MaintenancePolicy policy, ActorRef<Reply> replyTo) implements Command {}
 
@@ -52,7 +59,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     public record Drop(DatasetName name, ActorRef<Reply> replyTo) implements Command {}
 
     /** Dropped datasets whose grace period has passed, for the purger. */
-    public record ListDroppedBefore(Instant time, ActorRef<List<DatasetRecord>> replyTo) implements Command {}
+    public record ListDroppedBefore(Instant time, ActorRef<Datasets> replyTo) implements Command {}
 
     public record MarkPurged(DatasetName name, String incarnation, ActorRef<Reply> replyTo) implements Command {}
 
@@ -134,6 +141,11 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     }
 
     @Override
+    public java.util.Set<String> tagsFor(Event event) {
+        return java.util.Set.of(TAG);
+    }
+
+    @Override
     public RetentionCriteria retentionCriteria() {
         return RetentionCriteria.snapshotEvery(100, 2);
     }
@@ -151,12 +163,12 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
             return onRegister(state, register);
         }
         if (command instanceof Get get) {
-            return Effect().reply(get.replyTo(), Optional.ofNullable(state.live().get(get.name())));
+            return Effect().reply(get.replyTo(), new Found(state.live().get(get.name())));
         }
         if (command instanceof ListDatasets list) {
             List<DatasetRecord> records = state.live().values().stream()
                     .sorted(Comparator.comparing(r -> r.name().toString())).toList();
-            return Effect().reply(list.replyTo(), records);
+            return Effect().reply(list.replyTo(), new Datasets(records));
         }
         if (command instanceof UpdatePolicy update) {
             if (!state.live().containsKey(update.name())) {
@@ -183,7 +195,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
         }
         if (command instanceof ListDroppedBefore list) {
             return Effect().reply(list.replyTo(),
-                    state.dropped().stream().filter(r -> r.droppedAt().isBefore(list.time())).toList());
+                    new Datasets(state.dropped().stream().filter(r -> r.droppedAt().isBefore(list.time())).toList()));
         }
         if (command instanceof MarkPurged purged) {
             return Effect().persist(new Purged(purged.name(), purged.incarnation()))

@@ -28,11 +28,12 @@ public final class RegistryClient {
     }
 
     public CompletionStage<Optional<DatasetRecord>> get(String tenant, DatasetName name) {
-        return registry(tenant).ask(replyTo -> new DatasetRegistry.Get(name, replyTo), timeout);
+        return registry(tenant).<DatasetRegistry.Found>ask(replyTo -> new DatasetRegistry.Get(name, replyTo), timeout)
+                .thenApply(found -> Optional.ofNullable(found.record()));
     }
 
     public CompletionStage<List<DatasetRecord>> list(String tenant) {
-        return registry(tenant).ask(DatasetRegistry.ListDatasets::new, timeout);
+        return registry(tenant).ask(DatasetRegistry.ListDatasets::new, timeout).thenApply(DatasetRegistry.Datasets::records);
     }
 
     public CompletionStage<DatasetRegistry.Reply> updatePolicy(String tenant, DatasetName name, MaintenancePolicy policy) {

@@ -66,6 +66,10 @@ public final class GroupWriter {
     /** The table's version after the commit, and one reply per write in order. */
     public record Committed(long version, List<WriteReply> replies) {}
 
+    BufferAllocator allocator() {
+        return allocator;
+    }
+
     void forget(TableRef ref) {
         sequences.remove(ref);
     }

@@ -18,8 +18,22 @@ import io.lakeshard.storage.table.CommitConflictException;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.write.NewDataFile;
+import io.lakeshard.cluster.maintenance.Lease;
+import io.lakeshard.cluster.maintenance.TaskReport;
+import io.lakeshard.cluster.maintenance.TaskType;
+import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.maintenance.Maintenance;
+import io.lakeshard.storage.maintenance.PreparedRewrite;
+import io.lakeshard.storage.maintenance.Vacuum;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -44,6 +58,16 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             implements Command {}
 
     public record GetCommittedVersion(ActorRef<Long> replyTo) implements Command {}
+
+    /** Run a leased maintenance task; the report goes to {@code replyTo}. */
+    public record RunTask(TaskType type, Lease lease, MaintenancePolicy policy, ActorRef<TaskReport> replyTo) implements Command {}
+
+    private record TaskPrepared(RunTask task, Optional<PreparedRewrite> rewrite) implements Command {}
+
+    private record TaskFinished(RunTask task, TaskReport report) implements Command {}
+
+    /** The commit of a prepared rewrite ended; it held the commit path. {@code version} is -1 if it failed. */
+    private record RewriteDone(RunTask task, TaskReport report, long version) implements Command {}
 
     private record Loaded(long version) implements Command {}
 
@@ -79,8 +103,12 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     private final ActorRef<Topic.Command<TableVersion>> topic;
     private final DeltaTable table;
     private final List<Write> queue = new ArrayList<>();
+    private final Map<TaskType, Long> highestLease = new EnumMap<>(TaskType.class);
+    private final Maintenance maintenance;
     private long version;
     private boolean committing;
+    private RunTask runningTask;
+    private TaskPrepared rewriteToCommit;
 
     private TableEntity(ActorContext<Command> context, StashBuffer<Command> stash, TableRef ref, TableStore tables,
             GroupWriter writer, ActorRef<Topic.Command<TableVersion>> topic) {
@@ -91,6 +119,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         this.writer = writer;
         this.topic = topic;
         this.table = tables.table(ref);
+        this.maintenance = new Maintenance(table, writer.allocator());
     }
 
     private Behavior<Command> loading() {
@@ -100,6 +129,9 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                 .onMessage(Loaded.class, loaded -> {
                     version = loaded.version();
                     writer.forget(ref);
+                    if (rewriteToCommit != null) {
+                        commitQueued();
+                    }
                     return stash.unstashAll(this);
                 })
                 .onMessage(LoadFailed.class, failed -> {
@@ -129,6 +161,10 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                 })
                 .onMessage(CommitFinished.class, this::onCommitFinished)
                 .onMessage(CommitFailed.class, this::onCommitFailed)
+                .onMessage(RunTask.class, this::onRunTask)
+                .onMessage(TaskPrepared.class, this::onTaskPrepared)
+                .onMessage(TaskFinished.class, finished -> finishTask(finished.task(), finished.report()))
+                .onMessage(RewriteDone.class, this::onRewriteDone)
                 .build();
     }
 
@@ -141,6 +177,10 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     }
 
     private void commitQueued() {
+        if (rewriteToCommit != null) {
+            commitRewrite();
+            return;
+        }
         List<Write> batch = new ArrayList<>(queue.subList(0, Math.min(queue.size(), MAX_WRITES_PER_COMMIT)));
         queue.subList(0, batch.size()).clear();
         committing = true;
@@ -160,9 +200,99 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             topic.tell(Topic.publish(new TableVersion(ref, version)));
         }
         committing = false;
-        if (!queue.isEmpty()) {
+        if (!queue.isEmpty() || rewriteToCommit != null) {
             commitQueued();
         }
+        return this;
+    }
+
+    private Behavior<Command> onRunTask(RunTask task) {
+        Instant now = Instant.now();
+        String refusal = task.lease().expired(now) ? "lease " + task.lease().sequence() + " expired"
+                : task.lease().sequence() < highestLease.getOrDefault(task.type(), -1L)
+                        ? "lease " + task.lease().sequence() + " is stale; lease " + highestLease.get(task.type()) + " was granted since"
+                        : runningTask != null ? "busy with " + runningTask.type() : null;
+        if (refusal != null) {
+            task.replyTo().tell(new TaskReport.Refused(ref, task.type(), task.lease().sequence(), refusal));
+            return this;
+        }
+        highestLease.put(task.type(), task.lease().sequence());
+        runningTask = task;
+        getContext().getLog().info("{}: {} under lease {} started", ref, task.type(), task.lease().sequence());
+        if (task.type() == TaskType.VACUUM) {
+            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> new Vacuum(table, Clock.systemUTC())
+                            .run(task.policy().vacuumRetention(), false, false), tables.blocking()),
+                    (result, error) -> error == null
+                            ? new TaskFinished(task, new TaskReport.Done(ref, task.type(), task.lease().sequence(),
+                                    "deleted " + result.files().size() + " files, " + result.bytes() + " bytes"))
+                            : new TaskFinished(task, failure(task, error)));
+            return this;
+        }
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> task.type() == TaskType.OPTIMIZE
+                        ? maintenance.prepareOptimize()
+                        : maintenance.prepareExpire(LocalDate.now(ZoneOffset.UTC).minusDays(task.policy().retentionDays())),
+                tables.blocking()),
+                (rewrite, error) -> error == null ? new TaskPrepared(task, rewrite) : new TaskFinished(task, failure(task, error)));
+        return this;
+    }
+
+    private TaskReport failure(RunTask task, Throwable error) {
+        return new TaskReport.Failed(ref, task.type(), task.lease().sequence(), message(error));
+    }
+
+    /** The rewrite's files are written; its commit waits its turn among the group commits. */
+    private Behavior<Command> onTaskPrepared(TaskPrepared prepared) {
+        if (prepared.rewrite().isEmpty()) {
+            return finishTask(prepared.task(), new TaskReport.Done(ref, prepared.task().type(),
+                    prepared.task().lease().sequence(), "nothing to do"));
+        }
+        rewriteToCommit = prepared;
+        if (!committing) {
+            commitQueued();
+        }
+        return this;
+    }
+
+    private void commitRewrite() {
+        TaskPrepared prepared = rewriteToCommit;
+        rewriteToCommit = null;
+        RunTask task = prepared.task();
+        PreparedRewrite rewrite = prepared.rewrite().orElseThrow();
+        if (task.lease().expired(Instant.now())) {
+            // Another run may hold the task now: this one must not commit.
+            maintenance.abandon(rewrite);
+            getContext().getSelf().tell(new TaskFinished(task, new TaskReport.Refused(ref, task.type(), task.lease().sequence(),
+                    "lease expired before the commit; nothing committed")));
+            return;
+        }
+        committing = true;
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> maintenance.commit(rewrite), tables.blocking()),
+                (metrics, error) -> error == null
+                        ? new RewriteDone(task, new TaskReport.Done(ref, task.type(), task.lease().sequence(),
+                                metrics.operation() + ": files " + metrics.filesBefore() + " -> " + metrics.filesAfter()
+                                        + ", rows " + metrics.rowsBefore() + " -> " + metrics.rowsAfter()), metrics.version())
+                        : new RewriteDone(task, failure(task, error), -1));
+    }
+
+    private Behavior<Command> onRewriteDone(RewriteDone done) {
+        committing = false;
+        if (done.version() > version) {
+            version = done.version();
+            topic.tell(Topic.publish(new TableVersion(ref, version)));
+        }
+        finishTask(done.task(), done.report());
+        if (!queue.isEmpty() || rewriteToCommit != null) {
+            commitQueued();
+        }
+        return this;
+    }
+
+    private Behavior<Command> finishTask(RunTask task, TaskReport report) {
+        if (runningTask == task) {
+            runningTask = null;
+        }
+        getContext().getLog().info("{}: {} under lease {} finished: {}", ref, task.type(), task.lease().sequence(), report);
+        task.replyTo().tell(report);
         return this;
     }
 

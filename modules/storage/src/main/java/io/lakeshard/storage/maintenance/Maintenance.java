@@ -45,6 +45,11 @@ public final class Maintenance {
      * {@code dataChange=false}: streaming readers skip it.
      */
     public MaintenanceMetrics optimize() {
+        return run("optimize", prepareOptimize());
+    }
+
+    /** The files of {@link #optimize()}, written but not committed; empty when there is nothing to pack. */
+    public java.util.Optional<PreparedRewrite> prepareOptimize() {
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
         WriterOptions options = table.definition().writerOptions();
@@ -76,10 +81,9 @@ public final class Maintenance {
                 }
             }
             if (removes.isEmpty()) {
-                return metrics("optimize", -1, snapshot, snapshot.files(), List.of(), start);
+                return java.util.Optional.empty();
             }
-            CommitResult result = table.rewrite(snapshot.version(), removes, adds, false);
-            return metrics("optimize", result.version(), snapshot, removes, adds, start);
+            return java.util.Optional.of(new PreparedRewrite("optimize", snapshot, removes, adds, false, start));
         } catch (RuntimeException e) {
             DataFiles.deleteQuietly(table.hadoopConf(), table.root(), adds);
             throw e;
@@ -88,16 +92,19 @@ public final class Maintenance {
 
     /** Drops whole partitions whose partition date is before {@code cutoff}. */
     public MaintenanceMetrics expireBefore(LocalDate cutoff) {
+        return run("expire", prepareExpire(cutoff));
+    }
+
+    public java.util.Optional<PreparedRewrite> prepareExpire(LocalDate cutoff) {
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
         List<DataFile> removes = ScanPlanner.plan(snapshot,
                 List.of(ColumnPredicate.lt(SystemColumns.PARTITION_DATE, cutoff))).stream()
                 .map(ScanPlanner.PlannedFile::file).toList();
         if (removes.isEmpty()) {
-            return metrics("expire", -1, snapshot, List.of(), List.of(), start);
+            return java.util.Optional.empty();
         }
-        CommitResult result = table.rewrite(snapshot.version(), removes, List.of(), true);
-        return metrics("expire", result.version(), snapshot, removes, List.of(), start);
+        return java.util.Optional.of(new PreparedRewrite("expire", snapshot, removes, List.of(), true, start));
     }
 
     /**
@@ -105,6 +112,10 @@ public final class Maintenance {
      * that do are rewritten, all in one commit.
      */
     public MaintenanceMetrics deleteRows(List<ColumnPredicate> predicates) {
+        return run("delete", prepareDelete(predicates));
+    }
+
+    public java.util.Optional<PreparedRewrite> prepareDelete(List<ColumnPredicate> predicates) {
         if (predicates.isEmpty()) {
             throw new io.lakeshard.storage.dataset.InvalidInputException("predicates", "a delete needs at least one predicate");
         }
@@ -131,10 +142,9 @@ public final class Maintenance {
                 }
             }
             if (removes.isEmpty()) {
-                return metrics("delete", -1, snapshot, List.of(), List.of(), start);
+                return java.util.Optional.empty();
             }
-            CommitResult result = table.rewrite(snapshot.version(), removes, adds, true);
-            return metrics("delete", result.version(), snapshot, removes, adds, start);
+            return java.util.Optional.of(new PreparedRewrite("delete", snapshot, removes, adds, true, start));
         } catch (RuntimeException e) {
             DataFiles.deleteQuietly(table.hadoopConf(), table.root(), adds);
             throw e;
@@ -144,6 +154,34 @@ public final class Maintenance {
     /** Deletes the rows whose {@code column} holds one of {@code keys}. */
     public MaintenanceMetrics deleteKeys(String column, List<?> keys) {
         return deleteRows(List.of(new ColumnPredicate(column, ColumnPredicate.Op.IN, new ArrayList<>(keys))));
+    }
+
+    /**
+     * Commits a prepared rewrite. If a commit since it was planned removed the same files or changed the schema,
+     * the commit is refused and its files are deleted.
+     */
+    public MaintenanceMetrics commit(PreparedRewrite rewrite) {
+        try {
+            CommitResult result = table.rewrite(rewrite.readVersion(), rewrite.removes(), rewrite.adds(), rewrite.dataChange());
+            return metrics(rewrite.operation(), result.version(), rewrite.before(), rewrite.removes(), rewrite.adds(), rewrite.startNanos());
+        } catch (RuntimeException e) {
+            abandon(rewrite);
+            throw e;
+        }
+    }
+
+    /** Deletes a prepared rewrite's files; nothing references them. */
+    public void abandon(PreparedRewrite rewrite) {
+        DataFiles.deleteQuietly(table.hadoopConf(), table.root(), rewrite.adds());
+    }
+
+    /** What a maintenance operation that found nothing to do reports. */
+    public static MaintenanceMetrics nothingToDo(String operation, TableSnapshot snapshot) {
+        return metrics(operation, -1, snapshot, List.of(), List.of(), System.nanoTime());
+    }
+
+    private MaintenanceMetrics run(String operation, java.util.Optional<PreparedRewrite> prepared) {
+        return prepared.map(this::commit).orElseGet(() -> nothingToDo(operation, table.snapshot()));
     }
 
     private VectorSchemaRoot readAll(TableSnapshot snapshot, List<DataFile> files) {

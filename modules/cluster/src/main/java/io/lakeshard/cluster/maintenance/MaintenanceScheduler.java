@@ -1,0 +1,347 @@
+package io.lakeshard.cluster.maintenance;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.typed.ClusterSingleton;
+import akka.cluster.typed.SingletonActor;
+import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import akka.persistence.query.Offset;
+import akka.persistence.query.PersistenceQuery;
+import akka.persistence.query.Sequence;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import akka.persistence.typed.javadsl.SignalHandler;
+import io.lakeshard.cluster.CborSerializable;
+import io.lakeshard.cluster.registry.DatasetRecord;
+import io.lakeshard.cluster.registry.DatasetRegistry;
+import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.cluster.table.TableEntity;
+import io.lakeshard.cluster.table.TableRef;
+import io.lakeshard.storage.dataset.DatasetName;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cluster's one maintenance scheduler (a Cluster Singleton), event-sourced so its next-run times and leases
+ * survive restarts and fail-overs. It follows every tenant's registry through the journal's tagged events, leases
+ * each due task to the table's writer with an expiry, and re-leases only what expired; failures back off.
+ */
+public final class MaintenanceScheduler extends EventSourcedBehavior<MaintenanceScheduler.Command, MaintenanceScheduler.Event, MaintenanceScheduler.State> {
+    private static final Duration MAX_BACKOFF = Duration.ofHours(1);
+
+    public sealed interface Command extends CborSerializable {}
+
+    private record RegistryChanged(long offset, String tenant, DatasetRegistry.Event event) implements Command {}
+
+    private enum Tick implements Command { INSTANCE }
+
+    private record Reported(TaskReport report) implements Command {}
+
+    public record ListTasks(ActorRef<Tasks> replyTo) implements Command {}
+
+    /** The reply to {@link ListTasks}: a record, since a bare list has no serializer across nodes. */
+    public record Tasks(List<TaskStatus> tasks) implements CborSerializable {}
+
+    public record RunNow(TableRef table, TaskType type, ActorRef<Boolean> replyTo) implements Command {}
+
+    /** One task as operators see it. */
+    public record TaskStatus(TableRef table, TaskType type, Instant nextRunAt, long leaseSequence, Instant leaseExpiresAt,
+            int failures, String lastOutcome) implements CborSerializable {}
+
+    public sealed interface Event extends CborSerializable {}
+
+    public record TableScheduled(long offset, TableRef table, MaintenancePolicy policy, Instant at) implements Event {}
+
+    public record TableUnscheduled(long offset, TableRef table) implements Event {}
+
+    public record OffsetSeen(long offset) implements Event {}
+
+    public record LeaseGranted(TableRef table, TaskType type, Lease lease) implements Event {}
+
+    public record TaskCompleted(TableRef table, TaskType type, long leaseSequence, Instant at, String outcome) implements Event {}
+
+    public record TaskFailed(TableRef table, TaskType type, long leaseSequence, Instant at, String outcome) implements Event {}
+
+    public record RunRequested(TableRef table, TaskType type, Instant at) implements Event {}
+
+    /** The schedule of one table's tasks. */
+    public record TaskState(Instant nextRunAt, Lease lease, long lastLeaseSequence, int failures, String lastOutcome)
+            implements CborSerializable {
+        TaskState leased(Lease value) {
+            return new TaskState(nextRunAt, value, value.sequence(), failures, lastOutcome);
+        }
+    }
+
+    public record TableSchedule(TableRef table, MaintenancePolicy policy, Map<TaskType, TaskState> tasks) implements CborSerializable {}
+
+    public record State(long offset, Map<String, TableSchedule> tables) implements CborSerializable {
+        static State empty() {
+            return new State(0, Map.of());
+        }
+
+        State withTable(TableSchedule schedule, long newOffset) {
+            Map<String, TableSchedule> next = new HashMap<>(tables);
+            next.put(schedule.table().entityId(), schedule);
+            return new State(Math.max(offset, newOffset), Map.copyOf(next));
+        }
+
+        State withTask(TableRef table, TaskType type, TaskState task) {
+            TableSchedule schedule = tables.get(table.entityId());
+            if (schedule == null) {
+                return this;
+            }
+            Map<TaskType, TaskState> tasks = new EnumMap<>(TaskType.class);
+            tasks.putAll(schedule.tasks());
+            tasks.put(type, task);
+            return withTable(new TableSchedule(table, schedule.policy(), tasks), offset);
+        }
+
+        State without(TableRef table, long newOffset) {
+            Map<String, TableSchedule> next = new HashMap<>(tables);
+            next.remove(table.entityId());
+            return new State(Math.max(offset, newOffset), Map.copyOf(next));
+        }
+    }
+
+    /** Settings: how often due tasks are looked for and how long a lease lasts. */
+    public record Settings(Duration tickInterval, Duration leaseDuration, Duration initialBackoff) {}
+
+    /** Lists the tasks of all tables. */
+    public static java.util.concurrent.CompletionStage<List<TaskStatus>> listTasks(ActorSystem<?> system, ActorRef<Command> scheduler, Duration timeout) {
+        return akka.actor.typed.javadsl.AskPattern.ask(scheduler, ListTasks::new, timeout, system.scheduler())
+                .thenApply(Tasks::tasks);
+    }
+
+    /** Makes a task due now; false if the table has no such task. */
+    public static java.util.concurrent.CompletionStage<Boolean> runNow(ActorSystem<?> system, ActorRef<Command> scheduler,
+            TableRef table, TaskType type, Duration timeout) {
+        return akka.actor.typed.javadsl.AskPattern.ask(scheduler, replyTo -> new RunNow(table, type, replyTo), timeout, system.scheduler());
+    }
+
+    public static ActorRef<Command> init(ActorSystem<?> system, Settings settings) {
+        return ClusterSingleton.get(system).init(SingletonActor.of(
+                Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
+                        new MaintenanceScheduler(context, timers, settings))),
+                "maintenance-scheduler"));
+    }
+
+    private final ActorContext<Command> context;
+    private final TimerScheduler<Command> timers;
+    private final Settings settings;
+    private final ClusterSharding sharding;
+    private final ActorRef<TaskReport> reports;
+
+    private MaintenanceScheduler(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings) {
+        super(PersistenceId.ofUniqueId("MaintenanceScheduler"));
+        this.context = context;
+        this.timers = timers;
+        this.settings = settings;
+        this.sharding = ClusterSharding.get(context.getSystem());
+        this.reports = context.messageAdapter(TaskReport.class, Reported::new);
+    }
+
+    @Override
+    public State emptyState() {
+        return State.empty();
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return RetentionCriteria.snapshotEvery(200, 2);
+    }
+
+    @Override
+    public SignalHandler<State> signalHandler() {
+        return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
+            followRegistry(state.offset());
+            timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tickInterval());
+        }).build();
+    }
+
+    /** Reads every registry event after {@code offset}, now and as they are written. */
+    private void followRegistry(long offset) {
+        JdbcReadJournal journal = PersistenceQuery.get(context.getSystem())
+                .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+        ActorRef<Command> self = context.getSelf();
+        journal.eventsByTag(DatasetRegistry.TAG, Offset.sequence(offset))
+                .runForeach(envelope -> {
+                    String tenant = envelope.persistenceId().substring(envelope.persistenceId().indexOf('|') + 1);
+                    self.tell(new RegistryChanged(((Sequence) envelope.offset()).value(), tenant, (DatasetRegistry.Event) envelope.event()));
+                }, context.getSystem());
+    }
+
+    @Override
+    public CommandHandler<Command, Event, State> commandHandler() {
+        return newCommandHandlerBuilder().forAnyState()
+                .onCommand(RegistryChanged.class, this::onRegistryChanged)
+                .onCommand(Tick.class, this::onTick)
+                .onCommand(Reported.class, this::onReport)
+                .onCommand(ListTasks.class, (state, list) -> Effect().reply(list.replyTo(), new Tasks(statuses(state))))
+                .onCommand(RunNow.class, this::onRunNow)
+                .build();
+    }
+
+    private Effect<Event, State> onRegistryChanged(State state, RegistryChanged changed) {
+        if (changed.offset() <= state.offset()) {
+            return Effect().none();
+        }
+        DatasetRegistry.Event event = changed.event();
+        if (event instanceof DatasetRegistry.Registered registered) {
+            DatasetRecord record = registered.record();
+            return Effect().persist(new TableScheduled(changed.offset(),
+                    new TableRef(record.tenant(), record.name(), record.incarnation()), record.policy(), Instant.now()));
+        }
+        if (event instanceof DatasetRegistry.PolicyUpdated updated) {
+            TableSchedule schedule = find(state, changed.tenant(), updated.name());
+            return schedule == null ? Effect().persist(new OffsetSeen(changed.offset()))
+                    : Effect().persist(new TableScheduled(changed.offset(), schedule.table(), updated.policy(), Instant.now()));
+        }
+        if (event instanceof DatasetRegistry.Dropped dropped) {
+            TableSchedule schedule = find(state, changed.tenant(), dropped.name());
+            return schedule == null ? Effect().persist(new OffsetSeen(changed.offset()))
+                    : Effect().persist(new TableUnscheduled(changed.offset(), schedule.table()));
+        }
+        return Effect().persist(new OffsetSeen(changed.offset()));
+    }
+
+    private static TableSchedule find(State state, String tenant, DatasetName name) {
+        return state.tables().values().stream()
+                .filter(s -> s.table().tenant().equals(tenant) && s.table().name().equals(name))
+                .findFirst().orElse(null);
+    }
+
+    private Effect<Event, State> onTick(State state, Tick tick) {
+        Instant now = Instant.now();
+        List<Event> grants = new ArrayList<>();
+        for (TableSchedule schedule : state.tables().values()) {
+            for (Map.Entry<TaskType, TaskState> entry : schedule.tasks().entrySet()) {
+                TaskState task = entry.getValue();
+                boolean leased = task.lease() != null && !task.lease().expired(now);
+                if (!leased && !task.nextRunAt().isAfter(now)) {
+                    grants.add(new LeaseGranted(schedule.table(), entry.getKey(),
+                            new Lease(task.lastLeaseSequence() + 1, now.plus(settings.leaseDuration()))));
+                }
+            }
+        }
+        if (grants.isEmpty()) {
+            return Effect().none();
+        }
+        return Effect().persist(grants).thenRun(after -> grants.forEach(grant -> dispatch(after, (LeaseGranted) grant)));
+    }
+
+    private void dispatch(State state, LeaseGranted grant) {
+        TableSchedule schedule = state.tables().get(grant.table().entityId());
+        sharding.entityRefFor(TableEntity.ENTITY_KEY, grant.table().entityId())
+                .tell(new TableEntity.RunTask(grant.type(), grant.lease(), schedule.policy(), reports));
+    }
+
+    private Effect<Event, State> onReport(State state, Reported reported) {
+        TaskReport report = reported.report();
+        TableSchedule schedule = state.tables().get(report.table().entityId());
+        TaskState task = schedule == null ? null : schedule.tasks().get(report.type());
+        if (task == null || task.lease() == null || task.lease().sequence() != report.leaseSequence()) {
+            return Effect().none();
+        }
+        Instant now = Instant.now();
+        if (report instanceof TaskReport.Done done) {
+            return Effect().persist(new TaskCompleted(report.table(), report.type(), report.leaseSequence(), now, done.summary()));
+        }
+        String reason = report instanceof TaskReport.Failed failed ? "failed: " + failed.reason()
+                : "refused: " + ((TaskReport.Refused) report).reason();
+        return Effect().persist(new TaskFailed(report.table(), report.type(), report.leaseSequence(), now, reason));
+    }
+
+    private Effect<Event, State> onRunNow(State state, RunNow run) {
+        TableSchedule schedule = state.tables().get(run.table().entityId());
+        if (schedule == null || !schedule.tasks().containsKey(run.type())) {
+            return Effect().reply(run.replyTo(), false);
+        }
+        return Effect().persist(new RunRequested(run.table(), run.type(), Instant.now()))
+                .thenRun(after -> context.getSelf().tell(Tick.INSTANCE))
+                .thenReply(run.replyTo(), after -> true);
+    }
+
+    private static List<TaskStatus> statuses(State state) {
+        List<TaskStatus> statuses = new ArrayList<>();
+        for (TableSchedule schedule : state.tables().values()) {
+            schedule.tasks().forEach((type, task) -> statuses.add(new TaskStatus(schedule.table(), type, task.nextRunAt(),
+                    task.lastLeaseSequence(), task.lease() == null ? null : task.lease().expiresAt(), task.failures(), task.lastOutcome())));
+        }
+        statuses.sort(Comparator.comparing((TaskStatus s) -> s.table().entityId()).thenComparing(TaskStatus::type));
+        return statuses;
+    }
+
+    @Override
+    public EventHandler<State, Event> eventHandler() {
+        return newEventHandlerBuilder().forAnyState()
+                .onEvent(TableScheduled.class, (state, event) -> state.withTable(schedule(state, event), event.offset()))
+                .onEvent(TableUnscheduled.class, (state, event) -> state.without(event.table(), event.offset()))
+                .onEvent(OffsetSeen.class, (state, event) -> new State(Math.max(state.offset(), event.offset()), state.tables()))
+                .onEvent(LeaseGranted.class, (state, event) -> state.withTask(event.table(), event.type(),
+                        task(state, event.table(), event.type()).leased(event.lease())))
+                .onEvent(TaskCompleted.class, (state, event) -> {
+                    TaskState task = task(state, event.table(), event.type());
+                    Duration interval = interval(state.tables().get(event.table().entityId()).policy(), event.type());
+                    return state.withTask(event.table(), event.type(),
+                            new TaskState(event.at().plus(interval), null, task.lastLeaseSequence(), 0, "done: " + event.outcome()));
+                })
+                .onEvent(TaskFailed.class, (state, event) -> {
+                    TaskState task = task(state, event.table(), event.type());
+                    int failures = task.failures() + 1;
+                    Duration backoff = settings.initialBackoff().multipliedBy(1L << Math.min(failures - 1, 20));
+                    Duration wait = backoff.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff;
+                    return state.withTask(event.table(), event.type(),
+                            new TaskState(event.at().plus(wait), null, task.lastLeaseSequence(), failures, event.outcome()));
+                })
+                .onEvent(RunRequested.class, (state, event) -> {
+                    TaskState task = task(state, event.table(), event.type());
+                    return state.withTask(event.table(), event.type(),
+                            new TaskState(event.at(), task.lease(), task.lastLeaseSequence(), task.failures(), task.lastOutcome()));
+                })
+                .build();
+    }
+
+    private static TaskState task(State state, TableRef table, TaskType type) {
+        return state.tables().get(table.entityId()).tasks().get(type);
+    }
+
+    /** A table's tasks keep their leases and history when only its policy changes. */
+    private static TableSchedule schedule(State state, TableScheduled event) {
+        TableSchedule existing = state.tables().get(event.table().entityId());
+        Map<TaskType, TaskState> tasks = new EnumMap<>(TaskType.class);
+        Instant start = event.at();
+        for (TaskType type : TaskType.values()) {
+            if (type == TaskType.RETENTION && event.policy().retentionDays() == 0) {
+                continue;
+            }
+            TaskState previous = existing == null ? null : existing.tasks().get(type);
+            tasks.put(type, previous != null ? previous
+                    : new TaskState(start.plus(interval(event.policy(), type)), null, 0, 0, "never run"));
+        }
+        return new TableSchedule(event.table(), event.policy(), tasks);
+    }
+
+    private static Duration interval(MaintenancePolicy policy, TaskType type) {
+        return switch (type) {
+            case OPTIMIZE -> policy.optimizeEvery();
+            case VACUUM -> policy.vacuumEvery();
+            case RETENTION -> Duration.ofDays(1);
+        };
+    }
+}
