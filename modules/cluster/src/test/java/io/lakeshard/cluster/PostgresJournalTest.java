@@ -1,0 +1,54 @@
+package io.lakeshard.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.lakeshard.cluster.node.LakeshardNode;
+import io.lakeshard.cluster.registry.DatasetRecord;
+import io.lakeshard.cluster.registry.DatasetRegistry;
+import io.lakeshard.cluster.registry.DatasetSpec;
+import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.AllTypes;
+import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.dataset.DatasetName;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PostgresJournalTest {
+    private static final DatasetName NAME = DatasetName.parse("sales.eu.orders");
+
+    @Test
+    void theRegistryPersistsInPostgresAcrossRestarts(@TempDir Path dir) throws Exception {
+        try (PostgresServer postgres = PostgresServer.start()) {
+            TestCluster first = new TestCluster(dir, 1, journal(postgres));
+            DatasetRecord record;
+            try (TestCluster cluster = first.start()) {
+                LakeshardNode node = cluster.nodes.get(0);
+                record = assertInstanceOf(DatasetRegistry.Accepted.class, node.registry().register("acme", NAME,
+                        DatasetSpec.of(DatasetDefinition.of(AllTypes.SCHEMA, List.of())), MaintenancePolicy.defaults())
+                        .toCompletableFuture().get(30, TimeUnit.SECONDS)).record();
+            }
+            assertTrue(postgres.count("SELECT count(*) FROM event_journal WHERE persistence_id = 'DatasetRegistry|acme'") >= 1,
+                    "the registration is a row in PostgreSQL");
+            try (TestCluster cluster = new TestCluster(dir, 1, journal(postgres)).start()) {
+                Optional<DatasetRecord> again = cluster.nodes.get(0).registry().get("acme", NAME).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                assertEquals(Optional.of(record), again, "recovered from the PostgreSQL journal; the schema script ran twice");
+            }
+        }
+    }
+
+    private static String journal(PostgresServer postgres) {
+        return ConfigFactory.parseString("""
+                lakeshard.journal.kind = postgres
+                lakeshard.journal.url = "%s"
+                lakeshard.journal.user = "%s"
+                lakeshard.journal.password = ""
+                """.formatted(postgres.url(), PostgresServer.USER)).root().render();
+    }
+}
