@@ -134,11 +134,11 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         return akka.actor.typed.javadsl.AskPattern.ask(scheduler, replyTo -> new RunNow(table, type, replyTo), timeout, system.scheduler());
     }
 
-    public static ActorRef<Command> init(ActorSystem<?> system, Settings settings) {
+    public static ActorRef<Command> init(ActorSystem<?> system, Settings settings, String role) {
         return ClusterSingleton.get(system).init(SingletonActor.of(
                 Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
                         new MaintenanceScheduler(context, timers, settings))),
-                "maintenance-scheduler"));
+                "maintenance-scheduler").withSettings(akka.cluster.typed.ClusterSingletonSettings.create(system).withRole(role)));
     }
 
     private final ActorContext<Command> context;

@@ -62,7 +62,7 @@ public final class LakeshardNode implements AutoCloseable {
     /** The node's configuration: {@code overrides} over the application's config over Lakeshard's defaults. */
     public static Config config(Config overrides) {
         Config base = overrides
-                .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))
+                .withFallback(ConfigFactory.defaultApplication())
                 .withFallback(ConfigFactory.parseResourcesAnySyntax("lakeshard-cluster"));
         JournalDatabase journal = JournalDatabase.from(ConfigFactory.load(base));
         // Slick reads the global config: resolve everything in one load.
@@ -95,8 +95,9 @@ public final class LakeshardNode implements AutoCloseable {
                 Topic.create(TableVersion.class, TableVersion.TOPIC), "table-versions", akka.actor.typed.Props.empty());
         system.systemActorOf(snapshots.subscriber(topic, config.getDuration("lakeshard.snapshot-poll-interval")),
                 "snapshot-freshness", akka.actor.typed.Props.empty());
-        DatasetRegistry.init(system, tables);
-        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE)), topic);
+        String dataRole = config.getString("lakeshard.cluster.data-role");
+        DatasetRegistry.init(system, tables, dataRole);
+        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE)), topic, dataRole);
 
         RegistryClient registry = new RegistryClient(system, timeout);
         IngestRouter ingest = new IngestRouter(system, registry, snapshots, tables,
@@ -109,7 +110,7 @@ public final class LakeshardNode implements AutoCloseable {
 
         ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, new MaintenanceScheduler.Settings(
                 config.getDuration("lakeshard.maintenance.tick-interval"), config.getDuration("lakeshard.maintenance.lease-duration"),
-                config.getDuration("lakeshard.maintenance.initial-backoff")));
+                config.getDuration("lakeshard.maintenance.initial-backoff")), dataRole);
 
         if (config.getBoolean("lakeshard.management.enabled")) {
             AkkaManagement.get(system).start();

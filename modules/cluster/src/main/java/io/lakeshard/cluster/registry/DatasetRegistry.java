@@ -113,9 +113,9 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
         }
     }
 
-    public static void init(ActorSystem<?> system, TableStore tables) {
+    public static void init(ActorSystem<?> system, TableStore tables, String role) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-                context -> create(context.getEntityId(), tables)));
+                context -> create(context.getEntityId(), tables)).withRole(role));
     }
 
     public static Behavior<Command> create(String tenant, TableStore tables) {

@@ -85,9 +85,10 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     /** @param retryable true when the same write (same key) may simply be sent again */
     public record WriteRejected(boolean retryable, String field, String message) implements WriteReply {}
 
-    public static void init(ActorSystem<?> system, TableStore tables, GroupWriter writer, ActorRef<Topic.Command<TableVersion>> topic) {
+    public static void init(ActorSystem<?> system, TableStore tables, GroupWriter writer,
+            ActorRef<Topic.Command<TableVersion>> topic, String role) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-                context -> create(TableRef.parse(context.getEntityId()), tables, writer, topic)));
+                context -> create(TableRef.parse(context.getEntityId()), tables, writer, topic)).withRole(role));
     }
 
     public static Behavior<Command> create(TableRef ref, TableStore tables, GroupWriter writer,
@@ -128,6 +129,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         return Behaviors.receive(Command.class)
                 .onMessage(Loaded.class, loaded -> {
                     version = loaded.version();
+                    getContext().getLog().info("{}: writer running at version {}", ref, version);
                     writer.forget(ref);
                     if (rewriteToCommit != null) {
                         commitQueued();
