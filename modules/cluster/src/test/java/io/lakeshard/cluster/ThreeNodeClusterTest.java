@@ -200,6 +200,21 @@ class ThreeNodeClusterTest {
     }
 
     @Test
+    @Order(6)
+    void aBatchOverTheFrameLimitGoesAsFilesWhateverTheThreshold() throws Exception {
+        var node = cluster.nodes.get(1);
+        var router = new io.lakeshard.cluster.table.IngestRouter(node.system(), node.registry(), node.snapshots(), node.tables(),
+                node.allocator(), Long.MAX_VALUE, Duration.ofSeconds(30));
+        long before = table().snapshot().numRecords();
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, 500_000, 10_000)) {
+            TableEntity.WriteReply reply = router.write(TENANT, SPANS, batch, new IdempotencyKey("large", 1))
+                    .toCompletableFuture().get(60, TimeUnit.SECONDS);
+            assertTrue(assertInstanceOf(TableEntity.WriteAck.class, reply).applied(), "not dropped by Artery's frame limit");
+        }
+        assertEquals(before + 10_000, table().snapshot().numRecords());
+    }
+
+    @Test
     @Order(10)
     void theRegistrySurvivesARestartOfAllNodes() throws Exception {
         long rows = table().snapshot().numRecords();

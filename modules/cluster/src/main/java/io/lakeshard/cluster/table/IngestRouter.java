@@ -35,6 +35,9 @@ import org.apache.arrow.vector.ipc.ArrowStreamWriter;
  * batch travels as Arrow IPC so the writer can coalesce it with others into one file.
  */
 public final class IngestRouter {
+    /** Below Akka Artery's default maximum frame size (256 KiB), leaving room for the envelope. */
+    public static final int MAX_INLINE_BYTES = 192 * 1024;
+
     private final ClusterSharding sharding;
     private final RegistryClient registry;
     private final SnapshotService snapshots;
@@ -93,10 +96,14 @@ public final class IngestRouter {
             return new Prepared(new TableEntity.WriteRejected(false, e.field(), e.getMessage()), List.of(), null, 0);
         }
         long rows = batch.getRowCount();
-        if (bytes(batch) > inlineThresholdBytes) {
-            return new Prepared(null, writer.write(batch, UUID.randomUUID().toString(), Instant.now()), null, rows);
+        if (bytes(batch) <= inlineThresholdBytes) {
+            byte[] ipc = ipc(batch);
+            // Artery drops a message larger than its frame: whatever the estimate said, a large one goes as files.
+            if (ipc.length <= MAX_INLINE_BYTES) {
+                return new Prepared(null, List.of(), ipc, rows);
+            }
         }
-        return new Prepared(null, List.of(), ipc(batch), rows);
+        return new Prepared(null, writer.write(batch, UUID.randomUUID().toString(), Instant.now()), null, rows);
     }
 
     static long bytes(VectorSchemaRoot batch) {
