@@ -95,6 +95,10 @@ public final class TestCluster implements AutoCloseable {
         nodes.clear();
     }
 
+    public static int freeLoopbackPort() {
+        return freePort();
+    }
+
     private static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();

@@ -25,6 +25,8 @@ import io.lakeshard.cluster.CborSerializable;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.cluster.registry.RegistryClient;
+import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.storage.dataset.DatasetName;
@@ -53,6 +55,8 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
 
     private record Reported(TaskReport report) implements Command {}
 
+    private record PurgeFinished(TableRef table, Throwable error) implements Command {}
+
     public record ListTasks(ActorRef<Tasks> replyTo) implements Command {}
 
     /** The reply to {@link ListTasks}: a record, since a bare list has no serializer across nodes. */
@@ -68,7 +72,10 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
 
     public record TableScheduled(long offset, TableRef table, MaintenancePolicy policy, Instant at) implements Event {}
 
-    public record TableUnscheduled(long offset, TableRef table) implements Event {}
+    /** A dropped dataset: no more maintenance; its files are purged at {@code purgeAt}. */
+    public record TableUnscheduled(long offset, TableRef table, Instant purgeAt) implements Event {}
+
+    public record TablePurged(TableRef table) implements Event {}
 
     public record OffsetSeen(long offset) implements Event {}
 
@@ -90,15 +97,27 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
 
     public record TableSchedule(TableRef table, MaintenancePolicy policy, Map<TaskType, TaskState> tasks) implements CborSerializable {}
 
-    public record State(long offset, Map<String, TableSchedule> tables) implements CborSerializable {
+    public record State(long offset, Map<String, TableSchedule> tables, Map<String, Purge> purges) implements CborSerializable {
         static State empty() {
-            return new State(0, Map.of());
+            return new State(0, Map.of(), Map.of());
+        }
+
+        State withPurge(Purge purge) {
+            Map<String, Purge> next = new HashMap<>(purges);
+            next.put(purge.table().entityId(), purge);
+            return new State(offset, tables, Map.copyOf(next));
+        }
+
+        State purged(TableRef table) {
+            Map<String, Purge> next = new HashMap<>(purges);
+            next.remove(table.entityId());
+            return new State(offset, tables, Map.copyOf(next));
         }
 
         State withTable(TableSchedule schedule, long newOffset) {
             Map<String, TableSchedule> next = new HashMap<>(tables);
             next.put(schedule.table().entityId(), schedule);
-            return new State(Math.max(offset, newOffset), Map.copyOf(next));
+            return new State(Math.max(offset, newOffset), Map.copyOf(next), purges);
         }
 
         State withTask(TableRef table, TaskType type, TaskState task) {
@@ -115,12 +134,15 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         State without(TableRef table, long newOffset) {
             Map<String, TableSchedule> next = new HashMap<>(tables);
             next.remove(table.entityId());
-            return new State(Math.max(offset, newOffset), Map.copyOf(next));
+            return new State(Math.max(offset, newOffset), Map.copyOf(next), purges);
         }
     }
 
+    /** A dropped table's files, deleted once the grace period is over. */
+    public record Purge(TableRef table, Instant dueAt) implements CborSerializable {}
+
     /** Settings: how often due tasks are looked for and how long a lease lasts. */
-    public record Settings(Duration tickInterval, Duration leaseDuration, Duration initialBackoff) {}
+    public record Settings(Duration tickInterval, Duration leaseDuration, Duration initialBackoff, Duration purgeAfter) {}
 
     /** Lists the tasks of all tables. */
     public static java.util.concurrent.CompletionStage<List<TaskStatus>> listTasks(ActorSystem<?> system, ActorRef<Command> scheduler, Duration timeout) {
@@ -134,10 +156,11 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         return akka.actor.typed.javadsl.AskPattern.ask(scheduler, replyTo -> new RunNow(table, type, replyTo), timeout, system.scheduler());
     }
 
-    public static ActorRef<Command> init(ActorSystem<?> system, Settings settings, String role) {
+    public static ActorRef<Command> init(ActorSystem<?> system, Settings settings, String role, TableStore tables,
+            RegistryClient registry) {
         return ClusterSingleton.get(system).init(SingletonActor.of(
                 Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
-                        new MaintenanceScheduler(context, timers, settings))),
+                        new MaintenanceScheduler(context, timers, settings, tables, registry))),
                 "maintenance-scheduler").withSettings(akka.cluster.typed.ClusterSingletonSettings.create(system).withRole(role)));
     }
 
@@ -146,14 +169,20 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     private final Settings settings;
     private final ClusterSharding sharding;
     private final ActorRef<TaskReport> reports;
+    private final TableStore tables;
+    private final RegistryClient registry;
+    private final java.util.Set<String> purgesRunning = new java.util.HashSet<>();
 
-    private MaintenanceScheduler(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings) {
+    private MaintenanceScheduler(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
+            TableStore tables, RegistryClient registry) {
         super(PersistenceId.ofUniqueId("MaintenanceScheduler"));
         this.context = context;
         this.timers = timers;
         this.settings = settings;
         this.sharding = ClusterSharding.get(context.getSystem());
         this.reports = context.messageAdapter(TaskReport.class, Reported::new);
+        this.tables = tables;
+        this.registry = registry;
     }
 
     @Override
@@ -194,6 +223,7 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
                 .onCommand(Reported.class, this::onReport)
                 .onCommand(ListTasks.class, (state, list) -> Effect().reply(list.replyTo(), new Tasks(statuses(state))))
                 .onCommand(RunNow.class, this::onRunNow)
+                .onCommand(PurgeFinished.class, this::onPurgeFinished)
                 .build();
     }
 
@@ -215,7 +245,7 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         if (event instanceof DatasetRegistry.Dropped dropped) {
             TableSchedule schedule = find(state, changed.tenant(), dropped.name());
             return schedule == null ? Effect().persist(new OffsetSeen(changed.offset()))
-                    : Effect().persist(new TableUnscheduled(changed.offset(), schedule.table()));
+                    : Effect().persist(new TableUnscheduled(changed.offset(), schedule.table(), dropped.at().plus(settings.purgeAfter())));
         }
         return Effect().persist(new OffsetSeen(changed.offset()));
     }
@@ -228,6 +258,9 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
 
     private Effect<Event, State> onTick(State state, Tick tick) {
         Instant now = Instant.now();
+        state.purges().values().stream()
+                .filter(purge -> !purge.dueAt().isAfter(now) && purgesRunning.add(purge.table().entityId()))
+                .forEach(this::purge);
         List<Event> grants = new ArrayList<>();
         for (TableSchedule schedule : state.tables().values()) {
             for (Map.Entry<TaskType, TaskState> entry : schedule.tasks().entrySet()) {
@@ -243,6 +276,23 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
             return Effect().none();
         }
         return Effect().persist(grants).thenRun(after -> grants.forEach(grant -> dispatch(after, (LeaseGranted) grant)));
+    }
+
+    /** Deletes the dropped table's directory, then tells its registry; retried on the next tick if either fails. */
+    private void purge(Purge purge) {
+        TableRef table = purge.table();
+        context.pipeToSelf(tables.purge(table).thenCompose(deleted ->
+                        registry.markPurged(table.tenant(), table.name(), table.incarnation())),
+                (reply, error) -> new PurgeFinished(table, error));
+    }
+
+    private Effect<Event, State> onPurgeFinished(State state, PurgeFinished finished) {
+        purgesRunning.remove(finished.table().entityId());
+        if (finished.error() != null) {
+            context.getLog().warn("purging {} failed; retrying", finished.table(), finished.error());
+            return Effect().none();
+        }
+        return Effect().persist(new TablePurged(finished.table()));
     }
 
     private void dispatch(State state, LeaseGranted grant) {
@@ -291,8 +341,10 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     public EventHandler<State, Event> eventHandler() {
         return newEventHandlerBuilder().forAnyState()
                 .onEvent(TableScheduled.class, (state, event) -> state.withTable(schedule(state, event), event.offset()))
-                .onEvent(TableUnscheduled.class, (state, event) -> state.without(event.table(), event.offset()))
-                .onEvent(OffsetSeen.class, (state, event) -> new State(Math.max(state.offset(), event.offset()), state.tables()))
+                .onEvent(TableUnscheduled.class, (state, event) -> state.without(event.table(), event.offset())
+                        .withPurge(new Purge(event.table(), event.purgeAt())))
+                .onEvent(TablePurged.class, (state, event) -> state.purged(event.table()))
+                .onEvent(OffsetSeen.class, (state, event) -> new State(Math.max(state.offset(), event.offset()), state.tables(), state.purges()))
                 .onEvent(LeaseGranted.class, (state, event) -> state.withTask(event.table(), event.type(),
                         task(state, event.table(), event.type()).leased(event.lease())))
                 .onEvent(TaskCompleted.class, (state, event) -> {

@@ -13,6 +13,7 @@ import io.lakeshard.cluster.freshness.ClusterTableResolver;
 import io.lakeshard.cluster.freshness.SnapshotService;
 import io.lakeshard.cluster.maintenance.MaintenanceScheduler;
 import io.lakeshard.cluster.registry.DatasetRegistry;
+import io.lakeshard.cluster.registry.DatasetService;
 import io.lakeshard.cluster.registry.RegistryClient;
 import io.lakeshard.cluster.table.GroupWriter;
 import io.lakeshard.cluster.table.IngestRouter;
@@ -46,9 +47,11 @@ public final class LakeshardNode implements AutoCloseable {
     private final IngestRouter ingest;
     private final QueryEngine queries;
     private final ActorRef<MaintenanceScheduler.Command> scheduler;
+    private final DatasetService datasets;
 
     private LakeshardNode(ActorSystem<Void> system, BufferAllocator allocator, TableStore tables, RegistryClient registry,
-            SnapshotService snapshots, IngestRouter ingest, QueryEngine queries, ActorRef<MaintenanceScheduler.Command> scheduler) {
+            SnapshotService snapshots, IngestRouter ingest, QueryEngine queries, ActorRef<MaintenanceScheduler.Command> scheduler,
+            DatasetService datasets) {
         this.system = system;
         this.allocator = allocator;
         this.tables = tables;
@@ -57,6 +60,7 @@ public final class LakeshardNode implements AutoCloseable {
         this.ingest = ingest;
         this.queries = queries;
         this.scheduler = scheduler;
+        this.datasets = datasets;
     }
 
     /** The node's configuration: {@code overrides} over the application's config over Lakeshard's defaults. */
@@ -110,7 +114,9 @@ public final class LakeshardNode implements AutoCloseable {
 
         ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, new MaintenanceScheduler.Settings(
                 config.getDuration("lakeshard.maintenance.tick-interval"), config.getDuration("lakeshard.maintenance.lease-duration"),
-                config.getDuration("lakeshard.maintenance.initial-backoff")), dataRole);
+                config.getDuration("lakeshard.maintenance.initial-backoff"), config.getDuration("lakeshard.maintenance.purge-after")),
+                dataRole, tables, registry);
+        DatasetService datasets = new DatasetService(system, registry, timeout);
 
         if (config.getBoolean("lakeshard.management.enabled")) {
             AkkaManagement.get(system).start();
@@ -118,7 +124,7 @@ public final class LakeshardNode implements AutoCloseable {
         if (config.getString("lakeshard.cluster.discovery").equals("kubernetes")) {
             ClusterBootstrap.get(system).start();
         }
-        return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries, scheduler);
+        return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets);
     }
 
     public ActorSystem<Void> system() {
@@ -144,6 +150,11 @@ public final class LakeshardNode implements AutoCloseable {
     /** The maintenance scheduler singleton, wherever it runs. */
     public ActorRef<MaintenanceScheduler.Command> scheduler() {
         return scheduler;
+    }
+
+    /** Schema evolution, drop and policy changes, across the registry and the writers. */
+    public DatasetService datasets() {
+        return datasets;
     }
 
     public TableStore tables() {

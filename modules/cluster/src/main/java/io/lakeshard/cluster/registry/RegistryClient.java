@@ -44,6 +44,10 @@ public final class RegistryClient {
         return registry(tenant).ask(replyTo -> new DatasetRegistry.RecordSchema(name, spec, replyTo), timeout);
     }
 
+    public CompletionStage<DatasetRegistry.Reply> markPurged(String tenant, DatasetName name, String incarnation) {
+        return registry(tenant).ask(replyTo -> new DatasetRegistry.MarkPurged(name, incarnation, replyTo), timeout);
+    }
+
     public CompletionStage<DatasetRegistry.Reply> drop(String tenant, DatasetName name) {
         return registry(tenant).ask(replyTo -> new DatasetRegistry.Drop(name, replyTo), timeout);
     }

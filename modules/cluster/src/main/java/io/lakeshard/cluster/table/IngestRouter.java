@@ -87,13 +87,16 @@ public final class IngestRouter {
 
     /** Validates here, so bad input is refused by the node that received it; then bulk or inline. */
     private Prepared prepare(TableRef ref, DatasetRecord record, VectorSchemaRoot batch) {
-        TableSnapshot snapshot = snapshots.cache(ref).current();
-        BatchWriter writer = BatchWriter.forDefinition(tables.storage().hadoopConf(), snapshot.tableRoot(), snapshot.schema(),
-                record.spec().toDefinition(), allocator);
+        BatchWriter writer;
         try {
-            writer.validate(batch);
-        } catch (io.lakeshard.storage.dataset.InvalidInputException e) {
-            return new Prepared(new TableEntity.WriteRejected(false, e.field(), e.getMessage()), List.of(), null, 0);
+            writer = validated(snapshots.cache(ref).current(), record, batch);
+        } catch (io.lakeshard.storage.dataset.InvalidInputException stale) {
+            // A column added a moment ago may not be in this node's snapshot yet: look at the log once more.
+            try {
+                writer = validated(snapshots.cache(ref).refresh(), record, batch);
+            } catch (io.lakeshard.storage.dataset.InvalidInputException e) {
+                return new Prepared(new TableEntity.WriteRejected(false, e.field(), e.getMessage()), List.of(), null, 0);
+            }
         }
         long rows = batch.getRowCount();
         if (bytes(batch) <= inlineThresholdBytes) {
@@ -104,6 +107,13 @@ public final class IngestRouter {
             }
         }
         return new Prepared(null, writer.write(batch, UUID.randomUUID().toString(), Instant.now()), null, rows);
+    }
+
+    private BatchWriter validated(TableSnapshot snapshot, DatasetRecord record, VectorSchemaRoot batch) {
+        BatchWriter writer = BatchWriter.forDefinition(tables.storage().hadoopConf(), snapshot.tableRoot(), snapshot.schema(),
+                record.spec().toDefinition(), allocator);
+        writer.validate(batch);
+        return writer;
     }
 
     static long bytes(VectorSchemaRoot batch) {

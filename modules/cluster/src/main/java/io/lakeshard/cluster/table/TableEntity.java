@@ -62,6 +62,18 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     /** Run a leased maintenance task; the report goes to {@code replyTo}. */
     public record RunTask(TaskType type, Lease lease, MaintenancePolicy policy, ActorRef<TaskReport> replyTo) implements Command {}
 
+    /** Adds nullable columns, between commits; {@code columnsJson} is an Arrow schema holding just the new columns. */
+    public record AddColumns(String columnsJson, ActorRef<SchemaReply> replyTo) implements Command {}
+
+    public sealed interface SchemaReply extends CborSerializable {}
+
+    /** @param userSchemaJson the dataset's user columns after the change, as an Arrow schema */
+    public record SchemaChanged(long version, String userSchemaJson) implements SchemaReply {}
+
+    public record SchemaRejected(String field, String message) implements SchemaReply {}
+
+    private record SchemaChangeDone(AddColumns request, SchemaReply reply, long version) implements Command {}
+
     private record TaskPrepared(RunTask task, Optional<PreparedRewrite> rewrite) implements Command {}
 
     private record TaskFinished(RunTask task, TaskReport report) implements Command {}
@@ -110,6 +122,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     private boolean committing;
     private RunTask runningTask;
     private TaskPrepared rewriteToCommit;
+    private final List<AddColumns> schemaChanges = new ArrayList<>();
 
     private TableEntity(ActorContext<Command> context, StashBuffer<Command> stash, TableRef ref, TableStore tables,
             GroupWriter writer, ActorRef<Topic.Command<TableVersion>> topic) {
@@ -131,7 +144,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                     version = loaded.version();
                     getContext().getLog().info("{}: writer running at version {}", ref, version);
                     writer.forget(ref);
-                    if (rewriteToCommit != null) {
+                    if (rewriteToCommit != null || !schemaChanges.isEmpty()) {
                         commitQueued();
                     }
                     return stash.unstashAll(this);
@@ -167,6 +180,14 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                 .onMessage(TaskPrepared.class, this::onTaskPrepared)
                 .onMessage(TaskFinished.class, finished -> finishTask(finished.task(), finished.report()))
                 .onMessage(RewriteDone.class, this::onRewriteDone)
+                .onMessage(AddColumns.class, change -> {
+                    schemaChanges.add(change);
+                    if (!committing) {
+                        commitQueued();
+                    }
+                    return this;
+                })
+                .onMessage(SchemaChangeDone.class, this::onSchemaChangeDone)
                 .build();
     }
 
@@ -179,6 +200,10 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     }
 
     private void commitQueued() {
+        if (!schemaChanges.isEmpty()) {
+            changeSchema(schemaChanges.remove(0));
+            return;
+        }
         if (rewriteToCommit != null) {
             commitRewrite();
             return;
@@ -202,7 +227,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             topic.tell(Topic.publish(new TableVersion(ref, version)));
         }
         committing = false;
-        if (!queue.isEmpty() || rewriteToCommit != null) {
+        if (!queue.isEmpty() || rewriteToCommit != null || !schemaChanges.isEmpty()) {
             commitQueued();
         }
         return this;
@@ -276,6 +301,42 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                         : new RewriteDone(task, failure(task, error), -1));
     }
 
+    private void changeSchema(AddColumns change) {
+        committing = true;
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            List<org.apache.arrow.vector.types.pojo.Field> columns;
+            try {
+                columns = org.apache.arrow.vector.types.pojo.Schema.fromJSON(change.columnsJson()).getFields();
+            } catch (java.io.IOException e) {
+                throw new InvalidInputException("columns", "not an Arrow schema: " + e.getMessage());
+            }
+            long committed = table.addColumns(columns).version();
+            return new SchemaChanged(committed, table.definition().userSchema().toJson());
+        }, tables.blocking()), (changed, error) -> {
+            if (error == null) {
+                return new SchemaChangeDone(change, changed, changed.version());
+            }
+            Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
+            SchemaReply reply = cause instanceof InvalidInputException invalid
+                    ? new SchemaRejected(invalid.field(), invalid.getMessage())
+                    : new SchemaRejected("", "the schema change failed: " + cause.getMessage());
+            return new SchemaChangeDone(change, reply, -1);
+        });
+    }
+
+    private Behavior<Command> onSchemaChangeDone(SchemaChangeDone done) {
+        committing = false;
+        if (done.version() > version) {
+            version = done.version();
+            topic.tell(Topic.publish(new TableVersion(ref, version)));
+        }
+        done.request().replyTo().tell(done.reply());
+        if (!queue.isEmpty() || rewriteToCommit != null || !schemaChanges.isEmpty()) {
+            commitQueued();
+        }
+        return this;
+    }
+
     private Behavior<Command> onRewriteDone(RewriteDone done) {
         committing = false;
         if (done.version() > version) {
@@ -283,7 +344,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             topic.tell(Topic.publish(new TableVersion(ref, version)));
         }
         finishTask(done.task(), done.report());
-        if (!queue.isEmpty() || rewriteToCommit != null) {
+        if (!queue.isEmpty() || rewriteToCommit != null || !schemaChanges.isEmpty()) {
             commitQueued();
         }
         return this;

@@ -33,6 +33,19 @@ public final class TableStore {
         }, blocking);
     }
 
+    /** Deletes a dropped table's directory and everything in it. */
+    public CompletableFuture<Boolean> purge(TableRef ref) {
+        return CompletableFuture.supplyAsync(() -> {
+            open.remove(ref);
+            java.net.URI location = ref.location(storage);
+            try {
+                return storage.fileSystem(location).delete(new org.apache.hadoop.fs.Path(location), true);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("purging " + location + " failed", e);
+            }
+        }, blocking);
+    }
+
     public DeltaTable table(TableRef ref) {
         return open.computeIfAbsent(ref, r -> DeltaTable.at(storage, r.location(storage)));
     }
