@@ -167,6 +167,14 @@ class ThreeNodeClusterTest {
     }
 
     @Test
+    @Order(3)
+    void aReadYourWritesQueryOnAnotherNodeSeesTheWriteAtOnce() throws Exception {
+        long before = count(1, Consistency.LATEST_LOCAL);
+        assertInstanceOf(TableEntity.WriteAck.class, write(0, 150_000, 7, new IdempotencyKey("ryw", 1)));
+        assertEquals(before + 7, count(1, Consistency.READ_YOUR_WRITES), "no waiting: the node asked the writer");
+    }
+
+    @Test
     @Order(4)
     void aCommitThatFindsTheLogMovedIsRefusedAndTheWriterRecovers() throws Exception {
         // An old owner (or the other half of a split brain) commits behind the writer's back.
@@ -179,7 +187,7 @@ class ThreeNodeClusterTest {
         assertTrue(refused.retryable(), refused.message());
         TableEntity.WriteAck retried = assertInstanceOf(TableEntity.WriteAck.class, write(1, 300_000, 5, key));
         assertTrue(retried.applied(), "the writer reloaded; the retry commits once");
-        assertEquals(3002 + 10 + 5 + 5, table().snapshot().numRecords());
+        assertEquals(3002 + 10 + 7 + 5 + 5, table().snapshot().numRecords());
     }
 
     @Test

@@ -21,7 +21,14 @@ public final class ClusterTableResolver implements TableResolver {
     private final SnapshotService snapshots;
     private final Duration timeout;
 
-    public ClusterTableResolver(RegistryClient registry, SnapshotService snapshots, Duration timeout) {
+    private final java.util.function.Function<TableRef, java.util.concurrent.CompletionStage<Long>> committedVersion;
+
+    /**
+     * @param committedVersion asks a table's writer for the version it has acknowledged
+     */
+    public ClusterTableResolver(RegistryClient registry, SnapshotService snapshots, Duration timeout,
+            java.util.function.Function<TableRef, java.util.concurrent.CompletionStage<Long>> committedVersion) {
+        this.committedVersion = requireNonNull(committedVersion, "committedVersion is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.snapshots = requireNonNull(snapshots, "snapshots is null");
         this.timeout = requireNonNull(timeout, "timeout is null");
@@ -31,6 +38,15 @@ public final class ClusterTableResolver implements TableResolver {
     public Optional<SnapshotCache> resolve(String tenant, DatasetName name) {
         return await(registry.get(tenant, name).toCompletableFuture())
                 .map(record -> snapshots.cache(new TableRef(tenant, name, record.incarnation())));
+    }
+
+    @Override
+    public io.lakeshard.storage.table.TableSnapshot readYourWrites(String tenant, DatasetName name, SnapshotCache cache) {
+        DatasetRecord record = await(registry.get(tenant, name).toCompletableFuture())
+                .orElseThrow(() -> new io.lakeshard.query.UnknownTableException("table '" + name + "' does not exist"));
+        TableRef ref = new TableRef(tenant, name, record.incarnation());
+        long acknowledged = await(committedVersion.apply(ref).toCompletableFuture());
+        return await(snapshots.awaitVersion(ref, acknowledged));
     }
 
     @Override

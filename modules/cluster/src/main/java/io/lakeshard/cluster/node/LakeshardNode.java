@@ -109,7 +109,7 @@ public final class LakeshardNode implements AutoCloseable {
         EngineSettings engine = new EngineSettings(config.getInt("lakeshard.query.threads"),
                 config.getString("lakeshard.query.memory-limit"), dataDir.resolve("duckdb-tmp"), "10GB",
                 List.of(storageRoot), config.getInt("lakeshard.query.batch-rows"));
-        QueryEngine queries = new QueryEngine(engine, new ClusterTableResolver(registry, snapshots, timeout),
+        QueryEngine queries = new QueryEngine(engine, new ClusterTableResolver(registry, snapshots, timeout, ingest::committedVersion),
                 allocator.newChildAllocator("queries", 0, Long.MAX_VALUE));
 
         ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, new MaintenanceScheduler.Settings(

@@ -2,6 +2,7 @@ package io.lakeshard.query.catalog;
 
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.snapshot.SnapshotCache;
+import io.lakeshard.storage.table.TableSnapshot;
 import java.util.List;
 import java.util.Optional;
 
@@ -13,4 +14,12 @@ public interface TableResolver {
     Optional<SnapshotCache> resolve(String tenant, DatasetName name);
 
     List<DatasetName> list(String tenant);
+
+    /**
+     * A snapshot holding every write acknowledged so far. Without a writer to ask, that is the latest version in the
+     * log, which holds a write before it is acknowledged.
+     */
+    default TableSnapshot readYourWrites(String tenant, DatasetName name, SnapshotCache cache) {
+        return cache.refresh();
+    }
 }

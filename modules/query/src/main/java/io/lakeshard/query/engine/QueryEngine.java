@@ -252,7 +252,11 @@ public final class QueryEngine implements AutoCloseable {
         String key = table.name() + "@" + (travel == null ? "latest" : travel.toString());
         return pinned.computeIfAbsent(key, k -> {
             if (travel == null) {
-                return request.consistency() == Consistency.LATEST_LOCAL ? cache.current() : cache.refresh();
+                return switch (request.consistency()) {
+                    case LATEST_LOCAL -> cache.current();
+                    case LATEST_COMMITTED -> cache.refresh();
+                    case READ_YOUR_WRITES -> resolver.readYourWrites(request.tenant(), table.name(), cache);
+                };
             }
             try {
                 return travel.version().isPresent() ? cache.at(travel.version().getAsLong()) : cache.asOf(travel.timestamp());
