@@ -13,11 +13,9 @@ import io.lakeshard.storage.example.SpanBatches;
 import io.lakeshard.storage.table.IdempotencyKey;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +36,7 @@ public final class IngestPathBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]).toAbsolutePath();
-        deleteRecursively(dir);
+        WorkDirectory.fresh(dir);
         int[] ports = {freePort(), freePort(), freePort()};
         List<LakeshardNode> nodes = new ArrayList<>();
         try {
@@ -151,17 +149,6 @@ public final class IngestPathBenchmark {
     private static int freePort() throws java.io.IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
         }
     }
 }

@@ -21,15 +21,12 @@ import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.storage.write.NewDataFile;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -47,7 +44,7 @@ public final class QueryBenchmark {
     public static void main(String[] args) throws Exception {
         long rows = Long.parseLong(args[0]);
         Path dataDir = Path.of(args[1]).toAbsolutePath();
-        deleteRecursively(dataDir);
+        WorkDirectory.fresh(dataDir);
         StorageRoot storage = StorageRoot.local(dataDir.resolve("storage"));
         DatasetName name = DatasetName.parse("obs.traces.spans");
         DeltaTable table = DeltaTable.create(storage, storage.tableUri(new DatasetId("bench", name)),
@@ -155,16 +152,5 @@ public final class QueryBenchmark {
 
     private static String ts(long micros) {
         return "TIMESTAMPTZ '" + Instant.EPOCH.plus(micros, ChronoUnit.MICROS).toString().replace('T', ' ').replace("Z", "+00") + "'";
-    }
-
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

@@ -28,8 +28,6 @@ import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.TableSnapshot;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,8 +62,8 @@ class CrashTest {
 
     @Test
     void killingTheOwnerAndTheSingletonsNodeLosesNoAcknowledgedWrite(@TempDir Path dir) throws Exception {
-        int[] ports = {freePort(), freePort(), freePort()};
-        int clientPort = freePort();
+        int[] ports = {TestCluster.freeLoopbackPort(), TestCluster.freeLoopbackPort(), TestCluster.freeLoopbackPort()};
+        int clientPort = TestCluster.freeLoopbackPort();
         try (PostgresServer postgres = PostgresServer.start(); BufferAllocator allocator = new RootAllocator()) {
             String common = """
                     akka.cluster.seed-nodes = ["akka://lakeshard@127.0.0.1:%d", "akka://lakeshard@127.0.0.1:%d"]
@@ -301,12 +299,6 @@ class CrashTest {
         for (int r = 1; r < runs.size(); r++) {
             assertTrue(!runs.get(r)[0].isBefore(runs.get(r - 1)[1]),
                     "optimize runs overlap: " + runs.get(r - 1)[0] + ".." + runs.get(r - 1)[1] + " and " + runs.get(r)[0]);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -1,8 +1,6 @@
 package io.lakeshard.cluster;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
@@ -52,7 +50,7 @@ public final class PostgresServer implements AutoCloseable {
             UserPrincipal postgres = home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
             Files.setOwner(home, postgres);
         }
-        PostgresServer server = new PostgresServer(bin.get(), home, freePort(), root);
+        PostgresServer server = new PostgresServer(bin.get(), home, TestCluster.freeLoopbackPort(), root);
         server.run(bin.get().resolve("initdb").toString(), "-D", server.data.toString(), "-U", USER, "--auth=trust", "-E", "UTF8");
         server.run(bin.get().resolve("pg_ctl").toString(), "-D", server.data.toString(), "-l", home.resolve("server.log").toString(),
                 "-o", "-p " + server.port + " -k " + home + " -c listen_addresses=127.0.0.1", "-w", "start");
@@ -114,12 +112,6 @@ public final class PostgresServer implements AutoCloseable {
         try (Stream<Path> versions = Files.list(root)) {
             return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("postgres")))
                     .max(Comparator.comparing(b -> Integer.parseInt(b.getParent().getFileName().toString().replaceAll("\\D", "0"))));
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }
