@@ -80,6 +80,10 @@ class DatasetLifecycleTest {
                     .toCompletableFuture().get(30, TimeUnit.SECONDS));
             assertEquals("columns.strict", assertInstanceOf(InvalidInputException.class, notNullable.getCause()).field());
 
+            MaintenancePolicy policy = new MaintenancePolicy(Duration.ofMinutes(5), Duration.ofHours(2), Duration.ofHours(3), 30);
+            assertEquals(policy, node.datasets().updatePolicy(TENANT, NAME, policy).toCompletableFuture().get(30, TimeUnit.SECONDS).policy());
+            assertEquals(policy, node.registry().get(TENANT, NAME).toCompletableFuture().get(10, TimeUnit.SECONDS).orElseThrow().policy());
+
             node.datasets().drop(TENANT, NAME).toCompletableFuture().get(30, TimeUnit.SECONDS);
             assertEquals(Optional.empty(), node.registry().get(TENANT, NAME).toCompletableFuture().get(10, TimeUnit.SECONDS));
             ExecutionException gone = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> {
