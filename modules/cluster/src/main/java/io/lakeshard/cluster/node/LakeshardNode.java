@@ -123,6 +123,10 @@ public final class LakeshardNode implements AutoCloseable {
         }
         if (config.getString("lakeshard.cluster.discovery").equals("kubernetes")) {
             ClusterBootstrap.get(system).start();
+        } else if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+            // No seeds: the embedded default, a cluster of this one node.
+            akka.cluster.typed.Cluster cluster = akka.cluster.typed.Cluster.get(system);
+            cluster.manager().tell(akka.cluster.typed.Join.create(cluster.selfMember().address()));
         }
         return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets);
     }

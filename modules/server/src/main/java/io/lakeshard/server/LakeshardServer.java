@@ -1,0 +1,112 @@
+package io.lakeshard.server;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.model.HttpRequest;
+import akka.http.javadsl.model.HttpResponse;
+import akka.japi.function.Function;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.lakeshard.api.v1.DatasetServicePowerApiHandlerFactory;
+import io.lakeshard.api.v1.IngestServicePowerApiHandlerFactory;
+import io.lakeshard.api.v1.QueryServicePowerApiHandlerFactory;
+import io.lakeshard.cluster.node.LakeshardNode;
+import io.lakeshard.query.catalog.DatasetCatalog;
+import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.server.grpc.DatasetGrpc;
+import io.lakeshard.server.grpc.IngestGrpc;
+import io.lakeshard.server.grpc.QueryGrpc;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Lakeshard node serving the gRPC API. With no API keys configured (the embedded default) it makes a development
+ * key for tenant {@code dev} and prints it.
+ */
+public final class LakeshardServer implements AutoCloseable {
+    private final LakeshardNode node;
+    private final ServerBinding binding;
+    private final String developmentKey;
+
+    private LakeshardServer(LakeshardNode node, ServerBinding binding, String developmentKey) {
+        this.node = node;
+        this.binding = binding;
+        this.developmentKey = developmentKey;
+    }
+
+    public static LakeshardServer start(Config overrides) throws Exception {
+        Config config = LakeshardNode.config(overrides.withFallback(ConfigFactory.parseResourcesAnySyntax("lakeshard-server")));
+        LakeshardNode node = LakeshardNode.start(config);
+        try {
+            ActorSystem<?> system = node.system();
+            ApiKeys keys = ApiKeys.fromConfig(config);
+            String developmentKey = null;
+            if (keys.isEmpty()) {
+                byte[] random = new byte[24];
+                new SecureRandom().nextBytes(random);
+                developmentKey = "dev_" + HexFormat.of().formatHex(random);
+                keys = keys.with(developmentKey, new ApiKeys.Principal("dev", true));
+            }
+            Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("lakeshard.blocking-dispatcher"));
+            var allocator = node.allocator().newChildAllocator("grpc", 0, Long.MAX_VALUE);
+            Function<HttpRequest, CompletionStage<HttpResponse>> handler = akka.grpc.javadsl.ServiceHandler.concatOrNotFound(
+                    DatasetServicePowerApiHandlerFactory.create(new DatasetGrpc(node, keys, allocator,
+                            config.getDuration("lakeshard.maintenance.purge-after")), system),
+                    IngestServicePowerApiHandlerFactory.create(new IngestGrpc(node, keys, allocator, new IngestGrpc.Limits(
+                            config.getBytes("lakeshard.server.max-message-bytes"), config.getLong("lakeshard.server.max-rows-per-write"))), system),
+                    QueryServicePowerApiHandlerFactory.create(new QueryGrpc(node, keys, new DatasetCatalog(
+                            new io.lakeshard.cluster.freshness.ClusterTableResolver(node.registry(), node.snapshots(),
+                                    config.getDuration("lakeshard.ask-timeout"), node.ingest()::committedVersion)),
+                            blocking, config.getLong("lakeshard.server.default-row-limit"),
+                            config.getDuration("lakeshard.server.default-query-timeout")), system));
+            ServerBinding binding = Http.get(system)
+                    .newServerAt(config.getString("lakeshard.server.host"), config.getInt("lakeshard.server.port"))
+                    .bind(handler)
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return new LakeshardServer(node, binding, developmentKey);
+        } catch (Exception e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return binding.localAddress().getPort();
+    }
+
+    public LakeshardNode node() {
+        return node;
+    }
+
+    /** The generated key when none was configured, else null. */
+    public String developmentKey() {
+        return developmentKey;
+    }
+
+    @Override
+    public void close() throws Exception {
+        binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        node.close();
+    }
+
+    public static void main(String[] args) throws Exception {
+        LakeshardServer server = start(ConfigFactory.empty());
+        System.out.println("Lakeshard is listening for gRPC on " + server.binding.localAddress());
+        if (server.developmentKey != null) {
+            System.out.println("Development API key (tenant 'dev'): " + server.developmentKey);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+        }));
+        server.node.system().getWhenTerminated().toCompletableFuture().join();
+    }
+}

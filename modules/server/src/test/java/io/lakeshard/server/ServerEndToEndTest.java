@@ -1,0 +1,250 @@
+package io.lakeshard.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.grpc.GrpcClientSettings;
+import akka.stream.javadsl.Sink;
+import com.google.protobuf.ByteString;
+import com.typesafe.config.ConfigFactory;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.lakeshard.api.v1.Dataset;
+import io.lakeshard.api.v1.DatasetServiceClient;
+import io.lakeshard.api.v1.GetDatasetRequest;
+import io.lakeshard.api.v1.IdempotencyKey;
+import io.lakeshard.api.v1.IngestServiceClient;
+import io.lakeshard.api.v1.QueryResponse;
+import io.lakeshard.api.v1.QueryServiceClient;
+import io.lakeshard.api.v1.RegisterDatasetRequest;
+import io.lakeshard.api.v1.WriteRequest;
+import io.lakeshard.api.v1.WriteResponse;
+import io.lakeshard.cluster.TestCluster;
+import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.storage.AllTypes;
+import io.lakeshard.storage.TestTables;
+import java.io.ByteArrayOutputStream;
+import java.nio.channels.Channels;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The API as a client uses it: generated stubs over real gRPC on loopback, against one server on its defaults. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ServerEndToEndTest {
+    private static final String ACME_KEY = "acme-key-1";
+    private static final String GLOBEX_KEY = "globex-key-1";
+
+    private LakeshardServer server;
+    private ActorSystem<Void> clientSystem;
+    private DatasetServiceClient datasets;
+    private IngestServiceClient ingest;
+    private QueryServiceClient queries;
+    private BufferAllocator allocator;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        allocator = new RootAllocator();
+        server = LakeshardServer.start(ConfigFactory.parseString("""
+                akka.remote.artery.canonical.port = %d
+                akka.coordinated-shutdown.exit-jvm = off
+                lakeshard.data-dir = "%s"
+                lakeshard.management.enabled = false
+                lakeshard.query.memory-limit = "256MB"
+                lakeshard.server.port = 0
+                lakeshard.server.max-message-bytes = 256KiB
+                lakeshard.server.api-keys = [
+                  { tenant = "acme", sha256 = "%s" },
+                  { tenant = "globex", sha256 = "%s" }
+                ]
+                """.formatted(TestCluster.freeLoopbackPort(), dir, ApiKeys.sha256(ACME_KEY), ApiKeys.sha256(GLOBEX_KEY))));
+        clientSystem = ActorSystem.create(Behaviors.empty(), "client", ConfigFactory.parseString("akka.loglevel = WARNING"));
+        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem).withTls(false);
+        datasets = DatasetServiceClient.create(settings, clientSystem);
+        ingest = IngestServiceClient.create(settings, clientSystem);
+        queries = QueryServiceClient.create(settings, clientSystem);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        datasets.close();
+        ingest.close();
+        queries.close();
+        clientSystem.terminate();
+        server.close();
+        allocator.close();
+    }
+
+    private Dataset register(String key, String name, Schema schema, List<String> partitions) throws Exception {
+        return await(() -> datasets.registerDataset().addHeader("authorization", "Bearer " + key).invoke(RegisterDatasetRequest.newBuilder()
+                .setName(name).setArrowSchema(ipcSchema(schema)).addAllPartitionColumns(partitions).build()));
+    }
+
+    private WriteResponse write(String key, String dataset, long firstRow, int rows, String appId, long sequence) throws Exception {
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, firstRow, rows)) {
+            return await(() -> ingest.write().addHeader("authorization", "Bearer " + key).invoke(WriteRequest.newBuilder()
+                    .setDataset(dataset).setArrowIpc(ipc(batch))
+                    .setKey(IdempotencyKey.newBuilder().setAppId(appId).setSequence(sequence)).build()));
+        }
+    }
+
+    private List<Map<String, Object>> query(String key, String sql) throws Exception {
+        List<QueryResponse> responses = queries.query().addHeader("authorization", "Bearer " + key)
+                .invoke(io.lakeshard.api.v1.QueryRequest.newBuilder().setSql(sql)
+                        .setConsistency(io.lakeshard.api.v1.Consistency.CONSISTENCY_READ_YOUR_WRITES).build())
+                .runWith(Sink.seq(), clientSystem).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        ByteString stream = ByteString.EMPTY;
+        for (QueryResponse response : responses) {
+            stream = stream.concat(response.getArrowIpc());
+        }
+        assertTrue(responses.get(responses.size() - 1).hasSummary(), "the summary comes last");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (ArrowStreamReader reader = new ArrowStreamReader(stream.newInput(), allocator)) {
+            while (reader.loadNextBatch()) {
+                rows.addAll(TestTables.rows(reader.getVectorSchemaRoot(), false));
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void registerWriteRetryAndQueryThroughTheApi() throws Exception {
+        Dataset created = register(ACME_KEY, "obs.test.events", AllTypes.SCHEMA, List.of("region"));
+        assertTrue(created.getCreated());
+        assertFalse(register(ACME_KEY, "obs.test.events", AllTypes.SCHEMA, List.of("region")).getCreated(), "idempotent");
+
+        WriteResponse first = write(ACME_KEY, "obs.test.events", 0, 25, "client-a", 1);
+        assertEquals(25, first.getRows());
+        assertFalse(first.getReplay());
+        WriteResponse retry = write(ACME_KEY, "obs.test.events", 0, 25, "client-a", 1);
+        assertTrue(retry.getReplay(), "same key: a replay, nothing written");
+
+        List<Map<String, Object>> rows = query(ACME_KEY, "SELECT id, region FROM obs.test.events ORDER BY id");
+        assertEquals(25, rows.size());
+        assertEquals(0L, rows.get(0).get("id"));
+        assertEquals(24L, rows.get(24).get("id"));
+    }
+
+    @Test
+    void twoTenantsWithTheSameDatasetNameNeverSeeEachOthersRows() throws Exception {
+        register(ACME_KEY, "shared.name.t", AllTypes.SCHEMA, List.of());
+        register(GLOBEX_KEY, "shared.name.t", AllTypes.SCHEMA, List.of());
+        write(ACME_KEY, "shared.name.t", 0, 10, "a", 1);
+        write(GLOBEX_KEY, "shared.name.t", 1_000, 3, "g", 1);
+        assertEquals(List.of(Map.of("n", 10L, "low", 0L)), query(ACME_KEY, "SELECT count(*) AS n, min(id) AS low FROM shared.name.t"));
+        assertEquals(List.of(Map.of("n", 3L, "low", 1_000L)), query(GLOBEX_KEY, "SELECT count(*) AS n, min(id) AS low FROM shared.name.t"));
+    }
+
+    @Test
+    void everyMistakeGetsAStatusAClientCanActOn() throws Exception {
+        StatusRuntimeException noKey = failure(() -> datasets.getDataset(GetDatasetRequest.newBuilder().setName("a.b.c").build()));
+        assertEquals(Status.Code.UNAUTHENTICATED, noKey.getStatus().getCode());
+        StatusRuntimeException wrongKey = failure(() -> datasets.getDataset().addHeader("authorization", "Bearer nope")
+                .invoke(GetDatasetRequest.newBuilder().setName("a.b.c").build()));
+        assertEquals(Status.Code.UNAUTHENTICATED, wrongKey.getStatus().getCode());
+
+        Schema unsigned = new Schema(List.of(new Field("u", FieldType.nullable(new ArrowType.Int(32, false)), null)));
+        StatusRuntimeException badSchema = failure(() -> datasets.registerDataset().addHeader("authorization", "Bearer " + ACME_KEY)
+                .invoke(RegisterDatasetRequest.newBuilder().setName("bad.schema.t").setArrowSchema(ipcSchema(unsigned)).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, badSchema.getStatus().getCode());
+        assertTrue(badSchema.getStatus().getDescription().contains("schema.u"), badSchema.getStatus().getDescription());
+
+        StatusRuntimeException badName = failure(() -> datasets.getDataset().addHeader("authorization", "Bearer " + ACME_KEY)
+                .invoke(GetDatasetRequest.newBuilder().setName("Not A Name").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, badName.getStatus().getCode());
+
+        StatusRuntimeException unknown = failure(() -> datasets.getDataset().addHeader("authorization", "Bearer " + ACME_KEY)
+                .invoke(GetDatasetRequest.newBuilder().setName("no.such.dataset").build()));
+        assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+
+        register(ACME_KEY, "conflict.test.t", AllTypes.SCHEMA, List.of());
+        StatusRuntimeException conflict = failure(() -> datasets.registerDataset().addHeader("authorization", "Bearer " + ACME_KEY)
+                .invoke(RegisterDatasetRequest.newBuilder().setName("conflict.test.t").setArrowSchema(ipcSchema(
+                        new Schema(List.of(new Field("x", FieldType.nullable(ArrowType.Utf8.INSTANCE), null))))).build()));
+        assertEquals(Status.Code.ALREADY_EXISTS, conflict.getStatus().getCode());
+
+        StatusRuntimeException otherTenants = failure(() -> datasets.getDataset().addHeader("authorization", "Bearer " + GLOBEX_KEY)
+                .invoke(GetDatasetRequest.newBuilder().setName("conflict.test.t").build()));
+        assertEquals(Status.Code.NOT_FOUND, otherTenants.getStatus().getCode(), "another tenant's dataset does not exist");
+
+        StatusRuntimeException oversize = failure(() -> {
+            try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 3_000)) {
+                return ingest.write().addHeader("authorization", "Bearer " + ACME_KEY).invoke(WriteRequest.newBuilder()
+                        .setDataset("conflict.test.t").setArrowIpc(ipc(batch))
+                        .setKey(IdempotencyKey.newBuilder().setAppId("big").setSequence(1)).build());
+            }
+        });
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, oversize.getStatus().getCode());
+
+        StatusRuntimeException refused = failure(() -> queries.query().addHeader("authorization", "Bearer " + ACME_KEY)
+                .invoke(io.lakeshard.api.v1.QueryRequest.newBuilder().setSql("SELECT * FROM read_text('/etc/passwd')").build())
+                .runWith(Sink.seq(), clientSystem));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+        assertTrue(refused.getStatus().getDescription().contains("table functions are not allowed"));
+    }
+
+    private static <T> T await(Supplier<CompletionStage<T>> call) throws Exception {
+        try {
+            return call.get().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    private static StatusRuntimeException failure(Supplier<CompletionStage<?>> call) {
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> call.get().toCompletableFuture().get(60, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof StatusRuntimeException, String.valueOf(e.getCause()));
+        return (StatusRuntimeException) e.getCause();
+    }
+
+    private ByteString ipcSchema(Schema schema) {
+        try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
+                writer.start();
+                writer.end();
+            }
+            return ByteString.copyFrom(out.toByteArray());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static ByteString ipc(VectorSchemaRoot batch) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ArrowStreamWriter writer = new ArrowStreamWriter(batch, null, Channels.newChannel(out))) {
+            writer.start();
+            writer.writeBatch();
+            writer.end();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return ByteString.copyFrom(out.toByteArray());
+    }
+}
