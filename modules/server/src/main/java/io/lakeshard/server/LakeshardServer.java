@@ -9,12 +9,14 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.japi.function.Function;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.api.v1.AdminServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.DatasetServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.IngestServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.QueryServicePowerApiHandlerFactory;
 import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.query.catalog.DatasetCatalog;
 import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.server.grpc.AdminGrpc;
 import io.lakeshard.server.grpc.DatasetGrpc;
 import io.lakeshard.server.grpc.IngestGrpc;
 import io.lakeshard.server.grpc.QueryGrpc;
@@ -63,7 +65,8 @@ public final class LakeshardServer implements AutoCloseable {
                             new io.lakeshard.cluster.freshness.ClusterTableResolver(node.registry(), node.snapshots(),
                                     config.getDuration("lakeshard.ask-timeout"), node.ingest()::committedVersion)),
                             blocking, config.getLong("lakeshard.server.default-row-limit"),
-                            config.getDuration("lakeshard.server.default-query-timeout")), system));
+                            config.getDuration("lakeshard.server.default-query-timeout")), system),
+                    AdminServicePowerApiHandlerFactory.create(new AdminGrpc(node, keys, blocking), system));
             ServerBinding binding = Http.get(system)
                     .newServerAt(config.getString("lakeshard.server.host"), config.getInt("lakeshard.server.port"))
                     .bind(handler)

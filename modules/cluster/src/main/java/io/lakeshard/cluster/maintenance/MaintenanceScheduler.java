@@ -156,6 +156,41 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         return akka.actor.typed.javadsl.AskPattern.ask(scheduler, replyTo -> new RunNow(table, type, replyTo), timeout, system.scheduler());
     }
 
+    /**
+     * Makes a task due now and waits for its run to end: the task still runs under a lease, so never twice at once.
+     * Completes with the task's status after the run, or fails after {@code timeout}.
+     */
+    public static java.util.concurrent.CompletionStage<TaskStatus> runNowAndWait(ActorSystem<?> system, ActorRef<Command> scheduler,
+            TableRef table, TaskType type, Duration timeout) {
+        Duration ask = Duration.ofSeconds(5);
+        java.time.Instant deadline = java.time.Instant.now().plus(timeout);
+        return listTasks(system, scheduler, ask).thenCompose(before -> {
+            long previous = before.stream().filter(t -> t.table().equals(table) && t.type() == type)
+                    .mapToLong(TaskStatus::leaseSequence).findFirst().orElse(-1);
+            if (previous < 0) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new io.lakeshard.storage.dataset.InvalidInputException(
+                        "task", type + " is not scheduled for " + table.name()));
+            }
+            return runNow(system, scheduler, table, type, ask).thenCompose(ok -> awaitRun(system, scheduler, table, type, previous, deadline));
+        });
+    }
+
+    private static java.util.concurrent.CompletionStage<TaskStatus> awaitRun(ActorSystem<?> system, ActorRef<Command> scheduler,
+            TableRef table, TaskType type, long previousLease, java.time.Instant deadline) {
+        return listTasks(system, scheduler, Duration.ofSeconds(5)).thenCompose(tasks -> {
+            TaskStatus status = tasks.stream().filter(t -> t.table().equals(table) && t.type() == type).findFirst().orElseThrow();
+            if (status.leaseSequence() > previousLease && status.leaseExpiresAt() == null) {
+                return java.util.concurrent.CompletableFuture.completedFuture(status);
+            }
+            if (java.time.Instant.now().isAfter(deadline)) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException(
+                        type + " of " + table.name() + " did not finish in time; it goes on, see the task list"));
+            }
+            return akka.pattern.Patterns.after(Duration.ofMillis(100), system.classicSystem().scheduler(), system.executionContext(),
+                    () -> awaitRun(system, scheduler, table, type, previousLease, deadline));
+        });
+    }
+
     public static ActorRef<Command> init(ActorSystem<?> system, Settings settings, String role, TableStore tables,
             RegistryClient registry) {
         return ClusterSingleton.get(system).init(SingletonActor.of(

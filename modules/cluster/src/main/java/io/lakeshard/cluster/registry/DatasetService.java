@@ -51,6 +51,20 @@ public final class DatasetService {
         });
     }
 
+    /** Deletes the rows matching every predicate, through the table's writer. */
+    public CompletionStage<TableEntity.RowsDeleted> deleteRows(String tenant, DatasetName name,
+            List<io.lakeshard.cluster.table.PredicateSpec> predicates) {
+        return find(tenant, name).thenCompose(record -> sharding.entityRefFor(TableEntity.ENTITY_KEY,
+                        new TableRef(tenant, name, record.incarnation()).entityId())
+                .<TableEntity.DeleteReply>ask(replyTo -> new TableEntity.DeleteRows(predicates, replyTo), timeout)
+                .thenApply(reply -> {
+                    if (reply instanceof TableEntity.DeleteRejected rejected) {
+                        throw new InvalidInputException(rejected.field().isEmpty() ? "where" : rejected.field(), rejected.message());
+                    }
+                    return (TableEntity.RowsDeleted) reply;
+                }));
+    }
+
     /** Drops a dataset: gone from the registry at once, its files purged after the grace period. */
     public CompletionStage<DatasetRecord> drop(String tenant, DatasetName name) {
         return registry.drop(tenant, name).thenApply(DatasetService::accepted);

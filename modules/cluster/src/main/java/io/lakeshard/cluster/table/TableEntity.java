@@ -62,6 +62,19 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     /** Run a leased maintenance task; the report goes to {@code replyTo}. */
     public record RunTask(TaskType type, Lease lease, MaintenancePolicy policy, ActorRef<TaskReport> replyTo) implements Command {}
 
+    /** Deletes the rows matching every predicate, in one commit between group commits. */
+    public record DeleteRows(List<PredicateSpec> predicates, ActorRef<DeleteReply> replyTo) implements Command {}
+
+    public sealed interface DeleteReply extends CborSerializable {}
+
+    public record RowsDeleted(long rows, long version) implements DeleteReply {}
+
+    public record DeleteRejected(String field, String message) implements DeleteReply {}
+
+    private record DeletePrepared(DeleteRows request, Optional<PreparedRewrite> rewrite, Throwable error) implements Command {}
+
+    private record DeleteDone(DeleteRows request, DeleteReply reply, long version) implements Command {}
+
     /** Adds nullable columns, between commits; {@code columnsJson} is an Arrow schema holding just the new columns. */
     public record AddColumns(String columnsJson, ActorRef<SchemaReply> replyTo) implements Command {}
 
@@ -123,6 +136,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     private RunTask runningTask;
     private TaskPrepared rewriteToCommit;
     private final List<AddColumns> schemaChanges = new ArrayList<>();
+    private final List<DeletePrepared> deletes = new ArrayList<>();
 
     private TableEntity(ActorContext<Command> context, StashBuffer<Command> stash, TableRef ref, TableStore tables,
             GroupWriter writer, ActorRef<Topic.Command<TableVersion>> topic) {
@@ -144,7 +158,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                     version = loaded.version();
                     getContext().getLog().info("{}: writer running at version {}", ref, version);
                     writer.forget(ref);
-                    if (rewriteToCommit != null || !schemaChanges.isEmpty()) {
+                    if (rewriteToCommit != null || !schemaChanges.isEmpty() || !deletes.isEmpty()) {
                         commitQueued();
                     }
                     return stash.unstashAll(this);
@@ -188,6 +202,9 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                     return this;
                 })
                 .onMessage(SchemaChangeDone.class, this::onSchemaChangeDone)
+                .onMessage(DeleteRows.class, this::onDeleteRows)
+                .onMessage(DeletePrepared.class, this::onDeletePrepared)
+                .onMessage(DeleteDone.class, this::onDeleteDone)
                 .build();
     }
 
@@ -200,6 +217,10 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     }
 
     private void commitQueued() {
+        if (!deletes.isEmpty()) {
+            commitDelete(deletes.remove(0));
+            return;
+        }
         if (!schemaChanges.isEmpty()) {
             changeSchema(schemaChanges.remove(0));
             return;
@@ -227,7 +248,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             topic.tell(Topic.publish(new TableVersion(ref, version)));
         }
         committing = false;
-        if (!queue.isEmpty() || rewriteToCommit != null || !schemaChanges.isEmpty()) {
+        if (hasCommitWork()) {
             commitQueued();
         }
         return this;
@@ -301,6 +322,62 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                         : new RewriteDone(task, failure(task, error), -1));
     }
 
+    /** The rows to delete are found and their files rewritten off the commit path; the commit waits its turn. */
+    private Behavior<Command> onDeleteRows(DeleteRows request) {
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            io.lakeshard.storage.dataset.TableSchema schema = table.latestMetadata().schema();
+            return maintenance.prepareDelete(request.predicates().stream().map(p -> p.toPredicate(schema)).toList());
+        }, tables.blocking()), (rewrite, error) -> new DeletePrepared(request, rewrite, error));
+        return this;
+    }
+
+    private Behavior<Command> onDeletePrepared(DeletePrepared prepared) {
+        if (prepared.error() != null) {
+            Throwable cause = prepared.error() instanceof CompletionException c && c.getCause() != null ? c.getCause() : prepared.error();
+            prepared.request().replyTo().tell(cause instanceof InvalidInputException invalid
+                    ? new DeleteRejected(invalid.field(), invalid.getMessage())
+                    : new DeleteRejected("", "the delete failed: " + cause.getMessage()));
+            return this;
+        }
+        if (prepared.rewrite().isEmpty()) {
+            prepared.request().replyTo().tell(new RowsDeleted(0, version));
+            return this;
+        }
+        deletes.add(prepared);
+        if (!committing) {
+            commitQueued();
+        }
+        return this;
+    }
+
+    private void commitDelete(DeletePrepared prepared) {
+        committing = true;
+        PreparedRewrite rewrite = prepared.rewrite().orElseThrow();
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> maintenance.commit(rewrite), tables.blocking()),
+                (metrics, error) -> error == null
+                        ? new DeleteDone(prepared.request(), new RowsDeleted(metrics.rowsBefore() - metrics.rowsAfter(), metrics.version()),
+                                metrics.version())
+                        : new DeleteDone(prepared.request(), new DeleteRejected("", "the delete conflicted with another change: "
+                                + message(error) + "; retry"), -1));
+    }
+
+    private Behavior<Command> onDeleteDone(DeleteDone done) {
+        committing = false;
+        if (done.version() > version) {
+            version = done.version();
+            topic.tell(Topic.publish(new TableVersion(ref, version)));
+        }
+        done.request().replyTo().tell(done.reply());
+        if (hasCommitWork()) {
+            commitQueued();
+        }
+        return this;
+    }
+
+    private boolean hasCommitWork() {
+        return !queue.isEmpty() || rewriteToCommit != null || !schemaChanges.isEmpty() || !deletes.isEmpty();
+    }
+
     private void changeSchema(AddColumns change) {
         committing = true;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
@@ -331,7 +408,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             topic.tell(Topic.publish(new TableVersion(ref, version)));
         }
         done.request().replyTo().tell(done.reply());
-        if (!queue.isEmpty() || rewriteToCommit != null || !schemaChanges.isEmpty()) {
+        if (hasCommitWork()) {
             commitQueued();
         }
         return this;
@@ -344,7 +421,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             topic.tell(Topic.publish(new TableVersion(ref, version)));
         }
         finishTask(done.task(), done.report());
-        if (!queue.isEmpty() || rewriteToCommit != null || !schemaChanges.isEmpty()) {
+        if (hasCommitWork()) {
             commitQueued();
         }
         return this;

@@ -172,6 +172,24 @@ public final class QueryEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * A WHERE clause as exact column predicates of a table: every conjunct must be a column compared with a constant
+     * of the column's type, or the clause is refused.
+     */
+    public List<ColumnPredicate> parseFilter(TableSchema schema, String where) {
+        try (DuckDBConnection connection = database.duplicate()) {
+            List<PushedPredicate> pushed = SqlAnalyzer.strictConjuncts(connection, where);
+            List<ColumnPredicate> predicates = predicates(schema, pushed);
+            if (predicates.size() != pushed.size()) {
+                throw new io.lakeshard.storage.dataset.InvalidInputException("where",
+                        "a column is unknown, or a constant does not have its column's type");
+            }
+            return predicates;
+        } catch (SQLException e) {
+            throw new IllegalStateException("parsing a filter failed: " + scrub(e.getMessage()), e);
+        }
+    }
+
     /** Cancels a running query; its stream then ends with {@link QueryTimeoutException}. */
     public boolean cancel(String queryId) {
         Running query = running.get(queryId);

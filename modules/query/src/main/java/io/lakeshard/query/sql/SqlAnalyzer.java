@@ -83,6 +83,39 @@ public final class SqlAnalyzer {
         return new AnalyzedStatement(rewrittenSql, walk.references());
     }
 
+    /**
+     * The conjuncts of a WHERE clause, all of them column-versus-constant comparisons: for row deletes, where a
+     * predicate that cannot be evaluated exactly must be refused rather than skipped.
+     */
+    public static List<PushedPredicate> strictConjuncts(Connection connection, String where) throws SQLException {
+        JsonNode parsed = serialize(connection, "SELECT 1 FROM t WHERE " + where);
+        JsonNode statements = parsed.path("statements");
+        if (parsed.path("error").asBoolean() || statements.size() != 1) {
+            throw new InvalidInputException("where", "not a single filter expression: " + parsed.path("error_message").asText());
+        }
+        JsonNode expression = statements.get(0).path("node").path("where_clause");
+        List<JsonNode> parts = new ArrayList<>();
+        flattenAnd(expression, parts);
+        List<PushedPredicate> predicates = new ArrayList<>();
+        for (JsonNode part : parts) {
+            int before = predicates.size();
+            conjuncts(part, "t", predicates);
+            if (predicates.size() == before) {
+                throw new InvalidInputException("where", "only ANDs of column comparisons with constants (=, <, <=, >, >=, "
+                        + "BETWEEN, IN, IS [NOT] NULL) are allowed");
+            }
+        }
+        return predicates;
+    }
+
+    private static void flattenAnd(JsonNode expression, List<JsonNode> out) {
+        if ("CONJUNCTION".equals(expression.path("class").asText()) && "CONJUNCTION_AND".equals(expression.path("type").asText())) {
+            expression.path("children").forEach(child -> flattenAnd(child, out));
+        } else {
+            out.add(expression);
+        }
+    }
+
     private static JsonNode serialize(Connection connection, String sql) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
             statement.setString(1, sql);

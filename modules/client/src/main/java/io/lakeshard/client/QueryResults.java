@@ -1,0 +1,72 @@
+package io.lakeshard.client;
+
+import io.lakeshard.api.v1.QuerySummary;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+
+/**
+ * A query's rows as they stream in: {@link #reader()} reads one Arrow batch at a time, never the whole result.
+ * Close it to stop the query early.
+ */
+public final class QueryResults implements AutoCloseable {
+    private final ArrowStreamReader reader;
+    private final InputStream bytes;
+    private final CompletableFuture<QuerySummary> summary;
+
+    QueryResults(InputStream bytes, CompletableFuture<QuerySummary> summary, BufferAllocator allocator) {
+        this.bytes = bytes;
+        this.summary = summary;
+        this.reader = new ArrowStreamReader(bytes, allocator);
+    }
+
+    public ArrowStreamReader reader() {
+        return reader;
+    }
+
+    /** Loads the next batch; false at the end. */
+    public boolean next() {
+        try {
+            return reader.loadNextBatch();
+        } catch (IOException e) {
+            throw LakeshardClient.failure(e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
+    public VectorSchemaRoot batch() {
+        try {
+            return reader.getVectorSchemaRoot();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Rows, truncation and table versions: available once every batch was read. */
+    public QuerySummary summary() {
+        try {
+            return summary.get(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw LakeshardClient.failure(e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            reader.close();
+            bytes.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
