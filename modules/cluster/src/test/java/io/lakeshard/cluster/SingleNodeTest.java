@@ -41,7 +41,7 @@ class SingleNodeTest {
         try (TestCluster cluster = new TestCluster(dir, 1, """
                 lakeshard.management.enabled = true
                 akka.management.http.port = %d
-                akka.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout = 1s
+                akka.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout = 3s
                 """.formatted(managementPort)).start(); BufferAllocator allocator = new RootAllocator()) {
             HttpClient http = HttpClient.newHttpClient();
             TestCluster.await(Duration.ofSeconds(30), () -> status(http, managementPort, "/ready") == 200, "/ready");

@@ -59,6 +59,12 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
 
     public record GetCommittedVersion(ActorRef<Long> replyTo) implements Command {}
 
+    /**
+     * Sharding's passivation, delivered as a message: the writer stops only once no commit, task or delete is in
+     * flight, or their results (and the replies waiting on them) would be lost.
+     */
+    enum Passivate implements Command { INSTANCE }
+
     /** Run a leased maintenance task; the report goes to {@code replyTo}. */
     public record RunTask(TaskType type, Lease lease, MaintenancePolicy policy, ActorRef<TaskReport> replyTo) implements Command {}
 
@@ -113,7 +119,9 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     public static void init(ActorSystem<?> system, TableStore tables, GroupWriter writer,
             ActorRef<Topic.Command<TableVersion>> topic, String role) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-                context -> create(TableRef.parse(context.getEntityId()), tables, writer, topic)).withRole(role));
+                context -> create(TableRef.parse(context.getEntityId()), tables, writer, topic))
+                .withRole(role)
+                .withStopMessage(Passivate.INSTANCE));
     }
 
     public static Behavior<Command> create(TableRef ref, TableStore tables, GroupWriter writer,
@@ -137,6 +145,8 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     private TaskPrepared rewriteToCommit;
     private final List<AddColumns> schemaChanges = new ArrayList<>();
     private final List<DeletePrepared> deletes = new ArrayList<>();
+    private int deletesPreparing;
+    private boolean passivating;
 
     private TableEntity(ActorContext<Command> context, StashBuffer<Command> stash, TableRef ref, TableStore tables,
             GroupWriter writer, ActorRef<Topic.Command<TableVersion>> topic) {
@@ -173,6 +183,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                             .build());
                     return Behaviors.stopped();
                 })
+                .onMessageEquals(Passivate.INSTANCE, Behaviors::stopped)
                 .onAnyMessage(message -> {
                     stash.stash(message);
                     return Behaviors.same();
@@ -205,7 +216,20 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                 .onMessage(DeleteRows.class, this::onDeleteRows)
                 .onMessage(DeletePrepared.class, this::onDeletePrepared)
                 .onMessage(DeleteDone.class, this::onDeleteDone)
+                .onMessageEquals(Passivate.INSTANCE, () -> {
+                    passivating = true;
+                    return stopIfIdle();
+                })
                 .build();
+    }
+
+    private boolean idle() {
+        return !committing && runningTask == null && deletesPreparing == 0 && !hasCommitWork();
+    }
+
+    /** After passivation was asked for, the first moment nothing is in flight. */
+    private Behavior<Command> stopIfIdle() {
+        return passivating && idle() ? Behaviors.stopped() : this;
     }
 
     private Behavior<Command> onWrite(Write write) {
@@ -251,7 +275,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         if (hasCommitWork()) {
             commitQueued();
         }
-        return this;
+        return stopIfIdle();
     }
 
     private Behavior<Command> onRunTask(RunTask task) {
@@ -324,6 +348,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
 
     /** The rows to delete are found and their files rewritten off the commit path; the commit waits its turn. */
     private Behavior<Command> onDeleteRows(DeleteRows request) {
+        deletesPreparing++;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
             io.lakeshard.storage.dataset.TableSchema schema = table.latestMetadata().schema();
             return maintenance.prepareDelete(request.predicates().stream().map(p -> p.toPredicate(schema)).toList());
@@ -332,16 +357,17 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     }
 
     private Behavior<Command> onDeletePrepared(DeletePrepared prepared) {
+        deletesPreparing--;
         if (prepared.error() != null) {
             Throwable cause = prepared.error() instanceof CompletionException c && c.getCause() != null ? c.getCause() : prepared.error();
             prepared.request().replyTo().tell(cause instanceof InvalidInputException invalid
                     ? new DeleteRejected(invalid.field(), invalid.getMessage())
                     : new DeleteRejected("", "the delete failed: " + cause.getMessage()));
-            return this;
+            return stopIfIdle();
         }
         if (prepared.rewrite().isEmpty()) {
             prepared.request().replyTo().tell(new RowsDeleted(0, version));
-            return this;
+            return stopIfIdle();
         }
         deletes.add(prepared);
         if (!committing) {
@@ -371,7 +397,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         if (hasCommitWork()) {
             commitQueued();
         }
-        return this;
+        return stopIfIdle();
     }
 
     private boolean hasCommitWork() {
@@ -411,7 +437,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         if (hasCommitWork()) {
             commitQueued();
         }
-        return this;
+        return stopIfIdle();
     }
 
     private Behavior<Command> onRewriteDone(RewriteDone done) {
@@ -424,7 +450,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         if (hasCommitWork()) {
             commitQueued();
         }
-        return this;
+        return stopIfIdle();
     }
 
     private Behavior<Command> finishTask(RunTask task, TaskReport report) {
@@ -433,7 +459,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         }
         getContext().getLog().info("{}: {} under lease {} finished: {}", ref, task.type(), task.lease().sequence(), report);
         task.replyTo().tell(report);
-        return this;
+        return stopIfIdle();
     }
 
     private Behavior<Command> onCommitFailed(CommitFailed failed) {
