@@ -65,7 +65,8 @@ public final class LakeshardServer implements AutoCloseable {
                             new io.lakeshard.cluster.freshness.ClusterTableResolver(node.registry(), node.snapshots(),
                                     config.getDuration("lakeshard.ask-timeout"), node.ingest()::committedVersion)),
                             blocking, config.getLong("lakeshard.server.default-row-limit"),
-                            config.getDuration("lakeshard.server.default-query-timeout")), system),
+                            config.getDuration("lakeshard.server.default-query-timeout"),
+                            config.getInt("lakeshard.server.max-concurrent-queries-per-tenant")), system),
                     AdminServicePowerApiHandlerFactory.create(new AdminGrpc(node, keys, blocking), system));
             ServerBinding binding = Http.get(system)
                     .newServerAt(config.getString("lakeshard.server.host"), config.getInt("lakeshard.server.port"))

@@ -75,6 +75,7 @@ class ServerEndToEndTest {
                 lakeshard.query.memory-limit = "256MB"
                 lakeshard.server.port = 0
                 lakeshard.server.max-message-bytes = 256KiB
+                lakeshard.server.max-concurrent-queries-per-tenant = 1
                 lakeshard.server.api-keys = [
                   { tenant = "acme", sha256 = "%s" },
                   { tenant = "globex", sha256 = "%s" }
@@ -203,6 +204,34 @@ class ServerEndToEndTest {
                 .runWith(Sink.seq(), clientSystem));
         assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
         assertTrue(refused.getStatus().getDescription().contains("table functions are not allowed"));
+    }
+
+    @Test
+    void aTenantsConcurrentQueriesAreLimitedAndASlowQueryHitsItsDeadline() throws Exception {
+        register(ACME_KEY, "limits.test.t", AllTypes.SCHEMA, List.of());
+        write(ACME_KEY, "limits.test.t", 0, 30, "limits", 1);
+        var slow = queries.query().addHeader("authorization", "Bearer " + ACME_KEY).invoke(io.lakeshard.api.v1.QueryRequest.newBuilder()
+                        .setSql("SELECT count(*) FROM limits.test.t a, limits.test.t b, limits.test.t c, limits.test.t d, "
+                                + "limits.test.t e, limits.test.t f, limits.test.t g "
+                                + "WHERE (a.id * 31 + b.id * 17 + c.id * 13 + d.id * 11 + e.id * 7 + f.id * 5 + g.id * 3) % 99991 = 12345")
+                        .setTimeoutMillis(3_000).build())
+                .runWith(Sink.seq(), clientSystem).toCompletableFuture();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        Status.Code limited = null;
+        while (limited == null && System.nanoTime() < deadline && !slow.isDone()) {
+            try {
+                queries.query().addHeader("authorization", "Bearer " + ACME_KEY)
+                        .invoke(io.lakeshard.api.v1.QueryRequest.newBuilder().setSql("SELECT 1").build())
+                        .runWith(Sink.seq(), clientSystem).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                limited = ((StatusRuntimeException) e.getCause()).getStatus().getCode();
+            }
+        }
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, limited, "a second query of the tenant while the first runs");
+        ExecutionException timedOut = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> slow.get(60, TimeUnit.SECONDS));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, ((StatusRuntimeException) timedOut.getCause()).getStatus().getCode());
+        assertEquals(1, query(ACME_KEY, "SELECT 1 AS one").size(), "the permit came back");
     }
 
     private static <T> T await(Supplier<CompletionStage<T>> call) throws Exception {

@@ -56,9 +56,12 @@ public final class QueryGrpc implements QueryServicePowerApi {
     private final Executor blocking;
     private final long defaultRowLimit;
     private final Duration defaultTimeout;
+    private final int maxConcurrentPerTenant;
+    private final Map<String, java.util.concurrent.Semaphore> running = new java.util.concurrent.ConcurrentHashMap<>();
 
     public QueryGrpc(LakeshardNode node, ApiKeys keys, DatasetCatalog catalog, Executor blocking, long defaultRowLimit,
-            Duration defaultTimeout) {
+            Duration defaultTimeout, int maxConcurrentPerTenant) {
+        this.maxConcurrentPerTenant = maxConcurrentPerTenant;
         this.node = requireNonNull(node, "node is null");
         this.keys = requireNonNull(keys, "keys is null");
         this.catalog = requireNonNull(catalog, "catalog is null");
@@ -70,13 +73,27 @@ public final class QueryGrpc implements QueryServicePowerApi {
     @Override
     public Source<QueryResponse, NotUsed> query(io.lakeshard.api.v1.QueryRequest in, Metadata metadata) {
         QueryRequest request;
+        java.util.concurrent.Semaphore permits;
         try {
-            request = request(keys.authenticate(metadata).tenant(), in);
+            String tenant = keys.authenticate(metadata).tenant();
+            request = request(tenant, in);
+            permits = running.computeIfAbsent(tenant, t -> new java.util.concurrent.Semaphore(maxConcurrentPerTenant));
         } catch (RuntimeException e) {
             return Source.failed(Errors.status(e));
         }
+        if (!permits.tryAcquire()) {
+            return Source.failed(new akka.grpc.GrpcServiceException(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription(
+                    "at most " + maxConcurrentPerTenant + " queries of a tenant run at once; retry when one ends")));
+        }
         return Source.<QueryResponse, Chunks>unfoldResource(
-                        () -> new Chunks(node.queries().execute(request), request.queryId()),
+                        () -> {
+                            try {
+                                return new Chunks(node.queries().execute(request), request.queryId(), permits);
+                            } catch (RuntimeException e) {
+                                permits.release();
+                                throw e;
+                            }
+                        },
                         Chunks::next,
                         Chunks::close)
                 .mapError(Throwable.class, Errors::status)
@@ -168,19 +185,22 @@ public final class QueryGrpc implements QueryServicePowerApi {
     private static final class Chunks {
         private final QueryResult result;
         private final String queryId;
+        private final java.util.concurrent.Semaphore permits;
+        private boolean closed;
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         private final ArrowStreamWriter writer;
         private final List<QueryResponse> pending = new ArrayList<>();
         private boolean finished;
 
-        Chunks(QueryResult result, String queryId) {
+        Chunks(QueryResult result, String queryId, java.util.concurrent.Semaphore permits) {
             this.result = result;
             this.queryId = queryId;
+            this.permits = permits;
             try {
                 this.writer = new ArrowStreamWriter(result.batch(), null, Channels.newChannel(buffer));
                 writer.start();
             } catch (IOException | RuntimeException e) {
-                result.close();
+                close();
                 throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
             }
             pending.add(drain());
@@ -213,7 +233,14 @@ public final class QueryGrpc implements QueryServicePowerApi {
         }
 
         void close() {
-            result.close();
+            if (!closed) {
+                closed = true;
+                try {
+                    result.close();
+                } finally {
+                    permits.release();
+                }
+            }
         }
     }
 }
