@@ -98,6 +98,32 @@ class RoundTripTest {
     }
 
     @Test
+    void partitionValuesWithSpacesAndReservedCharactersSurviveEveryPath() {
+        org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
+                new org.apache.arrow.vector.types.pojo.Field("id", org.apache.arrow.vector.types.pojo.FieldType.notNullable(
+                        new org.apache.arrow.vector.types.pojo.ArrowType.Int(64, true)), null),
+                new org.apache.arrow.vector.types.pojo.Field("service", org.apache.arrow.vector.types.pojo.FieldType.nullable(
+                        org.apache.arrow.vector.types.pojo.ArrowType.Utf8.INSTANCE), null)));
+        DeltaTable table = TestTables.create(dir, "odd_partitions", DatasetDefinition.of(schema, List.of("service")));
+        String[] services = {"checkout, eu", "50% off", "a=b/c", "é ü"};
+        for (int round = 0; round < 2; round++) {
+            try (VectorSchemaRoot batch = VectorSchemaRoot.create(schema, allocator)) {
+                for (int i = 0; i < services.length; i++) {
+                    ((org.apache.arrow.vector.BigIntVector) batch.getVector("id")).setSafe(i, round * 10L + i);
+                    ((org.apache.arrow.vector.VarCharVector) batch.getVector("service")).setSafe(i, services[i].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                batch.setRowCount(services.length);
+                table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("odd", round));
+            }
+        }
+        new io.lakeshard.storage.maintenance.Maintenance(table, allocator).optimize();
+        List<Map<String, Object>> rows = TestTables.readAll(table, table.snapshot(), allocator);
+        assertEquals(8, rows.size());
+        assertEquals(java.util.Set.of(services), rows.stream().map(r -> r.get("service")).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(4, table.snapshot().files().size(), "one file per partition after optimize");
+    }
+
+    @Test
     void aRetriedWriteWithTheSameKeyAddsNoRows() {
         DeltaTable table = TestTables.create(dir, "idem", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 50)) {

@@ -67,7 +67,8 @@ public final class DataFileReader {
             readFields.add(DeltaSchemas.toDelta(renamedTree(column.logical(), column.physical())));
         }
         StructType readSchema = new StructType(readFields);
-        String location = file.uri(snapshot.tableRoot()).toString();
+        // A Hadoop path string, decoded: Kernel reads the string as a path, so "%20" would be taken literally.
+        String location = new org.apache.hadoop.fs.Path(file.uri(snapshot.tableRoot())).toString();
         VectorSchemaRoot root = VectorSchemaRoot.create(schema.logical(), allocator);
         try {
             int rows = 0;

@@ -1,0 +1,120 @@
+package io.lakeshard.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.lakeshard.client.cli.LakeshardCli;
+import io.lakeshard.cluster.TestCluster;
+import io.lakeshard.server.auth.ApiKeys;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.vector.types.TimeUnit;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The README's CLI session, scripted: the commands a user types, and what they print. */
+class CliSessionTest {
+    private static final String KEY = "cli-admin";
+
+    private record Run(int exit, String out, String err) {}
+
+    @Test
+    void registerWriteQueryDescribeOptimizeDeleteDrop(@TempDir Path dir) throws Exception {
+        try (LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
+                akka.remote.artery.canonical.port = %d
+                akka.coordinated-shutdown.exit-jvm = off
+                lakeshard.data-dir = "%s"
+                lakeshard.management.enabled = false
+                lakeshard.maintenance.tick-interval = 200ms
+                lakeshard.query.memory-limit = "256MB"
+                lakeshard.server.port = 0
+                lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s", admin = true }]
+                """.formatted(TestCluster.freeLoopbackPort(), dir.resolve("server"), ApiKeys.sha256(KEY))))) {
+            String address = "127.0.0.1:" + server.port();
+            Schema schema = new Schema(List.of(
+                    new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),
+                    new Field("service", FieldType.nullable(ArrowType.Utf8.INSTANCE), null),
+                    new Field("duration_ms", FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)), null),
+                    new Field("at", FieldType.nullable(new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")), null)));
+            Path schemaFile = Files.writeString(dir.resolve("spans.schema.json"), schema.toJson());
+            List<String> csv = new ArrayList<>(List.of("id,service,duration_ms,at"));
+            for (int i = 0; i < 120; i++) {
+                csv.add(i + "," + (i % 3 == 0 ? "cart" : "\"checkout, eu\"") + "," + (i * 1.5) + ",2026-11-20T10:" + String.format("%02d", i % 60) + ":00Z");
+            }
+            Path csvFile = Files.write(dir.resolve("spans.csv"), csv);
+            Path jsonFile = Files.write(dir.resolve("more.jsonl"), List.of(
+                    "{\"id\": 1000, \"service\": \"search\", \"duration_ms\": 3.5, \"at\": \"2026-11-20T11:00:00Z\"}",
+                    "{\"id\": 1001, \"service\": null, \"duration_ms\": 4.5}"));
+
+            Run registered = cli(address, "register", "obs.web.spans", "--schema", schemaFile.toString(), "--partition", "service");
+            assertEquals(0, registered.exit(), registered.err());
+            assertEquals("registered obs.web.spans", registered.out().trim());
+
+            Run wrote = cli(address, "write", "obs.web.spans", "--file", csvFile.toString(), "--batch-rows", "50");
+            assertEquals(0, wrote.exit(), wrote.err());
+            assertTrue(wrote.out().startsWith("wrote 120 rows to obs.web.spans"), wrote.out());
+            assertTrue(wrote.err().contains("100%"), "a progress bar: " + wrote.err());
+            assertEquals(0, cli(address, "write", "obs.web.spans", "--file", jsonFile.toString()).exit());
+
+            Run table = cli(address, "query", "SELECT service, count(*) AS n FROM obs.web.spans GROUP BY service ORDER BY service NULLS LAST");
+            assertEquals(0, table.exit(), table.err());
+            assertTrue(table.out().contains("| service      | n  |"), table.out());
+            assertTrue(table.out().contains("| cart         | 40 |"), table.out());
+            assertTrue(table.out().contains("| checkout, eu | 80 |"), table.out());
+            assertTrue(table.out().contains("| NULL         | 1  |"), table.out());
+            assertTrue(table.out().trim().endsWith("4 rows"), table.out());
+
+            Run asCsv = cli(address, "query", "SELECT id, service FROM obs.web.spans WHERE id < 2 ORDER BY id", "--format", "CSV");
+            assertEquals("id,service\n0,cart\n1,\"checkout, eu\"\n", asCsv.out());
+
+            Run described = cli(address, "describe", "obs.web.spans");
+            assertTrue(described.out().contains("rows 122"), described.out());
+            assertTrue(described.out().contains("partitioned by _ls_partition_date, service"), described.out());
+
+            Run listed = cli(address, "list");
+            assertTrue(listed.out().contains("obs.web.spans"), listed.out());
+
+            Run optimized = cli(address, "optimize", "obs.web.spans");
+            assertTrue(optimized.out().startsWith("done: optimize"), optimized.out() + optimized.err());
+
+            Run deleted = cli(address, "delete", "obs.web.spans", "--where", "service = 'cart' AND id >= 60");
+            assertEquals("deleted 20 rows", deleted.out().trim().replaceAll(" \\(table version \\d+\\)", ""), deleted.err());
+
+            Run refused = cli(address, "query", "COPY (SELECT 1) TO '/tmp/x.csv'");
+            assertEquals(2, refused.exit());
+            assertTrue(refused.err().startsWith("error: INVALID_ARGUMENT: only read statements are allowed"), refused.err());
+
+            Run badRow = cli(address, "write", "obs.web.spans", "--file", Files.write(dir.resolve("bad.csv"), List.of("id,service", "x,cart")).toString());
+            assertEquals(2, badRow.exit());
+            assertTrue(badRow.err().contains("line 2, column 'id': cannot read 'x'"), badRow.err());
+
+            assertEquals("dropped obs.web.spans", cli(address, "drop", "obs.web.spans").out().trim());
+            Run gone = cli(address, "describe", "obs.web.spans");
+            assertTrue(gone.err().startsWith("error: NOT_FOUND"), gone.err());
+        }
+    }
+
+    private static Run cli(String address, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = LakeshardCli.commandLine();
+        commandLine.setOut(new PrintWriter(out));
+        commandLine.setErr(new PrintWriter(err));
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add(1, "--server=" + address);
+        all.add(2, "--key=" + KEY);
+        int exit = commandLine.execute(all.toArray(String[]::new));
+        return new Run(exit, out.toString(), err.toString());
+    }
+}
