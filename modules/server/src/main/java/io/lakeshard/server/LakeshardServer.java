@@ -68,10 +68,17 @@ public final class LakeshardServer implements AutoCloseable {
                             config.getDuration("lakeshard.server.default-query-timeout"),
                             config.getInt("lakeshard.server.max-concurrent-queries-per-tenant")), system),
                     AdminServicePowerApiHandlerFactory.create(new AdminGrpc(node, keys, blocking), system));
+            Function<HttpRequest, CompletionStage<HttpResponse>> withMetrics = request ->
+                    request.getUri().path().equals("/metrics")
+                            ? java.util.concurrent.CompletableFuture.completedFuture(HttpResponse.create().withEntity(
+                                    akka.http.javadsl.model.ContentTypes.TEXT_PLAIN_UTF8, node.metrics().render()))
+                            : handler.apply(request);
             ServerBinding binding = Http.get(system)
                     .newServerAt(config.getString("lakeshard.server.host"), config.getInt("lakeshard.server.port"))
-                    .bind(handler)
+                    .bind(withMetrics)
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            org.slf4j.LoggerFactory.getLogger(LakeshardServer.class).info("serving the gRPC API and /metrics on {}",
+                    binding.localAddress());
             return new LakeshardServer(node, binding, developmentKey);
         } catch (Exception e) {
             node.close();
@@ -99,6 +106,10 @@ public final class LakeshardServer implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
+        if ("json".equalsIgnoreCase(System.getenv("LAKESHARD_LOG_FORMAT")) && System.getProperty("logback.configurationFile") == null) {
+            // Before the first logger exists: logback reads this once.
+            System.setProperty("logback.configurationFile", "logback-json.xml");
+        }
         LakeshardServer server = start(ConfigFactory.empty());
         System.out.println("Lakeshard is listening for gRPC on " + server.binding.localAddress());
         if (server.developmentKey != null) {

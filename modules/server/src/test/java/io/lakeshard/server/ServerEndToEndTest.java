@@ -146,6 +146,16 @@ class ServerEndToEndTest {
         assertEquals(25, rows.size());
         assertEquals(0L, rows.get(0).get("id"));
         assertEquals(24L, rows.get(24).get("id"));
+
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        for (String series : List.of("lakeshard_writes_total{result=\"applied\"}", "lakeshard_writes_total{result=\"replay\"}",
+                "lakeshard_write_rows_total", "lakeshard_commit_seconds_count", "lakeshard_query_seconds_count",
+                "lakeshard_snapshot_lag_versions", "lakeshard_queries_running")) {
+            assertTrue(metrics.body().contains(series), series + " in\n" + metrics.body());
+        }
     }
 
     @Test

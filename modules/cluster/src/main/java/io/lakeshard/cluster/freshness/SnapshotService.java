@@ -27,6 +27,19 @@ public final class SnapshotService {
 
     private final TableStore tables;
     private final Map<TableRef, SnapshotCache> caches = new ConcurrentHashMap<>();
+    private final Map<TableRef, Long> published = new ConcurrentHashMap<>();
+
+    /** Versions published but not yet in this node's snapshots, summed over tables: 0 when everything is fresh. */
+    public long lagVersions() {
+        long lag = 0;
+        for (Map.Entry<TableRef, Long> entry : published.entrySet()) {
+            SnapshotCache cache = caches.get(entry.getKey());
+            if (cache != null) {
+                lag += Math.max(0, entry.getValue() - cache.cachedVersion());
+            }
+        }
+        return lag;
+    }
 
     public SnapshotService(TableStore tables) {
         this.tables = requireNonNull(tables, "tables is null");
@@ -49,6 +62,7 @@ public final class SnapshotService {
     }
 
     void onVersion(TableVersion published) {
+        this.published.merge(published.table(), published.version(), Math::max);
         SnapshotCache cache = caches.get(published.table());
         if (cache == null || cache.cachedVersion() >= published.version()) {
             return;

@@ -12,6 +12,7 @@ import com.typesafe.config.ConfigFactory;
 import io.lakeshard.cluster.freshness.ClusterTableResolver;
 import io.lakeshard.cluster.freshness.SnapshotService;
 import io.lakeshard.cluster.maintenance.MaintenanceScheduler;
+import io.lakeshard.cluster.metrics.Metrics;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.cluster.registry.DatasetService;
 import io.lakeshard.cluster.registry.RegistryClient;
@@ -48,10 +49,12 @@ public final class LakeshardNode implements AutoCloseable {
     private final QueryEngine queries;
     private final ActorRef<MaintenanceScheduler.Command> scheduler;
     private final DatasetService datasets;
+    private final Metrics metrics;
 
     private LakeshardNode(ActorSystem<Void> system, BufferAllocator allocator, TableStore tables, RegistryClient registry,
             SnapshotService snapshots, IngestRouter ingest, QueryEngine queries, ActorRef<MaintenanceScheduler.Command> scheduler,
-            DatasetService datasets) {
+            DatasetService datasets, Metrics metrics) {
+        this.metrics = metrics;
         this.system = system;
         this.allocator = allocator;
         this.tables = tables;
@@ -101,7 +104,10 @@ public final class LakeshardNode implements AutoCloseable {
                 "snapshot-freshness", akka.actor.typed.Props.empty());
         String dataRole = config.getString("lakeshard.cluster.data-role");
         DatasetRegistry.init(system, tables, dataRole);
-        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE)), topic, dataRole);
+        Metrics metrics = new Metrics();
+        metrics.gauge("lakeshard_snapshot_lag_versions", "Published table versions not yet in this node's snapshots", snapshots::lagVersions);
+        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE)), topic,
+                dataRole, metrics);
 
         RegistryClient registry = new RegistryClient(system, timeout);
         IngestRouter ingest = new IngestRouter(system, registry, snapshots, tables,
@@ -128,7 +134,8 @@ public final class LakeshardNode implements AutoCloseable {
             akka.cluster.typed.Cluster cluster = akka.cluster.typed.Cluster.get(system);
             cluster.manager().tell(akka.cluster.typed.Join.create(cluster.selfMember().address()));
         }
-        return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets);
+        metrics.gauge("lakeshard_queries_running", "Queries running on this node", queries::runningQueries);
+        return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets, metrics);
     }
 
     public ActorSystem<Void> system() {
@@ -154,6 +161,10 @@ public final class LakeshardNode implements AutoCloseable {
     /** The maintenance scheduler singleton, wherever it runs. */
     public ActorRef<MaintenanceScheduler.Command> scheduler() {
         return scheduler;
+    }
+
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** Schema evolution, drop and policy changes, across the registry and the writers. */

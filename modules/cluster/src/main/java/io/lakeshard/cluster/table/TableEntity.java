@@ -117,17 +117,17 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     public record WriteRejected(boolean retryable, String field, String message) implements WriteReply {}
 
     public static void init(ActorSystem<?> system, TableStore tables, GroupWriter writer,
-            ActorRef<Topic.Command<TableVersion>> topic, String role) {
+            ActorRef<Topic.Command<TableVersion>> topic, String role, io.lakeshard.cluster.metrics.Metrics metrics) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-                context -> create(TableRef.parse(context.getEntityId()), tables, writer, topic))
+                context -> create(TableRef.parse(context.getEntityId()), tables, writer, topic, metrics))
                 .withRole(role)
                 .withStopMessage(Passivate.INSTANCE));
     }
 
     public static Behavior<Command> create(TableRef ref, TableStore tables, GroupWriter writer,
-            ActorRef<Topic.Command<TableVersion>> topic) {
+            ActorRef<Topic.Command<TableVersion>> topic, io.lakeshard.cluster.metrics.Metrics metrics) {
         return Behaviors.withStash(10_000, stash -> Behaviors.setup(context ->
-                new TableEntity(context, stash, ref, tables, writer, topic).loading()));
+                new TableEntity(context, stash, ref, tables, writer, topic, metrics).loading()));
     }
 
     private final StashBuffer<Command> stash;
@@ -148,9 +148,13 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     private int deletesPreparing;
     private boolean passivating;
 
+    private final io.lakeshard.cluster.metrics.Metrics metrics;
+    private long commitStartedNanos;
+
     private TableEntity(ActorContext<Command> context, StashBuffer<Command> stash, TableRef ref, TableStore tables,
-            GroupWriter writer, ActorRef<Topic.Command<TableVersion>> topic) {
+            GroupWriter writer, ActorRef<Topic.Command<TableVersion>> topic, io.lakeshard.cluster.metrics.Metrics metrics) {
         super(context);
+        this.metrics = metrics;
         this.stash = stash;
         this.ref = ref;
         this.tables = tables;
@@ -256,6 +260,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         List<Write> batch = new ArrayList<>(queue.subList(0, Math.min(queue.size(), MAX_WRITES_PER_COMMIT)));
         queue.subList(0, batch.size()).clear();
         committing = true;
+        commitStartedNanos = System.nanoTime();
         long expected = version;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> writer.commit(ref, table, batch, expected), tables.blocking()),
                 (result, error) -> error == null ? new CommitFinished(batch, result) : new CommitFailed(batch, error));
@@ -263,6 +268,9 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
 
     private Behavior<Command> onCommitFinished(CommitFinished finished) {
         GroupWriter.Committed result = finished.result();
+        metrics.time("lakeshard_commit_seconds", "Group commits: time from start to durable", System.nanoTime() - commitStartedNanos);
+        metrics.count("lakeshard_commits_total", "Group commits", null, 1);
+        metrics.count("lakeshard_commit_writes_total", "Writes acknowledged by group commits", null, finished.writes().size());
         boolean advanced = result.version() != version;
         version = result.version();
         for (int i = 0; i < finished.writes().size(); i++) {

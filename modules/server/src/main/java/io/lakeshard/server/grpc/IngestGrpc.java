@@ -78,15 +78,23 @@ public final class IngestGrpc implements IngestServicePowerApi {
             throw new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(
                     "arrow_ipc: " + batch.getRowCount() + " rows, at most " + limits.maxRowsPerWrite() + " per write"));
         }
+        long bytes = ipc.size();
         return node.ingest().write(tenant, name, batch, idempotencyKey).handle((reply, error) -> {
             batch.close();
             if (error != null) {
+                node.metrics().count("lakeshard_writes_total", "Writes by outcome", "result=\"failed\"", 1);
                 throw Errors.status(error);
             }
             if (reply instanceof TableEntity.WriteAck ack) {
+                node.metrics().count("lakeshard_writes_total", "Writes by outcome", ack.applied() ? "result=\"applied\"" : "result=\"replay\"", 1);
+                if (ack.applied()) {
+                    node.metrics().count("lakeshard_write_rows_total", "Rows committed", null, ack.rows());
+                    node.metrics().count("lakeshard_write_bytes_total", "Arrow IPC bytes of committed writes", null, bytes);
+                }
                 return WriteResponse.newBuilder().setRows(ack.rows()).setTableVersion(ack.version()).setReplay(!ack.applied()).build();
             }
             TableEntity.WriteRejected rejected = (TableEntity.WriteRejected) reply;
+            node.metrics().count("lakeshard_writes_total", "Writes by outcome", "result=\"rejected\"", 1);
             throw new GrpcServiceException((rejected.retryable() ? Status.UNAVAILABLE : Status.INVALID_ARGUMENT)
                     .withDescription(rejected.field().isEmpty() || rejected.message().startsWith(rejected.field())
                             ? rejected.message() : rejected.field() + ": " + rejected.message()));

@@ -88,7 +88,7 @@ public final class QueryGrpc implements QueryServicePowerApi {
         return Source.<QueryResponse, Chunks>unfoldResource(
                         () -> {
                             try {
-                                return new Chunks(node.queries().execute(request), request.queryId(), permits);
+                                return new Chunks(node.queries().execute(request), request.queryId(), permits, node.metrics());
                             } catch (RuntimeException e) {
                                 permits.release();
                                 throw e;
@@ -192,7 +192,11 @@ public final class QueryGrpc implements QueryServicePowerApi {
         private final List<QueryResponse> pending = new ArrayList<>();
         private boolean finished;
 
-        Chunks(QueryResult result, String queryId, java.util.concurrent.Semaphore permits) {
+        private final io.lakeshard.cluster.metrics.Metrics metrics;
+        private final long started = System.nanoTime();
+
+        Chunks(QueryResult result, String queryId, java.util.concurrent.Semaphore permits, io.lakeshard.cluster.metrics.Metrics metrics) {
+            this.metrics = metrics;
             this.result = result;
             this.queryId = queryId;
             this.permits = permits;
@@ -235,6 +239,8 @@ public final class QueryGrpc implements QueryServicePowerApi {
         void close() {
             if (!closed) {
                 closed = true;
+                metrics.time("lakeshard_query_seconds", "Queries: time from start to the last row sent", System.nanoTime() - started);
+                metrics.count("lakeshard_queries_total", "Queries by outcome", finished ? "result=\"completed\"" : "result=\"stopped\"", 1);
                 try {
                     result.close();
                 } finally {
