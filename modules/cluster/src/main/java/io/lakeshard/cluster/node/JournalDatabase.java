@@ -27,7 +27,8 @@ public record JournalDatabase(String kind, String url, String user, String passw
                 throw new IllegalArgumentException("lakeshard.journal.url is required for a " + kind + " journal");
             }
             Path file = Path.of(config.getString("lakeshard.journal.h2-path")).toAbsolutePath();
-            url = "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false";
+            // Not closed by H2 at JVM exit: the connection pool closes it after Akka has stopped.
+            url = "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false;DB_CLOSE_ON_EXIT=FALSE";
         }
         if (!kind.equals("h2") && !kind.equals("postgres")) {
             throw new IllegalArgumentException("lakeshard.journal.kind must be h2 or postgres, not " + kind);
