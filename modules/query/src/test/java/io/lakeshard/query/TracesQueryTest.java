@@ -224,7 +224,7 @@ class TracesQueryTest {
             assertEquals(2L, result.versions().get(DatasetName.parse("obs.traces.spans")));
         }
         assertEquals(2 * rowsAtOne, rows.get(0).get("n"));
-        QueryRejectedException missing = assertThrows(QueryRejectedException.class,
+        VersionNotAvailableException missing = assertThrows(VersionNotAvailableException.class,
                 () -> run("SELECT count(*) FROM obs.traces.spans AT (VERSION => 999)"));
         assertTrue(missing.getMessage().contains("no version 999"), missing.getMessage());
         Instant third = Instant.ofEpochMilli(spans.snapshotAt(3).timestampMillis());
@@ -240,7 +240,7 @@ class TracesQueryTest {
         }
         for (String outside : List.of("2001-01-01 00:00:00+00", "2999-01-01 00:00:00+00")) {
             // Before the table existed, or after its last commit (Delta's rule: a read must be repeatable).
-            QueryRejectedException rejected = assertThrows(QueryRejectedException.class, () -> run(
+            VersionNotAvailableException rejected = assertThrows(VersionNotAvailableException.class, () -> run(
                     "SELECT count(*) FROM obs.traces.spans AT (TIMESTAMP => TIMESTAMPTZ '" + outside + "')"));
             assertTrue(rejected.getMessage().contains("has no version at"), rejected.getMessage());
         }

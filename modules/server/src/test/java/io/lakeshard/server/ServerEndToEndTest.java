@@ -244,6 +244,62 @@ class ServerEndToEndTest {
         assertEquals(1, query(ACME_KEY, "SELECT 1 AS one").size(), "the permit came back");
     }
 
+    @Test
+    void aWriteWhoseTableMovedUnderItsWriterIsRetryableAndTheRetryCommitsOnce() throws Exception {
+        register(ACME_KEY, "moved.test.t", AllTypes.SCHEMA, List.of());
+        write(ACME_KEY, "moved.test.t", 0, 5, "mover", 1);
+        // Another writer (an old owner, a split brain) commits behind the table's writer.
+        var record = server.node().registry().get("acme", io.lakeshard.storage.dataset.DatasetName.parse("moved.test.t"))
+                .toCompletableFuture().get(10, TimeUnit.SECONDS).orElseThrow();
+        var ref = new io.lakeshard.cluster.table.TableRef("acme", record.name(), record.incarnation());
+        var outsider = io.lakeshard.storage.table.DeltaTable.at(server.node().tables().storage(), ref.location(server.node().tables().storage()));
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, 100, 2)) {
+            outsider.append(TestTables.write(outsider, allocator, batch), new io.lakeshard.storage.table.IdempotencyKey("outsider", 1));
+        }
+        Exception moved = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> write(ACME_KEY, "moved.test.t", 5, 5, "mover", 2));
+        assertEquals(Status.Code.UNAVAILABLE, status(moved).getCode(), String.valueOf(moved));
+        WriteResponse retried = write(ACME_KEY, "moved.test.t", 5, 5, "mover", 2);
+        assertFalse(retried.getReplay(), "the writer reloaded; the retry commits");
+        assertEquals(List.of(Map.of("n", 12L)), query(ACME_KEY, "SELECT count(*) AS n FROM moved.test.t"));
+
+        StatusRuntimeException noSuchVersion = failure(() -> queries.query().addHeader("authorization", "Bearer " + ACME_KEY)
+                .invoke(io.lakeshard.api.v1.QueryRequest.newBuilder().setSql("SELECT count(*) FROM moved.test.t")
+                        .addTimeTravel(io.lakeshard.api.v1.TimeTravel.newBuilder().setTable("moved.test.t").setVersion(999)).build())
+                .runWith(Sink.seq(), clientSystem));
+        assertEquals(Status.Code.FAILED_PRECONDITION, noSuchVersion.getStatus().getCode());
+    }
+
+    @Test
+    void anUploadInChunksIsOneWrite() throws Exception {
+        register(ACME_KEY, "stream.test.t", AllTypes.SCHEMA, List.of());
+        ByteString whole;
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 300)) {
+            whole = ipc(batch);
+        }
+        List<io.lakeshard.api.v1.WriteChunk> chunks = new ArrayList<>();
+        for (int offset = 0; offset < whole.size(); offset += 4096) {
+            var chunk = io.lakeshard.api.v1.WriteChunk.newBuilder().setArrowIpc(whole.substring(offset, Math.min(whole.size(), offset + 4096)));
+            if (offset == 0) {
+                chunk.setDataset("stream.test.t").setKey(IdempotencyKey.newBuilder().setAppId("uploader").setSequence(1));
+            }
+            chunks.add(chunk.build());
+        }
+        assertTrue(chunks.size() > 3);
+        WriteResponse response = await(() -> ingest.writeStream().addHeader("authorization", "Bearer " + ACME_KEY)
+                .invoke(akka.stream.javadsl.Source.from(chunks)));
+        assertEquals(300, response.getRows());
+        assertEquals(List.of(Map.of("n", 300L)), query(ACME_KEY, "SELECT count(*) AS n FROM stream.test.t"));
+    }
+
+    private static Status status(Throwable error) {
+        Throwable cause = error instanceof ExecutionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof akka.grpc.GrpcServiceException grpc) {
+            return grpc.getStatus();
+        }
+        return ((StatusRuntimeException) cause).getStatus();
+    }
+
     private static <T> T await(Supplier<CompletionStage<T>> call) throws Exception {
         try {
             return call.get().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -279,7 +279,7 @@ public final class QueryEngine implements AutoCloseable {
             try {
                 return travel.version().isPresent() ? cache.at(travel.version().getAsLong()) : cache.asOf(travel.timestamp());
             } catch (RuntimeException e) {
-                throw new QueryRejectedException("table '" + table.name() + "' has no version " + (travel.version().isPresent()
+                throw new io.lakeshard.query.VersionNotAvailableException("table '" + table.name() + "' has no version " + (travel.version().isPresent()
                         ? travel.version().getAsLong() : "at " + travel.timestamp()) + " to read");
             }
         });

@@ -38,6 +38,9 @@ public final class Errors {
         if (cause instanceof QueryRejectedException rejected) {
             return new GrpcServiceException(Status.INVALID_ARGUMENT.withDescription(rejected.getMessage()));
         }
+        if (cause instanceof io.lakeshard.query.VersionNotAvailableException unavailable) {
+            return new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(unavailable.getMessage()));
+        }
         if (cause instanceof QueryTimeoutException timeout) {
             return new GrpcServiceException(Status.DEADLINE_EXCEEDED.withDescription(timeout.getMessage()));
         }
