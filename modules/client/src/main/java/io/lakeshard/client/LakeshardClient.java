@@ -85,6 +85,36 @@ public final class LakeshardClient implements AutoCloseable {
         return new LakeshardClient(system, settings, apiKey, 10);
     }
 
+    /**
+     * A client of a server that serves TLS; {@code trustStore} (PKCS12) holds the certificates to trust, or null for
+     * the JVM's default trust.
+     */
+    public static LakeshardClient connectTls(String host, int port, String apiKey, java.nio.file.Path trustStore, String password) {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard-client",
+                ConfigFactory.parseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING").withFallback(ConfigFactory.load()));
+        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(host, port, system).withTls(true)
+                .withChannelBuilderOverrides(builder -> builder.maxInboundMessageSize(64 << 20));
+        if (trustStore != null) {
+            settings = settings.withSslContext(trusting(trustStore, password));
+        }
+        return new LakeshardClient(system, settings, apiKey, 10);
+    }
+
+    private static javax.net.ssl.SSLContext trusting(java.nio.file.Path trustStore, String password) {
+        try (var in = java.nio.file.Files.newInputStream(trustStore)) {
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(in, password.toCharArray());
+            javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot read the trust store " + trustStore + ": " + e.getMessage(), e);
+        }
+    }
+
     public BufferAllocator allocator() {
         return allocator;
     }
@@ -199,6 +229,12 @@ public final class LakeshardClient implements AutoCloseable {
 
     public String vacuum(String dataset) {
         return call(() -> admin.vacuum().addHeader("authorization", authorization)
+                .invoke(MaintenanceRequest.newBuilder().setDataset(dataset).build())).getOutcome();
+    }
+
+    /** Drops the days older than the dataset's retention, now. */
+    public String expire(String dataset) {
+        return call(() -> admin.expire().addHeader("authorization", authorization)
                 .invoke(MaintenanceRequest.newBuilder().setDataset(dataset).build())).getOutcome();
     }
 

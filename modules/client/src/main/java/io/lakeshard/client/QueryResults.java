@@ -48,6 +48,43 @@ public final class QueryResults implements AutoCloseable {
         }
     }
 
+    /**
+     * The rows one at a time, as column name to value (Arrow's Java values), read batch by batch as they arrive.
+     * Use either this or {@link #next()}, not both.
+     */
+    public java.util.Iterator<java.util.Map<String, Object>> rows() {
+        return new java.util.Iterator<>() {
+            private int row;
+            private boolean loaded;
+
+            @Override
+            public boolean hasNext() {
+                while (!loaded || row >= batch().getRowCount()) {
+                    if (!QueryResults.this.next()) {
+                        return false;
+                    }
+                    loaded = true;
+                    row = 0;
+                }
+                return true;
+            }
+
+            @Override
+            public java.util.Map<String, Object> next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+                for (org.apache.arrow.vector.FieldVector vector : batch().getFieldVectors()) {
+                    Object value = vector.getObject(row);
+                    values.put(vector.getName(), value instanceof org.apache.arrow.vector.util.Text text ? text.toString() : value);
+                }
+                row++;
+                return values;
+            }
+        };
+    }
+
     /** Rows, truncation and table versions: available once every batch was read. */
     public QuerySummary summary() {
         try {

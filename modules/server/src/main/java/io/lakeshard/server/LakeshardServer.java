@@ -73,8 +73,11 @@ public final class LakeshardServer implements AutoCloseable {
                             ? java.util.concurrent.CompletableFuture.completedFuture(HttpResponse.create().withEntity(
                                     akka.http.javadsl.model.ContentTypes.TEXT_PLAIN_UTF8, node.metrics().render()))
                             : handler.apply(request);
-            ServerBinding binding = Http.get(system)
-                    .newServerAt(config.getString("lakeshard.server.host"), config.getInt("lakeshard.server.port"))
+            var serverBuilder = Http.get(system).newServerAt(config.getString("lakeshard.server.host"), config.getInt("lakeshard.server.port"));
+            if (config.getBoolean("lakeshard.server.tls.enabled")) {
+                serverBuilder = serverBuilder.enableHttps(akka.http.javadsl.ConnectionContext.httpsServer(tls(config)));
+            }
+            ServerBinding binding = serverBuilder
                     .bind(withMetrics)
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             org.slf4j.LoggerFactory.getLogger(LakeshardServer.class).info("serving the gRPC API and /metrics on {}",
@@ -84,6 +87,19 @@ public final class LakeshardServer implements AutoCloseable {
             node.close();
             throw e;
         }
+    }
+
+    private static javax.net.ssl.SSLContext tls(Config config) throws Exception {
+        char[] password = config.getString("lakeshard.server.tls.keystore-password").toCharArray();
+        java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(config.getString("lakeshard.server.tls.keystore")))) {
+            keys.load(in, password);
+        }
+        javax.net.ssl.KeyManagerFactory managers = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        managers.init(keys, password);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(managers.getKeyManagers(), null, new SecureRandom());
+        return context;
     }
 
     public int port() {

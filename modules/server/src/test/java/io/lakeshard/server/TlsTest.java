@@ -1,0 +1,60 @@
+package io.lakeshard.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.lakeshard.client.LakeshardClient;
+import io.lakeshard.client.LakeshardException;
+import io.lakeshard.cluster.TestCluster;
+import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.storage.AllTypes;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The API over TLS, with a certificate the JDK's keytool makes for 127.0.0.1. */
+class TlsTest {
+    private static final String KEY = "tls-key";
+    private static final String PASSWORD = "changeit";
+
+    @Test
+    void aTlsServerServesTlsClientsAndRefusesPlaintext(@TempDir Path dir) throws Exception {
+        Path keystore = dir.resolve("server.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "lakeshard", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12",
+                "-keystore", keystore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD)
+                .redirectErrorStream(true).start();
+        assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, new String(keytool.getInputStream().readAllBytes()));
+
+        try (LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
+                akka.remote.artery.canonical.port = %d
+                akka.coordinated-shutdown.exit-jvm = off
+                lakeshard.data-dir = "%s"
+                lakeshard.management.enabled = false
+                lakeshard.query.memory-limit = "256MB"
+                lakeshard.server.port = 0
+                lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s" }]
+                lakeshard.server.tls { enabled = true, keystore = "%s", keystore-password = "%s" }
+                """.formatted(TestCluster.freeLoopbackPort(), dir.resolve("server"), ApiKeys.sha256(KEY), keystore, PASSWORD)))) {
+            try (LakeshardClient client = LakeshardClient.connectTls("127.0.0.1", server.port(), KEY, keystore, PASSWORD)) {
+                assertTrue(client.register("tls.test.t", AllTypes.SCHEMA, List.of()).getCreated());
+                assertEquals(List.of("tls.test.t"), client.datasets().stream().map(d -> d.getName()).toList());
+                try (var results = client.query("SELECT 1 AS one, 'x' AS letter")) {
+                    var rows = results.rows();
+                    assertTrue(rows.hasNext());
+                    assertEquals(java.util.Map.of("one", 1, "letter", "x"), rows.next());
+                    assertTrue(!rows.hasNext());
+                }
+            }
+            try (LakeshardClient plaintext = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
+                LakeshardException refused = assertThrows(LakeshardException.class, plaintext::datasets);
+                assertEquals(io.grpc.Status.Code.UNAVAILABLE, refused.code(), refused.getMessage());
+            }
+        }
+    }
+}
