@@ -27,7 +27,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.VectorSchemaRootAppender;
 
@@ -183,19 +182,6 @@ public final class GroupWriter {
     }
 
     private VectorSchemaRoot decode(byte[] ipc) throws IOException {
-        try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipc), allocator)) {
-            VectorSchemaRoot all = VectorSchemaRoot.create(reader.getVectorSchemaRoot().getSchema(), allocator);
-            try {
-                all.allocateNew();
-                all.setRowCount(0);
-                while (reader.loadNextBatch()) {
-                    VectorSchemaRootAppender.append(all, reader.getVectorSchemaRoot());
-                }
-                return all;
-            } catch (IOException | RuntimeException e) {
-                all.close();
-                throw e;
-            }
-        }
+        return io.lakeshard.storage.write.ArrowStreams.readAll(new ByteArrayInputStream(ipc), allocator);
     }
 }

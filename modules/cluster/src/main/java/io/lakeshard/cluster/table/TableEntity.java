@@ -396,11 +396,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     }
 
     private Behavior<Command> onDeleteDone(DeleteDone done) {
-        committing = false;
-        if (done.version() > version) {
-            version = done.version();
-            topic.tell(Topic.publish(new TableVersion(ref, version)));
-        }
+        commitEnded(done.version());
         done.request().replyTo().tell(done.reply());
         if (hasCommitWork()) {
             commitQueued();
@@ -436,11 +432,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     }
 
     private Behavior<Command> onSchemaChangeDone(SchemaChangeDone done) {
-        committing = false;
-        if (done.version() > version) {
-            version = done.version();
-            topic.tell(Topic.publish(new TableVersion(ref, version)));
-        }
+        commitEnded(done.version());
         done.request().replyTo().tell(done.reply());
         if (hasCommitWork()) {
             commitQueued();
@@ -448,12 +440,17 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         return stopIfIdle();
     }
 
-    private Behavior<Command> onRewriteDone(RewriteDone done) {
+    /** A commit that held the commit path ended; {@code newVersion} is -1 when it committed nothing. */
+    private void commitEnded(long newVersion) {
         committing = false;
-        if (done.version() > version) {
-            version = done.version();
+        if (newVersion > version) {
+            version = newVersion;
             topic.tell(Topic.publish(new TableVersion(ref, version)));
         }
+    }
+
+    private Behavior<Command> onRewriteDone(RewriteDone done) {
+        commitEnded(done.version());
         finishTask(done.task(), done.report());
         if (hasCommitWork()) {
             commitQueued();

@@ -11,7 +11,6 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.apache.arrow.vector.util.VectorSchemaRootAppender;
 
 /** Arrow IPC streams in API messages: schemas, and record batches. */
 public final class ArrowIpc {
@@ -41,19 +40,8 @@ public final class ArrowIpc {
 
     /** Every batch of the stream, as one batch; the caller closes it. */
     public static VectorSchemaRoot batches(ByteString bytes, BufferAllocator allocator) {
-        try (ArrowStreamReader reader = new ArrowStreamReader(bytes.newInput(), allocator)) {
-            VectorSchemaRoot all = VectorSchemaRoot.create(reader.getVectorSchemaRoot().getSchema(), allocator);
-            try {
-                all.allocateNew();
-                all.setRowCount(0);
-                while (reader.loadNextBatch()) {
-                    VectorSchemaRootAppender.append(all, reader.getVectorSchemaRoot());
-                }
-                return all;
-            } catch (IOException | RuntimeException e) {
-                all.close();
-                throw e;
-            }
+        try {
+            return io.lakeshard.storage.write.ArrowStreams.readAll(bytes.newInput(), allocator);
         } catch (IOException | RuntimeException e) {
             throw new InvalidInputException("arrow_ipc", "expected an Arrow IPC stream of record batches: " + e.getMessage());
         }
