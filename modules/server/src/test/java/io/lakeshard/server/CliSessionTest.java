@@ -66,20 +66,31 @@ class CliSessionTest {
             assertTrue(wrote.out().startsWith("wrote 120 rows to obs.web.spans"), wrote.out());
             assertTrue(wrote.err().contains("100%"), "a progress bar: " + wrote.err());
             assertEquals(0, cli(address, "write", "obs.web.spans", "--file", jsonFile.toString()).exit());
+            Path parquetFile = dir.resolve("more.parquet");
+            try (java.sql.Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+                    java.sql.Statement statement = duck.createStatement()) {
+                // An INTEGER id where the dataset has BIGINT: the CLI casts to the dataset's types.
+                statement.execute("COPY (SELECT (2000 + i)::INTEGER AS id, 'parquet' AS service, i * 2.0 AS duration_ms, "
+                        + "TIMESTAMPTZ '2026-11-20 12:00:00+00' AS at FROM range(10) t(i)) TO '" + parquetFile + "' (FORMAT PARQUET)");
+            }
+            Run wroteParquet = cli(address, "write", "obs.web.spans", "--file", parquetFile.toString());
+            assertEquals(0, wroteParquet.exit(), wroteParquet.err());
+            assertTrue(wroteParquet.out().startsWith("wrote 10 rows to obs.web.spans"), wroteParquet.out());
 
             Run table = cli(address, "query", "SELECT service, count(*) AS n FROM obs.web.spans GROUP BY service ORDER BY service NULLS LAST");
             assertEquals(0, table.exit(), table.err());
             assertTrue(table.out().contains("| service      | n  |"), table.out());
             assertTrue(table.out().contains("| cart         | 40 |"), table.out());
             assertTrue(table.out().contains("| checkout, eu | 80 |"), table.out());
+            assertTrue(table.out().contains("| parquet      | 10 |"), table.out());
             assertTrue(table.out().contains("| NULL         | 1  |"), table.out());
-            assertTrue(table.out().trim().endsWith("4 rows"), table.out());
+            assertTrue(table.out().trim().endsWith("5 rows"), table.out());
 
             Run asCsv = cli(address, "query", "SELECT id, service FROM obs.web.spans WHERE id < 2 ORDER BY id", "--format", "CSV");
             assertEquals("id,service\n0,cart\n1,\"checkout, eu\"\n", asCsv.out());
 
             Run described = cli(address, "describe", "obs.web.spans");
-            assertTrue(described.out().contains("rows 122"), described.out());
+            assertTrue(described.out().contains("rows 132"), described.out());
             assertTrue(described.out().contains("partitioned by _ls_partition_date, service"), described.out());
 
             Run listed = cli(address, "list");

@@ -151,7 +151,7 @@ public final class LakeshardCli {
         }
     }
 
-    @Command(name = "write", description = "Write a CSV (with a header line) or JSON-lines file into a dataset.")
+    @Command(name = "write", description = "Write a CSV (with a header line), JSON-lines or Parquet file into a dataset.")
     static final class Write extends Base {
         @Parameters(index = "0")
         String name;
@@ -163,8 +163,12 @@ public final class LakeshardCli {
         int batchRows;
 
         @Override
-        void run(LakeshardClient client) throws IOException {
+        void run(LakeshardClient client) throws Exception {
             Schema schema = client.schema(client.dataset(name));
+            if (file.getFileName().toString().endsWith(".parquet")) {
+                writeParquet(client, schema);
+                return;
+            }
             TextRows text = new TextRows(schema, client.allocator());
             boolean csv = !file.getFileName().toString().endsWith(".jsonl") && !file.getFileName().toString().endsWith(".json");
             long size = Math.max(1, Files.size(file));
@@ -201,6 +205,46 @@ public final class LakeshardCli {
                 long version = writer.responses().stream().mapToLong(WriteResponse::getTableVersion).max().orElse(-1);
                 out().printf("wrote %d rows to %s (table version %d)%n", committed, name, version);
             }
+        }
+
+        private void writeParquet(LakeshardClient client, Schema schema) throws Exception {
+            long rows = 0;
+            try (ParquetRows parquet = new ParquetRows(file, schema, client.allocator(), batchRows);
+                    BatchingWriter writer = client.writer(name, schema, new BatchingWriter.Settings(batchRows, 64L << 20, Duration.ofSeconds(5)))) {
+                long total = Math.max(1, parquet.totalRows());
+                while (parquet.reader().loadNextBatch()) {
+                    try (VectorSchemaRoot batch = conform(parquet.reader().getVectorSchemaRoot(), schema, client)) {
+                        writer.append(batch);
+                        rows += batch.getRowCount();
+                    }
+                    progress(rows, rows, total);
+                }
+                writer.flush();
+                progress(rows, total, total);
+                err().println();
+                long committed = writer.responses().stream().mapToLong(WriteResponse::getRows).sum();
+                long version = writer.responses().stream().mapToLong(WriteResponse::getTableVersion).max().orElse(-1);
+                out().printf("wrote %d rows to %s (table version %d)%n", committed, name, version);
+            }
+        }
+
+        /**
+         * The batch in the dataset's exact schema (DuckDB exports every column as nullable, with its own zone name):
+         * values copied column by column, types already cast by the reading query.
+         */
+        private static VectorSchemaRoot conform(VectorSchemaRoot source, Schema schema, LakeshardClient client) {
+            VectorSchemaRoot target = VectorSchemaRoot.create(schema, client.allocator());
+            target.allocateNew();
+            for (int c = 0; c < schema.getFields().size(); c++) {
+                org.apache.arrow.vector.FieldVector from = source.getVector(c);
+                org.apache.arrow.vector.FieldVector to = target.getVector(c);
+                for (int row = 0; row < source.getRowCount(); row++) {
+                    to.copyFromSafe(row, row, from);
+                }
+                to.setValueCount(source.getRowCount());
+            }
+            target.setRowCount(source.getRowCount());
+            return target;
         }
 
         private static long append(TextRows text, BatchingWriter writer, List<String> lines, long firstLine, boolean csv) {
