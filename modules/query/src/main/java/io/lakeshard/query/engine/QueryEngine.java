@@ -379,13 +379,27 @@ public final class QueryEngine implements AutoCloseable {
             this.lease = lease;
         }
 
+        /**
+         * Cancels now and keeps cancelling until the query is closed: a cancel that arrives before DuckDB has begun
+         * executing the statement does nothing, and the statement would then run to its end.
+         */
         void cancel() {
             if (cancelled.compareAndSet(false, true)) {
-                try {
-                    statement.cancel();
-                } catch (SQLException e) {
-                    log.warn("cancelling query {} failed", id, e);
-                }
+                java.util.concurrent.atomic.AtomicReference<ScheduledFuture<?>> repeat = new java.util.concurrent.atomic.AtomicReference<>();
+                repeat.set(watchdog.scheduleWithFixedDelay(() -> {
+                    if (closed.get()) {
+                        ScheduledFuture<?> self = repeat.get();
+                        if (self != null) {
+                            self.cancel(false);
+                        }
+                        return;
+                    }
+                    try {
+                        statement.cancel();
+                    } catch (SQLException e) {
+                        log.warn("cancelling query {} failed", id, e);
+                    }
+                }, 0, 100, TimeUnit.MILLISECONDS));
             }
         }
 
