@@ -90,6 +90,18 @@ class SdkScenarioTest {
             assertEquals(1200L, count(client, "SELECT count(*) AS n FROM obs.traces.spans", List.of(TimeTravel.newBuilder()
                     .setTable(SPANS).setVersion(afterWrites).build())), "as of the version after the writes");
 
+            var status = client.clusterStatus();
+            assertEquals(1, status.getMembersCount());
+            assertEquals("Up", status.getMembers(0).getStatus());
+            assertTrue(status.getWriterShardsList().stream().anyMatch(shards -> shards.getWriters() >= 1),
+                    "the dataset's writer runs somewhere: " + status.getWriterShardsList());
+
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("lakeshard_maintenance_tasks_total{type=\"OPTIMIZE\",result=\"done\"} 1"), metrics);
+            assertTrue(metrics.contains("lakeshard_maintenance_leases_total"), metrics);
+
             LakeshardException notAdmin = assertThrows(LakeshardException.class, () -> reader.optimize(SPANS));
             assertEquals(Status.Code.PERMISSION_DENIED, notAdmin.code());
             LakeshardException badFilter = assertThrows(LakeshardException.class, () -> client.deleteRows(SPANS, "length(span_name) > 3"));

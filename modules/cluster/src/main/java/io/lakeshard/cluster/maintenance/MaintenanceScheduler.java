@@ -192,10 +192,10 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     }
 
     public static ActorRef<Command> init(ActorSystem<?> system, Settings settings, String role, TableStore tables,
-            RegistryClient registry) {
+            RegistryClient registry, io.lakeshard.cluster.metrics.Metrics metrics) {
         return ClusterSingleton.get(system).init(SingletonActor.of(
                 Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
-                        new MaintenanceScheduler(context, timers, settings, tables, registry))),
+                        new MaintenanceScheduler(context, timers, settings, tables, registry, metrics))),
                 "maintenance-scheduler").withSettings(akka.cluster.typed.ClusterSingletonSettings.create(system).withRole(role)));
     }
 
@@ -208,8 +208,10 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     private final RegistryClient registry;
     private final java.util.Set<String> purgesRunning = new java.util.HashSet<>();
 
+    private final io.lakeshard.cluster.metrics.Metrics metrics;
+
     private MaintenanceScheduler(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
-            TableStore tables, RegistryClient registry) {
+            TableStore tables, RegistryClient registry, io.lakeshard.cluster.metrics.Metrics metrics) {
         super(PersistenceId.ofUniqueId("MaintenanceScheduler"));
         this.context = context;
         this.timers = timers;
@@ -218,6 +220,7 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         this.reports = context.messageAdapter(TaskReport.class, Reported::new);
         this.tables = tables;
         this.registry = registry;
+        this.metrics = metrics;
     }
 
     @Override
@@ -310,6 +313,7 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         if (grants.isEmpty()) {
             return Effect().none();
         }
+        metrics.count("lakeshard_maintenance_leases_total", "Maintenance leases granted (on the scheduler's node)", null, grants.size());
         return Effect().persist(grants).thenRun(after -> grants.forEach(grant -> dispatch(after, (LeaseGranted) grant)));
     }
 
@@ -344,6 +348,9 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
             return Effect().none();
         }
         Instant now = Instant.now();
+        String outcome = report instanceof TaskReport.Done ? "done" : report instanceof TaskReport.Failed ? "failed" : "refused";
+        metrics.count("lakeshard_maintenance_tasks_total", "Leased maintenance tasks by type and outcome (on the scheduler's node)",
+                "type=\"" + report.type() + "\",result=\"" + outcome + "\"", 1);
         if (report instanceof TaskReport.Done done) {
             return Effect().persist(new TaskCompleted(report.table(), report.type(), report.leaseSequence(), now, done.summary()));
         }

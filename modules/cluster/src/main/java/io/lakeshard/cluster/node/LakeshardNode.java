@@ -121,7 +121,7 @@ public final class LakeshardNode implements AutoCloseable {
         ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, new MaintenanceScheduler.Settings(
                 config.getDuration("lakeshard.maintenance.tick-interval"), config.getDuration("lakeshard.maintenance.lease-duration"),
                 config.getDuration("lakeshard.maintenance.initial-backoff"), config.getDuration("lakeshard.maintenance.purge-after")),
-                dataRole, tables, registry);
+                dataRole, tables, registry, metrics);
         DatasetService datasets = new DatasetService(system, registry, timeout);
 
         if (config.getBoolean("lakeshard.management.enabled")) {

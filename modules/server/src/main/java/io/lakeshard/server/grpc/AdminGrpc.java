@@ -107,10 +107,22 @@ public final class AdminGrpc implements AdminServicePowerApi {
         return Errors.guarded(() -> {
             admin(metadata);
             Iterable<Member> members = Cluster.get(node.system()).state().getMembers();
-            return CompletableFuture.completedFuture(ClusterStatusResponse.newBuilder().addAllMembers(
+            ClusterStatusResponse.Builder status = ClusterStatusResponse.newBuilder().addAllMembers(
                     StreamSupport.stream(members.spliterator(), false).map(member -> io.lakeshard.api.v1.Member.newBuilder()
                             .setAddress(member.address().toString()).setStatus(member.status().toString())
-                            .addAllRoles(member.getRoles()).build()).toList()).build());
+                            .addAllRoles(member.getRoles()).build()).toList());
+            return akka.actor.typed.javadsl.AskPattern.<akka.cluster.sharding.typed.ClusterShardingQuery,
+                            akka.cluster.sharding.ShardRegion.ClusterShardingStats>ask(
+                            akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system()).shardState(),
+                            replyTo -> new akka.cluster.sharding.typed.GetClusterShardingStats(
+                                    io.lakeshard.cluster.table.TableEntity.ENTITY_KEY, Duration.ofSeconds(5), replyTo),
+                            Duration.ofSeconds(10), node.system().scheduler())
+                    .thenApply(stats -> {
+                        stats.getRegions().forEach((address, region) -> status.addWriterShards(io.lakeshard.api.v1.WriterShards.newBuilder()
+                                .setAddress(address.toString()).setShards(region.getStats().size())
+                                .setWriters(region.getStats().values().stream().mapToInt(count -> (Integer) count).sum())));
+                        return status.build();
+                    });
         });
     }
 
