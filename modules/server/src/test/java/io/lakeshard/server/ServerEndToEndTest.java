@@ -153,7 +153,8 @@ class ServerEndToEndTest {
         assertEquals(200, metrics.statusCode());
         for (String series : List.of("lakeshard_writes_total{result=\"applied\"}", "lakeshard_writes_total{result=\"replay\"}",
                 "lakeshard_write_rows_total", "lakeshard_commit_seconds_count", "lakeshard_query_seconds_count",
-                "lakeshard_snapshot_lag_versions", "lakeshard_queries_running")) {
+                "lakeshard_snapshot_lag_versions", "lakeshard_queries_running", "lakeshard_snapshot_incremental_refreshes",
+                "lakeshard_snapshot_full_loads")) {
             assertTrue(metrics.body().contains(series), series + " in\n" + metrics.body());
         }
     }

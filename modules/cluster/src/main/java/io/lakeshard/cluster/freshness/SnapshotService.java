@@ -29,6 +29,16 @@ public final class SnapshotService {
     private final Map<TableRef, SnapshotCache> caches = new ConcurrentHashMap<>();
     private final Map<TableRef, Long> published = new ConcurrentHashMap<>();
 
+    /** Snapshot refreshes that applied only new commits (cache hits), summed over this node's tables. */
+    public long incrementalRefreshes() {
+        return caches.values().stream().mapToLong(SnapshotCache::incrementalRefreshes).sum();
+    }
+
+    /** Snapshot loads that replayed the log from a checkpoint (cache misses). */
+    public long fullLoads() {
+        return caches.values().stream().mapToLong(SnapshotCache::fullLoads).sum();
+    }
+
     /** Versions published but not yet in this node's snapshots, summed over tables: 0 when everything is fresh. */
     public long lagVersions() {
         long lag = 0;

@@ -106,6 +106,9 @@ public final class LakeshardNode implements AutoCloseable {
         DatasetRegistry.init(system, tables, dataRole);
         Metrics metrics = new Metrics();
         metrics.gauge("lakeshard_snapshot_lag_versions", "Published table versions not yet in this node's snapshots", snapshots::lagVersions);
+        metrics.gauge("lakeshard_snapshot_incremental_refreshes", "Snapshot refreshes that applied only new commits (hits)",
+                snapshots::incrementalRefreshes);
+        metrics.gauge("lakeshard_snapshot_full_loads", "Snapshot loads that replayed the log (misses)", snapshots::fullLoads);
         TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE)), topic,
                 dataRole, metrics);
 
