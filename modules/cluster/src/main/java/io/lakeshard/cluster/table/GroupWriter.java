@@ -178,7 +178,7 @@ public final class GroupWriter {
 
     private BatchWriter batchWriter(DeltaTable table) {
         TableSnapshot metadata = table.latestMetadata();
-        return BatchWriter.forDefinition(table.hadoopConf(), table.root(), metadata.schema(), table.definition(), allocator);
+        return BatchWriter.forDefinition(table.hadoopConf(), table.root(), metadata.schema(), DeltaTable.definitionOf(metadata), allocator);
     }
 
     private VectorSchemaRoot decode(byte[] ipc) throws IOException {

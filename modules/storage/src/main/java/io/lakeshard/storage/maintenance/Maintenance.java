@@ -52,7 +52,7 @@ public final class Maintenance {
     public java.util.Optional<PreparedRewrite> prepareOptimize() {
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
-        WriterOptions options = table.definition().writerOptions();
+        WriterOptions options = DeltaTable.definitionOf(snapshot).writerOptions();
         Map<Map<String, String>, List<DataFile>> byPartition = new LinkedHashMap<>();
         for (DataFile file : snapshot.files()) {
             if (file.sizeBytes() < options.targetFileSizeBytes()) {
@@ -122,7 +122,7 @@ public final class Maintenance {
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
         Filter filter = Filter.bind(snapshot.schema(), predicates);
-        WriterOptions options = table.definition().writerOptions();
+        WriterOptions options = DeltaTable.definitionOf(snapshot).writerOptions();
         DataFileReader reader = new DataFileReader(table, allocator);
         List<DataFile> removes = new ArrayList<>();
         List<NewDataFile> adds = new ArrayList<>();

@@ -351,9 +351,13 @@ public final class DeltaTable {
 
     /** The writer options and event-time column the table was created or last updated with. */
     public DatasetDefinition definition() {
-        Snapshot snapshot = latest();
-        TableSchema schema = schemaOf(snapshot);
-        Map<String, String> properties = snapshot.getTableProperties();
+        return definitionOf(latestMetadata());
+    }
+
+    /** The definition a snapshot records, without reading the log again. */
+    public static DatasetDefinition definitionOf(TableSnapshot snapshot) {
+        TableSchema schema = snapshot.schema();
+        Map<String, String> properties = snapshot.properties();
         List<String> userPartitions = schema.partitionColumns().stream().filter(c -> !SystemColumns.isReserved(c)).toList();
         return new DatasetDefinition(schema.userSchema(), userPartitions, TableProperties.eventTimeColumn(properties),
                 TableProperties.writerOptions(properties));
