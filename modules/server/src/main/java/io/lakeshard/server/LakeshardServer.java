@@ -14,7 +14,6 @@ import io.lakeshard.api.v1.DatasetServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.IngestServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.QueryServicePowerApiHandlerFactory;
 import io.lakeshard.cluster.node.LakeshardNode;
-import io.lakeshard.query.catalog.DatasetCatalog;
 import io.lakeshard.server.auth.ApiKeys;
 import io.lakeshard.server.grpc.AdminGrpc;
 import io.lakeshard.server.grpc.DatasetGrpc;
@@ -61,9 +60,7 @@ public final class LakeshardServer implements AutoCloseable {
                             config.getDuration("lakeshard.maintenance.purge-after")), system),
                     IngestServicePowerApiHandlerFactory.create(new IngestGrpc(node, keys, allocator, new IngestGrpc.Limits(
                             config.getBytes("lakeshard.server.max-message-bytes"), config.getLong("lakeshard.server.max-rows-per-write"))), system),
-                    QueryServicePowerApiHandlerFactory.create(new QueryGrpc(node, keys, new DatasetCatalog(
-                            new io.lakeshard.cluster.freshness.ClusterTableResolver(node.registry(), node.snapshots(),
-                                    config.getDuration("lakeshard.ask-timeout"), node.ingest()::committedVersion)),
+                    QueryServicePowerApiHandlerFactory.create(new QueryGrpc(node, keys, node.catalog(),
                             blocking, config.getLong("lakeshard.server.default-row-limit"),
                             config.getDuration("lakeshard.server.default-query-timeout"),
                             config.getInt("lakeshard.server.max-concurrent-queries-per-tenant")), system),

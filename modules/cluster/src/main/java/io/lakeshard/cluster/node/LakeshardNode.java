@@ -21,6 +21,7 @@ import io.lakeshard.cluster.table.IngestRouter;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.cluster.table.TableVersion;
+import io.lakeshard.query.catalog.DatasetCatalog;
 import io.lakeshard.query.engine.EngineSettings;
 import io.lakeshard.query.engine.QueryEngine;
 import io.lakeshard.storage.fs.StorageRoot;
@@ -50,11 +51,13 @@ public final class LakeshardNode implements AutoCloseable {
     private final ActorRef<MaintenanceScheduler.Command> scheduler;
     private final DatasetService datasets;
     private final Metrics metrics;
+    private final DatasetCatalog catalog;
 
     private LakeshardNode(ActorSystem<Void> system, BufferAllocator allocator, TableStore tables, RegistryClient registry,
             SnapshotService snapshots, IngestRouter ingest, QueryEngine queries, ActorRef<MaintenanceScheduler.Command> scheduler,
-            DatasetService datasets, Metrics metrics) {
+            DatasetService datasets, Metrics metrics, DatasetCatalog catalog) {
         this.metrics = metrics;
+        this.catalog = catalog;
         this.system = system;
         this.allocator = allocator;
         this.tables = tables;
@@ -118,7 +121,8 @@ public final class LakeshardNode implements AutoCloseable {
         EngineSettings engine = new EngineSettings(config.getInt("lakeshard.query.threads"),
                 config.getString("lakeshard.query.memory-limit"), dataDir.resolve("duckdb-tmp"), "10GB",
                 List.of(storageRoot), config.getInt("lakeshard.query.batch-rows"));
-        QueryEngine queries = new QueryEngine(engine, new ClusterTableResolver(registry, snapshots, timeout, ingest::committedVersion),
+        ClusterTableResolver resolver = new ClusterTableResolver(registry, snapshots, timeout, ingest::committedVersion);
+        QueryEngine queries = new QueryEngine(engine, resolver,
                 allocator.newChildAllocator("queries", 0, Long.MAX_VALUE));
 
         ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, new MaintenanceScheduler.Settings(
@@ -138,7 +142,8 @@ public final class LakeshardNode implements AutoCloseable {
             cluster.manager().tell(akka.cluster.typed.Join.create(cluster.selfMember().address()));
         }
         metrics.gauge("lakeshard_queries_running", "Queries running on this node", queries::runningQueries);
-        return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets, metrics);
+        return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets, metrics,
+                new DatasetCatalog(resolver));
     }
 
     public ActorSystem<Void> system() {
@@ -164,6 +169,11 @@ public final class LakeshardNode implements AutoCloseable {
     /** The maintenance scheduler singleton, wherever it runs. */
     public ActorRef<MaintenanceScheduler.Command> scheduler() {
         return scheduler;
+    }
+
+    /** The tenants' catalogs and table descriptions, through the same resolver queries use. */
+    public DatasetCatalog catalog() {
+        return catalog;
     }
 
     public Metrics metrics() {

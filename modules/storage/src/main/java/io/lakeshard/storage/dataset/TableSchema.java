@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -77,11 +76,6 @@ public record TableSchema(Schema logical, Schema physical, List<String> partitio
     /** The user columns only: the schema a client writes batches in. */
     public Schema userSchema() {
         return new Schema(logical.getFields().stream().filter(f -> !SystemColumns.isReserved(f.getName())).toList());
-    }
-
-    public static Field withNullable(Field field, boolean nullable) {
-        FieldType type = new FieldType(nullable, field.getType(), field.getDictionary(), field.getMetadata());
-        return new Field(field.getName(), type, field.getChildren());
     }
 
     /** A logical field paired with its physical twin. */

@@ -88,8 +88,4 @@ public final class StorageRoot {
     public boolean delete(URI file) throws IOException {
         return fileSystem(file).delete(new org.apache.hadoop.fs.Path(file), false);
     }
-
-    public boolean exists(URI file) throws IOException {
-        return fileSystem(file).exists(new org.apache.hadoop.fs.Path(file));
-    }
 }

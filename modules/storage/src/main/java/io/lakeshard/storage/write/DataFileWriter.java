@@ -108,10 +108,6 @@ public final class DataFileWriter implements Closeable {
         stats.add(row);
     }
 
-    public long rowsWritten() {
-        return stats.numRecords();
-    }
-
     /** Bytes written so far, buffered row group included: what rolling to the next file is decided on. */
     public long dataSize() {
         return writer.getDataSize();
