@@ -15,6 +15,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.lakeshard.cluster.CborSerializable;
+import io.lakeshard.cluster.Failures;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.storage.dataset.DatasetName;
@@ -236,8 +237,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
 
     private Effect<Event, State> onTableCreationFailed(State state, TableCreationFailed failed) {
         creatingTable = false;
-        Throwable cause = failed.error() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
-                ? c.getCause() : failed.error();
+        Throwable cause = Failures.cause(failed.error());
         Reply reply = cause instanceof InvalidInputException invalid
                 ? new Rejected(Code.INVALID_ARGUMENT, invalid.field(), invalid.getMessage())
                 : new Rejected(Code.UNAVAILABLE, "", "creating the table failed: " + cause.getMessage());

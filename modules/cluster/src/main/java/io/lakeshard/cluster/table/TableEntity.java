@@ -13,6 +13,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import io.lakeshard.cluster.CborSerializable;
+import io.lakeshard.cluster.Failures;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.table.CommitConflictException;
 import io.lakeshard.storage.table.DeltaTable;
@@ -35,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * The one writer of a dataset's Delta log in the cluster: a sharded entity per table. Writes that arrive while a
@@ -181,7 +181,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                     getContext().getLog().warn("loading {} failed; writes are refused until it loads", ref, failed.error());
                     stash.unstashAll(Behaviors.receive(Command.class)
                             .onMessage(Write.class, w -> {
-                                w.replyTo().tell(new WriteRejected(true, "", "the table is not available: " + message(failed.error())));
+                                w.replyTo().tell(new WriteRejected(true, "", "the table is not available: " + Failures.message(failed.error())));
                                 return Behaviors.same();
                             })
                             .build());
@@ -317,7 +317,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     }
 
     private TaskReport failure(RunTask task, Throwable error) {
-        return new TaskReport.Failed(ref, task.type(), task.lease().sequence(), message(error));
+        return new TaskReport.Failed(ref, task.type(), task.lease().sequence(), Failures.message(error));
     }
 
     /** The rewrite's files are written; its commit waits its turn among the group commits. */
@@ -367,7 +367,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     private Behavior<Command> onDeletePrepared(DeletePrepared prepared) {
         deletesPreparing--;
         if (prepared.error() != null) {
-            Throwable cause = prepared.error() instanceof CompletionException c && c.getCause() != null ? c.getCause() : prepared.error();
+            Throwable cause = Failures.cause(prepared.error());
             prepared.request().replyTo().tell(cause instanceof InvalidInputException invalid
                     ? new DeleteRejected(invalid.field(), invalid.getMessage())
                     : new DeleteRejected("", "the delete failed: " + cause.getMessage()));
@@ -392,7 +392,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                         ? new DeleteDone(prepared.request(), new RowsDeleted(metrics.rowsBefore() - metrics.rowsAfter(), metrics.version()),
                                 metrics.version())
                         : new DeleteDone(prepared.request(), new DeleteRejected("", "the delete conflicted with another change: "
-                                + message(error) + "; retry"), -1));
+                                + Failures.message(error) + "; retry"), -1));
     }
 
     private Behavior<Command> onDeleteDone(DeleteDone done) {
@@ -423,7 +423,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             if (error == null) {
                 return new SchemaChangeDone(change, changed, changed.version());
             }
-            Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
+            Throwable cause = Failures.cause(error);
             SchemaReply reply = cause instanceof InvalidInputException invalid
                     ? new SchemaRejected(invalid.field(), invalid.getMessage())
                     : new SchemaRejected("", "the schema change failed: " + cause.getMessage());
@@ -468,7 +468,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     }
 
     private Behavior<Command> onCommitFailed(CommitFailed failed) {
-        Throwable cause = failed.error() instanceof CompletionException c && c.getCause() != null ? c.getCause() : failed.error();
+        Throwable cause = Failures.cause(failed.error());
         boolean fenced = cause instanceof CommitConflictException;
         if (fenced) {
             getContext().getLog().warn("{}: {}; reloading", ref, cause.getMessage());
@@ -485,10 +485,5 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         queue.forEach(stash::stash);
         queue.clear();
         return loading();
-    }
-
-    private static String message(Throwable error) {
-        Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
-        return String.valueOf(cause.getMessage());
     }
 }

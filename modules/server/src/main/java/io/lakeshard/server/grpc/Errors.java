@@ -2,15 +2,14 @@ package io.lakeshard.server.grpc;
 
 import akka.grpc.GrpcServiceException;
 import io.grpc.Status;
+import io.lakeshard.cluster.Failures;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.query.QueryRejectedException;
 import io.lakeshard.query.QueryTimeoutException;
 import io.lakeshard.query.UnknownTableException;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +24,7 @@ public final class Errors {
     private Errors() {}
 
     public static GrpcServiceException status(Throwable error) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Failures.cause(error);
         if (cause instanceof GrpcServiceException grpc) {
             return grpc;
         }
@@ -78,13 +77,5 @@ public final class Errors {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(status(e));
         }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 }
