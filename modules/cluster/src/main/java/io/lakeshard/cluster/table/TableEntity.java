@@ -172,9 +172,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                     version = loaded.version();
                     getContext().getLog().info("{}: writer running at version {}", ref, version);
                     writer.forget(ref);
-                    if (rewriteToCommit != null || !schemaChanges.isEmpty() || !deletes.isEmpty()) {
-                        commitQueued();
-                    }
+                    commitNext();
                     return stash.unstashAll(this);
                 })
                 .onMessage(LoadFailed.class, failed -> {
@@ -211,9 +209,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                 .onMessage(RewriteDone.class, this::onRewriteDone)
                 .onMessage(AddColumns.class, change -> {
                     schemaChanges.add(change);
-                    if (!committing) {
-                        commitQueued();
-                    }
+                    commitNext();
                     return this;
                 })
                 .onMessage(SchemaChangeDone.class, this::onSchemaChangeDone)
@@ -238,10 +234,15 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
 
     private Behavior<Command> onWrite(Write write) {
         queue.add(write);
-        if (!committing) {
+        commitNext();
+        return this;
+    }
+
+    /** Starts the next waiting commit unless one holds the commit path. */
+    private void commitNext() {
+        if (!committing && hasCommitWork()) {
             commitQueued();
         }
-        return this;
     }
 
     private void commitQueued() {
@@ -271,18 +272,11 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         metrics.time("lakeshard_commit_seconds", "Group commits: time from start to durable", System.nanoTime() - commitStartedNanos);
         metrics.count("lakeshard_commits_total", "Group commits", null, 1);
         metrics.count("lakeshard_commit_writes_total", "Writes acknowledged by group commits", null, finished.writes().size());
-        boolean advanced = result.version() != version;
-        version = result.version();
+        commitEnded(result.version());
         for (int i = 0; i < finished.writes().size(); i++) {
             finished.writes().get(i).replyTo().tell(result.replies().get(i));
         }
-        if (advanced) {
-            topic.tell(Topic.publish(new TableVersion(ref, version)));
-        }
-        committing = false;
-        if (hasCommitWork()) {
-            commitQueued();
-        }
+        commitNext();
         return stopIfIdle();
     }
 
@@ -327,9 +321,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                     prepared.task().lease().sequence(), "nothing to do"));
         }
         rewriteToCommit = prepared;
-        if (!committing) {
-            commitQueued();
-        }
+        commitNext();
         return this;
     }
 
@@ -378,9 +370,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             return stopIfIdle();
         }
         deletes.add(prepared);
-        if (!committing) {
-            commitQueued();
-        }
+        commitNext();
         return this;
     }
 
@@ -398,9 +388,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     private Behavior<Command> onDeleteDone(DeleteDone done) {
         commitEnded(done.version());
         done.request().replyTo().tell(done.reply());
-        if (hasCommitWork()) {
-            commitQueued();
-        }
+        commitNext();
         return stopIfIdle();
     }
 
@@ -434,9 +422,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     private Behavior<Command> onSchemaChangeDone(SchemaChangeDone done) {
         commitEnded(done.version());
         done.request().replyTo().tell(done.reply());
-        if (hasCommitWork()) {
-            commitQueued();
-        }
+        commitNext();
         return stopIfIdle();
     }
 
@@ -452,9 +438,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     private Behavior<Command> onRewriteDone(RewriteDone done) {
         commitEnded(done.version());
         finishTask(done.task(), done.report());
-        if (hasCommitWork()) {
-            commitQueued();
-        }
+        commitNext();
         return stopIfIdle();
     }
 
