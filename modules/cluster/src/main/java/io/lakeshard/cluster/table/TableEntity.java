@@ -335,6 +335,8 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             maintenance.abandon(rewrite);
             getContext().getSelf().tell(new TaskFinished(task, new TaskReport.Refused(ref, task.type(), task.lease().sequence(),
                     "lease expired before the commit; nothing committed")));
+            // Writes queued behind the rewrite would otherwise wait for the next write to arrive.
+            commitNext();
             return;
         }
         committing = true;
