@@ -24,10 +24,10 @@ import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.server.grpc.ArrowIpc;
 import io.lakeshard.storage.AllTypes;
 import io.lakeshard.storage.TestTables;
-import java.io.ByteArrayOutputStream;
-import java.nio.channels.Channels;
+import io.lakeshard.storage.write.ArrowStreams;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +40,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
-import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -328,27 +327,10 @@ class ServerEndToEndTest {
     }
 
     private ByteString ipcSchema(Schema schema) {
-        try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
-                writer.start();
-                writer.end();
-            }
-            return ByteString.copyFrom(out.toByteArray());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return ArrowIpc.schema(schema, allocator);
     }
 
     private static ByteString ipc(VectorSchemaRoot batch) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ArrowStreamWriter writer = new ArrowStreamWriter(batch, null, Channels.newChannel(out))) {
-            writer.start();
-            writer.writeBatch();
-            writer.end();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return ByteString.copyFrom(out.toByteArray());
+        return ByteString.copyFrom(ArrowStreams.write(batch));
     }
 }

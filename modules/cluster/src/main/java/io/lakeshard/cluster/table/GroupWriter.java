@@ -12,6 +12,7 @@ import io.lakeshard.storage.table.GroupCommitResult;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.PendingAppend;
 import io.lakeshard.storage.table.TableSnapshot;
+import io.lakeshard.storage.write.ArrowStreams;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.storage.write.DataFiles;
 import io.lakeshard.storage.write.NewDataFile;
@@ -182,6 +183,6 @@ public final class GroupWriter {
     }
 
     private VectorSchemaRoot decode(byte[] ipc) throws IOException {
-        return io.lakeshard.storage.write.ArrowStreams.readAll(new ByteArrayInputStream(ipc), allocator);
+        return ArrowStreams.readAll(new ByteArrayInputStream(ipc), allocator);
     }
 }

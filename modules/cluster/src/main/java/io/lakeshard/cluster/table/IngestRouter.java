@@ -12,12 +12,9 @@ import io.lakeshard.query.UnknownTableException;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.TableSnapshot;
+import io.lakeshard.storage.write.ArrowStreams;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.storage.write.NewDataFile;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,7 +24,6 @@ import java.util.concurrent.CompletionStage;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ValueVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 
 /**
  * Every node's write path: finds the dataset's writer and hands it the batch. A batch above the inline threshold is
@@ -100,7 +96,7 @@ public final class IngestRouter {
         }
         long rows = batch.getRowCount();
         if (bytes(batch) <= inlineThresholdBytes) {
-            byte[] ipc = ipc(batch);
+            byte[] ipc = ArrowStreams.write(batch);
             // Artery drops a message larger than its frame: whatever the estimate said, a large one goes as files.
             if (ipc.length <= MAX_INLINE_BYTES) {
                 return new Prepared(null, List.of(), ipc, rows);
@@ -118,17 +114,5 @@ public final class IngestRouter {
 
     static long bytes(VectorSchemaRoot batch) {
         return batch.getFieldVectors().stream().mapToLong(ValueVector::getBufferSize).sum();
-    }
-
-    private static byte[] ipc(VectorSchemaRoot batch) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ArrowStreamWriter writer = new ArrowStreamWriter(batch, null, Channels.newChannel(out))) {
-            writer.start();
-            writer.writeBatch();
-            writer.end();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 }
