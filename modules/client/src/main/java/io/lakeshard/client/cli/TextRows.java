@@ -1,5 +1,6 @@
 package io.lakeshard.client.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
@@ -11,6 +12,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
@@ -62,49 +64,51 @@ final class TextRows {
     }
 
     VectorSchemaRoot csv(List<String> lines, long firstLine) {
-        VectorSchemaRoot root = create(lines.size());
-        for (int r = 0; r < lines.size(); r++) {
-            List<String> values = splitCsv(lines.get(r));
-            if (values.size() != csvHeader.size()) {
-                root.close();
-                throw new IllegalArgumentException("line " + (firstLine + r) + ": " + values.size() + " values, the header has " + csvHeader.size());
+        return filled(lines.size(), root -> {
+            for (int r = 0; r < lines.size(); r++) {
+                List<String> values = splitCsv(lines.get(r));
+                if (values.size() != csvHeader.size()) {
+                    throw new IllegalArgumentException("line " + (firstLine + r) + ": " + values.size() + " values, the header has " + csvHeader.size());
+                }
+                for (int c = 0; c < values.size(); c++) {
+                    set(root.getVector(csvHeader.get(c)), r, values.get(c).isEmpty() ? null : values.get(c), firstLine + r);
+                }
             }
-            for (int c = 0; c < values.size(); c++) {
-                set(root.getVector(csvHeader.get(c)), r, values.get(c).isEmpty() ? null : values.get(c), firstLine + r);
-            }
-        }
-        return finish(root, lines.size());
+        });
     }
 
     VectorSchemaRoot jsonLines(List<String> lines, long firstLine) {
-        VectorSchemaRoot root = create(lines.size());
-        try {
+        return filled(lines.size(), root -> {
             for (int r = 0; r < lines.size(); r++) {
-                JsonNode object = JSON.readTree(lines.get(r));
+                JsonNode object;
+                try {
+                    object = JSON.readTree(lines.get(r));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalArgumentException("not a JSON object per line: " + e.getOriginalMessage());
+                }
                 for (Field field : schema.getFields()) {
                     JsonNode value = object.get(field.getName());
                     set(root.getVector(field.getName()), r, value == null || value.isNull() ? null : value.asText(), firstLine + r);
                 }
             }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            root.close();
-            throw new IllegalArgumentException("not a JSON object per line: " + e.getOriginalMessage());
-        }
-        return finish(root, lines.size());
+        });
     }
 
-    private VectorSchemaRoot create(int rows) {
+    /** A batch of {@code rows} rows, all null until {@code fill} sets them; nothing stays allocated if it throws. */
+    private VectorSchemaRoot filled(int rows, Consumer<VectorSchemaRoot> fill) {
         VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
-        root.allocateNew();
-        for (FieldVector vector : root.getFieldVectors()) {
-            for (int r = 0; r < rows; r++) {
-                vector.setNull(r);
+        try {
+            root.allocateNew();
+            for (FieldVector vector : root.getFieldVectors()) {
+                for (int r = 0; r < rows; r++) {
+                    vector.setNull(r);
+                }
             }
+            fill.accept(root);
+        } catch (RuntimeException e) {
+            root.close();
+            throw e;
         }
-        return root;
-    }
-
-    private static VectorSchemaRoot finish(VectorSchemaRoot root, int rows) {
         root.getFieldVectors().forEach(v -> v.setValueCount(rows));
         root.setRowCount(rows);
         return root;
