@@ -3,9 +3,7 @@ package io.lakeshard.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.lakeshard.client.cli.LakeshardCli;
-import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.server.auth.ApiKeys;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -31,16 +29,10 @@ class CliSessionTest {
 
     @Test
     void registerWriteQueryDescribeOptimizeDeleteDrop(@TempDir Path dir) throws Exception {
-        try (LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
-                akka.remote.artery.canonical.port = %d
-                akka.coordinated-shutdown.exit-jvm = off
-                lakeshard.data-dir = "%s"
-                lakeshard.management.enabled = false
+        try (LakeshardServer server = TestServers.start(dir.resolve("server"), """
                 lakeshard.maintenance.tick-interval = 200ms
-                lakeshard.query.memory-limit = "256MB"
-                lakeshard.server.port = 0
                 lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s", admin = true }]
-                """.formatted(TestCluster.freeLoopbackPort(), dir.resolve("server"), ApiKeys.sha256(KEY))))) {
+                """.formatted(ApiKeys.sha256(KEY)))) {
             String address = "127.0.0.1:" + server.port();
             Schema schema = new Schema(List.of(
                     new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),

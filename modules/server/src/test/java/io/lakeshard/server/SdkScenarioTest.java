@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.TimeTravel;
@@ -14,7 +13,6 @@ import io.lakeshard.client.BatchingWriter;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
-import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.server.auth.ApiKeys;
 import io.lakeshard.storage.TestTables;
 import io.lakeshard.storage.example.SpanBatches;
@@ -39,19 +37,13 @@ class SdkScenarioTest {
 
     @Test
     void registerWriteQueryEvolveOptimizeTimeTravelDeleteDrop(@TempDir Path dir) throws Exception {
-        try (LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
-                akka.remote.artery.canonical.port = %d
-                akka.coordinated-shutdown.exit-jvm = off
-                lakeshard.data-dir = "%s"
-                lakeshard.management.enabled = false
+        try (LakeshardServer server = TestServers.start(dir, """
                 lakeshard.maintenance.tick-interval = 200ms
-                lakeshard.query.memory-limit = "256MB"
-                lakeshard.server.port = 0
                 lakeshard.server.api-keys = [
                   { tenant = "acme", sha256 = "%s", admin = true },
                   { tenant = "acme", sha256 = "%s" }
                 ]
-                """.formatted(TestCluster.freeLoopbackPort(), dir, ApiKeys.sha256(ADMIN_KEY), ApiKeys.sha256(READER_KEY))));
+                """.formatted(ApiKeys.sha256(ADMIN_KEY), ApiKeys.sha256(READER_KEY)));
                 LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), ADMIN_KEY);
                 LakeshardClient reader = LakeshardClient.connect("127.0.0.1", server.port(), READER_KEY)) {
 

@@ -22,7 +22,6 @@ import io.lakeshard.api.v1.QueryServiceClient;
 import io.lakeshard.api.v1.RegisterDatasetRequest;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
-import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.server.auth.ApiKeys;
 import io.lakeshard.server.grpc.ArrowIpc;
 import io.lakeshard.storage.AllTypes;
@@ -66,20 +65,14 @@ class ServerEndToEndTest {
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
         allocator = new RootAllocator();
-        server = LakeshardServer.start(ConfigFactory.parseString("""
-                akka.remote.artery.canonical.port = %d
-                akka.coordinated-shutdown.exit-jvm = off
-                lakeshard.data-dir = "%s"
-                lakeshard.management.enabled = false
-                lakeshard.query.memory-limit = "256MB"
-                lakeshard.server.port = 0
+        server = TestServers.start(dir, """
                 lakeshard.server.max-message-bytes = 256KiB
                 lakeshard.server.max-concurrent-queries-per-tenant = 1
                 lakeshard.server.api-keys = [
                   { tenant = "acme", sha256 = "%s" },
                   { tenant = "globex", sha256 = "%s" }
                 ]
-                """.formatted(TestCluster.freeLoopbackPort(), dir, ApiKeys.sha256(ACME_KEY), ApiKeys.sha256(GLOBEX_KEY))));
+                """.formatted(ApiKeys.sha256(ACME_KEY), ApiKeys.sha256(GLOBEX_KEY)));
         clientSystem = ActorSystem.create(Behaviors.empty(), "client", ConfigFactory.parseString("akka.loglevel = WARNING"));
         GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem).withTls(false);
         datasets = DatasetServiceClient.create(settings, clientSystem);

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
-import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.server.auth.ApiKeys;
 import io.lakeshard.storage.AllTypes;
 import java.nio.file.Path;
@@ -31,16 +29,10 @@ class TlsTest {
                 .redirectErrorStream(true).start();
         assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, new String(keytool.getInputStream().readAllBytes()));
 
-        try (LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
-                akka.remote.artery.canonical.port = %d
-                akka.coordinated-shutdown.exit-jvm = off
-                lakeshard.data-dir = "%s"
-                lakeshard.management.enabled = false
-                lakeshard.query.memory-limit = "256MB"
-                lakeshard.server.port = 0
+        try (LakeshardServer server = TestServers.start(dir.resolve("server"), """
                 lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s" }]
                 lakeshard.server.tls { enabled = true, keystore = "%s", keystore-password = "%s" }
-                """.formatted(TestCluster.freeLoopbackPort(), dir.resolve("server"), ApiKeys.sha256(KEY), keystore, PASSWORD)))) {
+                """.formatted(ApiKeys.sha256(KEY), keystore, PASSWORD))) {
             try (LakeshardClient client = LakeshardClient.connectTls("127.0.0.1", server.port(), KEY, keystore, PASSWORD)) {
                 assertTrue(client.register("tls.test.t", AllTypes.SCHEMA, List.of()).getCreated());
                 assertEquals(List.of("tls.test.t"), client.datasets().stream().map(d -> d.getName()).toList());
