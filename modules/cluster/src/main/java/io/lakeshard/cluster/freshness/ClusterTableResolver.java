@@ -8,45 +8,46 @@ import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.query.catalog.TableResolver;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.snapshot.SnapshotCache;
+import io.lakeshard.storage.table.TableSnapshot;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /** Names to tables for queries on this node: the registry says what exists, the node's caches hold the snapshots. */
 public final class ClusterTableResolver implements TableResolver {
     private final RegistryClient registry;
     private final SnapshotService snapshots;
     private final Duration timeout;
-
-    private final java.util.function.Function<TableRef, java.util.concurrent.CompletionStage<Long>> committedVersion;
+    private final Function<TableRef, CompletionStage<Long>> committedVersion;
 
     /**
      * @param committedVersion asks a table's writer for the version it has acknowledged
      */
     public ClusterTableResolver(RegistryClient registry, SnapshotService snapshots, Duration timeout,
-            java.util.function.Function<TableRef, java.util.concurrent.CompletionStage<Long>> committedVersion) {
-        this.committedVersion = requireNonNull(committedVersion, "committedVersion is null");
+            Function<TableRef, CompletionStage<Long>> committedVersion) {
         this.registry = requireNonNull(registry, "registry is null");
         this.snapshots = requireNonNull(snapshots, "snapshots is null");
         this.timeout = requireNonNull(timeout, "timeout is null");
+        this.committedVersion = requireNonNull(committedVersion, "committedVersion is null");
     }
 
     @Override
     public Optional<SnapshotCache> resolve(String tenant, DatasetName name) {
-        return await(registry.get(tenant, name).toCompletableFuture())
-                .map(record -> snapshots.cache(new TableRef(tenant, name, record.incarnation())));
+        return ref(tenant, name).map(snapshots::cache);
     }
 
     @Override
-    public io.lakeshard.storage.table.TableSnapshot readYourWrites(String tenant, DatasetName name, SnapshotCache cache) {
-        DatasetRecord record = await(registry.get(tenant, name).toCompletableFuture())
-                .orElseThrow(() -> new io.lakeshard.query.UnknownTableException("table '" + name + "' does not exist"));
-        TableRef ref = new TableRef(tenant, name, record.incarnation());
-        long acknowledged = await(committedVersion.apply(ref).toCompletableFuture());
-        return await(snapshots.awaitVersion(ref, acknowledged));
+    public Optional<TableSnapshot> readYourWrites(String tenant, DatasetName name) {
+        return ref(tenant, name).map(ref -> {
+            long acknowledged = await(committedVersion.apply(ref).toCompletableFuture());
+            return await(snapshots.awaitVersion(ref, acknowledged));
+        });
     }
 
     @Override
@@ -54,7 +55,12 @@ public final class ClusterTableResolver implements TableResolver {
         return await(registry.list(tenant).toCompletableFuture()).stream().map(DatasetRecord::name).toList();
     }
 
-    private <T> T await(java.util.concurrent.CompletableFuture<T> future) {
+    private Optional<TableRef> ref(String tenant, DatasetName name) {
+        return await(registry.get(tenant, name).toCompletableFuture())
+                .map(record -> new TableRef(tenant, name, record.incarnation()));
+    }
+
+    private <T> T await(CompletableFuture<T> future) {
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

@@ -16,10 +16,10 @@ public interface TableResolver {
     List<DatasetName> list(String tenant);
 
     /**
-     * A snapshot holding every write acknowledged so far. Without a writer to ask, that is the latest version in the
-     * log, which holds a write before it is acknowledged.
+     * A snapshot holding every write acknowledged so far, or empty if the table does not exist. Without a writer to
+     * ask, that is the latest version in the log, which holds a write before it is acknowledged.
      */
-    default TableSnapshot readYourWrites(String tenant, DatasetName name, SnapshotCache cache) {
-        return cache.refresh();
+    default Optional<TableSnapshot> readYourWrites(String tenant, DatasetName name) {
+        return resolve(tenant, name).map(SnapshotCache::refresh);
     }
 }

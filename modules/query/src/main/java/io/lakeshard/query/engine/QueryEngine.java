@@ -264,18 +264,18 @@ public final class QueryEngine implements AutoCloseable {
 
     /** One snapshot per table and time-travel target for the whole query: snapshot isolation. */
     private TableSnapshot pin(QueryRequest request, TableReference table, Map<String, TableSnapshot> pinned) {
-        SnapshotCache cache = resolver.resolve(request.tenant(), table.name())
-                .orElseThrow(() -> new UnknownTableException("table '" + table.name() + "' does not exist"));
         TimeTravel travel = travel(request, table);
         String key = table.name() + "@" + (travel == null ? "latest" : travel.toString());
         return pinned.computeIfAbsent(key, k -> {
             if (travel == null) {
                 return switch (request.consistency()) {
-                    case LATEST_LOCAL -> cache.current();
-                    case LATEST_COMMITTED -> cache.refresh();
-                    case READ_YOUR_WRITES -> resolver.readYourWrites(request.tenant(), table.name(), cache);
+                    case LATEST_LOCAL -> cache(request.tenant(), table.name()).current();
+                    case LATEST_COMMITTED -> cache(request.tenant(), table.name()).refresh();
+                    case READ_YOUR_WRITES -> resolver.readYourWrites(request.tenant(), table.name())
+                            .orElseThrow(() -> unknownTable(table.name()));
                 };
             }
+            SnapshotCache cache = cache(request.tenant(), table.name());
             try {
                 return travel.version().isPresent() ? cache.at(travel.version().getAsLong()) : cache.asOf(travel.timestamp());
             } catch (RuntimeException e) {
@@ -283,6 +283,14 @@ public final class QueryEngine implements AutoCloseable {
                         ? travel.version().getAsLong() : "at " + travel.timestamp()) + " to read");
             }
         });
+    }
+
+    private SnapshotCache cache(String tenant, DatasetName name) {
+        return resolver.resolve(tenant, name).orElseThrow(() -> unknownTable(name));
+    }
+
+    private static UnknownTableException unknownTable(DatasetName name) {
+        return new UnknownTableException("table '" + name + "' does not exist");
     }
 
     private static TimeTravel travel(QueryRequest request, TableReference table) {
