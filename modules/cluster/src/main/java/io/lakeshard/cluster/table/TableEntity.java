@@ -332,9 +332,9 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         PreparedRewrite rewrite = prepared.rewrite().orElseThrow();
         if (task.lease().expired(Instant.now())) {
             // Another run may hold the task now: this one must not commit.
-            maintenance.abandon(rewrite);
-            getContext().getSelf().tell(new TaskFinished(task, new TaskReport.Refused(ref, task.type(), task.lease().sequence(),
-                    "lease expired before the commit; nothing committed")));
+            getContext().pipeToSelf(CompletableFuture.runAsync(() -> maintenance.abandon(rewrite), tables.blocking()),
+                    (done, error) -> new TaskFinished(task, new TaskReport.Refused(ref, task.type(), task.lease().sequence(),
+                            "lease expired before the commit; nothing committed")));
             // Writes queued behind the rewrite would otherwise wait for the next write to arrive.
             commitNext();
             return;
