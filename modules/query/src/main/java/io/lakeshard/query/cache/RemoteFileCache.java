@@ -126,7 +126,8 @@ public final class RemoteFileCache {
     private long fetch(URI remote, Path local) {
         Path temp = local.resolveSibling(local.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(remote);
-        try (FileSystem fs = FileSystem.newInstance(remote, hadoopConf); InputStream in = fs.open(path)) {
+        // The shared filesystem instance: S3A's connection pool and threads are per instance.
+        try (InputStream in = FileSystem.get(remote, hadoopConf).open(path)) {
             long size = Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
             Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return size;

@@ -18,7 +18,8 @@ import org.apache.hadoop.fs.RemoteIterator;
 
 /**
  * The one seam between Lakeshard and a filesystem: where tables live and the Hadoop configuration every reader and
- * writer of them uses. {@code file://} today; an object store plugs in here with its own settings.
+ * writer of them uses. {@code file://} for one machine, {@code s3a://bucket/prefix} for a cluster (see
+ * {@link S3Settings}).
  */
 public final class StorageRoot {
     private final URI root;
@@ -37,13 +38,20 @@ public final class StorageRoot {
     /** A root at {@code uri}; {@code settings} are Hadoop keys that override the defaults for its scheme. */
     public static StorageRoot of(URI uri, Map<String, String> settings) {
         String scheme = uri.getScheme();
-        if (!"file".equals(scheme)) {
-            throw new IllegalArgumentException("unsupported storage scheme '" + scheme + "' in " + uri + "; expected file://");
-        }
         Configuration conf = new Configuration(false);
-        // The raw local filesystem writes no .crc sidecar per file: half the files, and a cheaper log listing.
-        conf.set("fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem");
-        conf.setBoolean("fs.file.impl.disable.cache", true);
+        if ("file".equals(scheme)) {
+            // The raw local filesystem writes no .crc sidecar per file: half the files, and a cheaper log listing.
+            conf.set("fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem");
+            conf.setBoolean("fs.file.impl.disable.cache", true);
+        } else if ("s3a".equals(scheme)) {
+            if (uri.getHost() == null || uri.getHost().isEmpty()) {
+                throw new IllegalArgumentException("storage root " + uri + " names no bucket; expected s3a://bucket/prefix");
+            }
+            S3Settings.defaults().forEach(conf::set);
+        } else {
+            throw new IllegalArgumentException("unsupported storage scheme '" + scheme + "' in " + uri
+                    + "; expected file:// or s3a://");
+        }
         settings.forEach(conf::set);
         String normalized = uri.toString().endsWith("/") ? uri.toString() : uri + "/";
         return new StorageRoot(URI.create(normalized), conf);
@@ -51,6 +59,11 @@ public final class StorageRoot {
 
     public URI uri() {
         return root;
+    }
+
+    /** True when DuckDB can read the data files where they are; false when they must be copied to a local cache. */
+    public boolean isLocal() {
+        return "file".equals(root.getScheme());
     }
 
     /** A copy: callers may add their own keys. */

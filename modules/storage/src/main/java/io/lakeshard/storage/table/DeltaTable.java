@@ -57,7 +57,6 @@ import org.slf4j.LoggerFactory;
 public final class DeltaTable {
     private static final Logger log = LoggerFactory.getLogger(DeltaTable.class);
     private static final String ENGINE_INFO = "lakeshard/0.1";
-    private static final String LOG_STORE_KEY = "io.delta.kernel.logStore.file.impl";
 
     private final StorageRoot storage;
     private final URI root;
@@ -70,7 +69,7 @@ public final class DeltaTable {
         this.root = requireNonNull(root, "root is null");
         this.path = root.toString();
         this.hadoopConf = storage.hadoopConf();
-        hadoopConf.set(LOG_STORE_KEY, LocalAtomicLogStore.class.getName());
+        LogStores.configure(hadoopConf);
         this.engine = DefaultEngine.create(hadoopConf);
     }
 

@@ -1,0 +1,161 @@
+package io.lakeshard.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.dataset.DatasetId;
+import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.table.DeltaTable;
+import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.LogStores;
+import io.lakeshard.storage.table.TableSettings;
+import io.lakeshard.storage.table.TableSnapshot;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class S3CommitTest {
+    @TempDir
+    static Path dir;
+    static S3TestServer s3;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        s3 = S3TestServer.start(dir.resolve("s3"));
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        s3.close();
+    }
+
+    static StorageRoot root(Map<String, String> extra) throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(s3.hadoopSettings());
+        settings.putAll(extra);
+        return StorageRoot.of(URI.create("s3a://" + s3.createBucket() + "/tables"), settings);
+    }
+
+    @Test
+    void appendsAndReadsBackOnS3() throws Exception {
+        StorageRoot storage = root(Map.of());
+        DatasetId id = new DatasetId("tenant_a", new DatasetName("main", "test", "s3"));
+        DeltaTable table = DeltaTable.create(storage, storage.tableUri(id), DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")),
+                TableSettings.defaults());
+        try (BufferAllocator allocator = new RootAllocator(); VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 50)) {
+            assertTrue(table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 0)).applied());
+            assertFalse(table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 0)).applied());
+            TableSnapshot snapshot = table.snapshot();
+            assertEquals(1, snapshot.version());
+            assertEquals(50, TestTables.readAll(table, snapshot, allocator).size());
+        }
+    }
+
+    @Test
+    void theStoreRefusesTheSecondOfTwoRacingCreates() throws Exception {
+        assertTrue(LogStores.commitsArePutIfAbsent(root(Map.of())));
+    }
+
+    @Test
+    void twoProcessesRacingForEachVersionNeverBothWinAndLoseNothing() throws Exception {
+        int rounds = 6;
+        int rows = 10;
+        StorageRoot storage = root(Map.of());
+        DatasetId id = new DatasetId("tenant_a", new DatasetName("main", "test", "race"));
+        DeltaTable table = DeltaTable.create(storage, storage.tableUri(id), DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")),
+                TableSettings.defaults());
+        Path sync = Files.createDirectories(dir.resolve("sync-" + UUID.randomUUID()));
+        Properties settings = new Properties();
+        settings.putAll(s3.hadoopSettings());
+        Path settingsFile = sync.resolve("settings.properties");
+        try (var out = Files.newBufferedWriter(settingsFile)) {
+            settings.store(out, null);
+        }
+        List<String> writers = List.of("node-a", "node-b");
+        List<Process> racers = new ArrayList<>();
+        for (int w = 0; w < writers.size(); w++) {
+            racers.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                    CommitRacer.class.getName(), settingsFile.toString(), storage.uri().toString(), table.root().toString(),
+                    writers.get(w), Long.toString(w * 1_000_000L), sync.toString(), Integer.toString(rounds), Integer.toString(rows))
+                    .redirectErrorStream(true)
+                    .redirectOutput(sync.resolve(writers.get(w) + ".log").toFile())
+                    .start());
+        }
+        try {
+            for (int round = 0; round < rounds; round++) {
+                for (String writer : writers) {
+                    awaitFile(sync.resolve("ready-" + writer + "-" + round), racers);
+                }
+                Set<String> expected = new HashSet<>();
+                for (String writer : writers) {
+                    expected.add(Files.readString(sync.resolve("ready-" + writer + "-" + round)));
+                }
+                assertEquals(1, expected.size(), "both writers expect the same version in round " + round);
+                Files.createFile(sync.resolve("go-" + round));
+                List<String> outcomes = new ArrayList<>();
+                for (String writer : writers) {
+                    Path result = sync.resolve("result-" + writer + "-" + round);
+                    awaitFile(result, racers);
+                    outcomes.add(Files.readString(result));
+                }
+                assertEquals(1, outcomes.stream().filter("won"::equals).count(), "round " + round + ": " + outcomes);
+                assertEquals(1, outcomes.stream().filter(o -> o.startsWith("lost")).count(), "round " + round + ": " + outcomes);
+                System.out.println("round " + round + ": " + outcomes);
+            }
+            for (Process racer : racers) {
+                assertTrue(racer.waitFor(1, TimeUnit.MINUTES));
+                assertEquals(0, racer.exitValue());
+            }
+        } finally {
+            racers.forEach(Process::destroyForcibly);
+        }
+        TableSnapshot snapshot = table.snapshot();
+        assertEquals(2L * rounds, snapshot.version(), "one version per commit after the create, none overwritten");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            List<Map<String, Object>> all = TestTables.readAll(table, snapshot, allocator);
+            Set<Object> ids = new HashSet<>();
+            all.forEach(row -> ids.add(row.get("id")));
+            assertEquals(2 * rounds * rows, all.size(), "every acknowledged row is there");
+            assertEquals(all.size(), ids.size(), "no row twice");
+        }
+        for (String writer : writers) {
+            assertEquals(rounds - 1, table.lastSequence(writer).orElseThrow());
+        }
+    }
+
+    private static void awaitFile(Path file, List<Process> racers) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+        while (!Files.exists(file)) {
+            for (Process racer : racers) {
+                if (!racer.isAlive() && racer.exitValue() != 0) {
+                    throw new AssertionError("a racer exited with " + racer.exitValue() + " before " + file.getFileName());
+                }
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("no " + file.getFileName() + " within two minutes");
+            }
+            Thread.sleep(10);
+        }
+    }
+}
