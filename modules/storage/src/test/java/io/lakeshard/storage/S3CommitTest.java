@@ -14,7 +14,17 @@ import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.LogStores;
 import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.table.TableSnapshot;
+import io.lakeshard.storage.example.SpanBatches;
+import io.lakeshard.storage.maintenance.Maintenance;
+import io.lakeshard.storage.maintenance.MaintenanceMetrics;
+import io.lakeshard.storage.maintenance.Vacuum;
+import java.io.IOException;
 import java.net.URI;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.stream.Stream;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +45,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Tables on a real S3 server (s3proxy on loopback): commits, maintenance, and two processes racing for versions. */
 class S3CommitTest {
     @TempDir
     static Path dir;
@@ -68,6 +79,59 @@ class S3CommitTest {
             TableSnapshot snapshot = table.snapshot();
             assertEquals(1, snapshot.version());
             assertEquals(50, TestTables.readAll(table, snapshot, allocator).size());
+        }
+    }
+
+    @Test
+    void writeOptimizeExpireVacuumAndTimeTravelOnS3() throws Exception {
+        StorageRoot storage = root(Map.of());
+        DatasetId id = new DatasetId("tenant_a", new DatasetName("obs", "traces", "spans"));
+        // A checkpoint every two commits: checkpoints and log cleanup run on S3 too.
+        DeltaTable table = DeltaTable.create(storage, storage.tableUri(id),
+                DatasetDefinition.of(SpanBatches.SCHEMA, List.of()).withEventTimeColumn("start_time"),
+                new TableSettings(2, Duration.ofDays(30)));
+        long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+        long tenDaysAgo = now - Duration.ofDays(10).toNanos() / 1000;
+        try (BufferAllocator allocator = new RootAllocator()) {
+            for (int b = 0; b < 4; b++) {
+                try (VectorSchemaRoot batch = SpanBatches.batch(allocator, b * 100L, 800, b < 2 ? tenDaysAgo : now, 1_000L)) {
+                    assertTrue(table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", b)).applied());
+                }
+            }
+            TableSnapshot written = table.snapshot();
+            assertEquals(4, written.version());
+            assertEquals(3200, written.numRecords());
+            assertEquals(3200, TestTables.readAll(table, written, allocator).size());
+            assertTrue(objects(storage, "_delta_log", ".checkpoint.parquet") > 0, "checkpoints are written to S3");
+
+            Maintenance maintenance = new Maintenance(table, allocator);
+            MaintenanceMetrics optimized = maintenance.optimize();
+            assertTrue(optimized.filesAfter() < optimized.filesBefore(), optimized.toString());
+            assertEquals(3200, table.snapshot().numRecords(), "optimize keeps every row");
+
+            maintenance.expireBefore(LocalDate.now(ZoneOffset.UTC).minusDays(5));
+            TableSnapshot expired = table.snapshot();
+            assertEquals(1600, TestTables.readAll(table, expired, allocator).size(), "the ten-day-old rows are gone");
+            assertEquals(3200, TestTables.readAll(table, table.snapshotAt(written.version()), allocator).size(),
+                    "time travel still reads the version before the rewrites");
+
+            long dataObjects = objects(storage, "", ".parquet") - objects(storage, "_delta_log", ".parquet");
+            Vacuum.Result vacuumed = new Vacuum(table, Clock.offset(Clock.systemUTC(), Duration.ofDays(2))).run(Duration.ofDays(1), false, false);
+            assertEquals(dataObjects - expired.files().size(), vacuumed.files().size(), "every replaced file, nothing live");
+            assertEquals(expired.files().size(), objects(storage, "", ".parquet") - objects(storage, "_delta_log", ".parquet"),
+                    "the bucket holds only the live data files");
+            assertEquals(1600, TestTables.readAll(table, table.snapshot(), allocator).size());
+        }
+    }
+
+    /** Objects under the table's prefix whose names end with {@code suffix}, counted in the store's own directory. */
+    private static long objects(StorageRoot storage, String under, String suffix) throws IOException {
+        Path bucket = s3.dataDirectory().resolve(storage.uri().getHost());
+        try (Stream<Path> files = Files.walk(bucket)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(file -> file.toString().contains("/" + under))
+                    .filter(file -> file.getFileName().toString().endsWith(suffix))
+                    .count();
         }
     }
 

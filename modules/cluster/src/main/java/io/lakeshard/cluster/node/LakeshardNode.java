@@ -21,6 +21,7 @@ import io.lakeshard.cluster.table.IngestRouter;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.cluster.table.TableVersion;
+import io.lakeshard.query.cache.RemoteFileCache;
 import io.lakeshard.query.catalog.DatasetCatalog;
 import io.lakeshard.query.engine.EngineSettings;
 import io.lakeshard.query.engine.QueryEngine;
@@ -30,6 +31,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
@@ -93,10 +95,9 @@ public final class LakeshardNode implements AutoCloseable {
 
     private static LakeshardNode start(ActorSystem<Void> system, Config config) throws SQLException {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("lakeshard.blocking-dispatcher"));
-        Path storageRoot = Path.of(config.getString("lakeshard.storage.root")).toAbsolutePath();
         Path dataDir = Path.of(config.getString("lakeshard.data-dir")).toAbsolutePath();
         Duration timeout = config.getDuration("lakeshard.ask-timeout");
-        StorageRoot storage = StorageRoot.local(storageRoot);
+        StorageRoot storage = NodeStorage.open(config, dataDir);
         BufferAllocator allocator = new RootAllocator();
         TableStore tables = new TableStore(storage, TableSettings.defaults(), blocking);
         SnapshotService snapshots = new SnapshotService(tables);
@@ -120,10 +121,16 @@ public final class LakeshardNode implements AutoCloseable {
                 allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), config.getBytes("lakeshard.inline-write-threshold-bytes"), timeout);
         EngineSettings engine = new EngineSettings(config.getInt("lakeshard.query.threads"),
                 config.getString("lakeshard.query.memory-limit"), dataDir.resolve("duckdb-tmp"), "10GB",
-                List.of(storageRoot), config.getInt("lakeshard.query.batch-rows"));
+                NodeStorage.readableDirectories(storage), config.getInt("lakeshard.query.batch-rows"));
         ClusterTableResolver resolver = new ClusterTableResolver(registry, snapshots, timeout, ingest::committedVersion);
+        Optional<RemoteFileCache> fileCache = NodeStorage.fileCache(config, storage, dataDir);
         QueryEngine queries = new QueryEngine(engine, resolver,
-                allocator.newChildAllocator("queries", 0, Long.MAX_VALUE));
+                allocator.newChildAllocator("queries", 0, Long.MAX_VALUE), fileCache);
+        fileCache.ifPresent(cache -> {
+            metrics.gauge("lakeshard_file_cache_hits", "Data-file reads served from the local copy", cache::hits);
+            metrics.gauge("lakeshard_file_cache_misses", "Data-file reads that fetched from object storage", cache::misses);
+            metrics.gauge("lakeshard_file_cache_bytes", "Bytes of data files held in the local cache", cache::bytes);
+        });
 
         ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, new MaintenanceScheduler.Settings(
                 config.getDuration("lakeshard.maintenance.tick-interval"), config.getDuration("lakeshard.maintenance.lease-duration"),

@@ -147,8 +147,13 @@ public final class DeltaTable {
 
     /** The latest version whose commit is not later than {@code time}, or empty if the table is younger. */
     public Optional<Long> versionAsOf(Instant time) {
+        Snapshot latest = latest();
+        if (time.toEpochMilli() >= latest.getTimestamp(engine)) {
+            // Kernel refuses a time after the latest commit; the latest version is the one current then.
+            return Optional.of(latest.getVersion());
+        }
         try {
-            return Optional.of(TableManager.loadSnapshot(path).atTimestamp(time.toEpochMilli(), latest()).build(engine).getVersion());
+            return Optional.of(TableManager.loadSnapshot(path).atTimestamp(time.toEpochMilli(), latest).build(engine).getVersion());
         } catch (io.delta.kernel.exceptions.KernelException e) {
             if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("before the earliest")) {
                 return Optional.empty();
