@@ -152,6 +152,12 @@ public final class LakeshardClient implements AutoCloseable {
                 .setName(name).setArrowColumns(ArrowBytes.schema(new Schema(columns), allocator)).build()));
     }
 
+    /** Replaces the dataset's maintenance policy; unset fields take the defaults. */
+    public Dataset updatePolicy(String name, io.lakeshard.api.v1.MaintenancePolicy policy) {
+        return call(() -> datasets.updatePolicy().addHeader("authorization", authorization)
+                .invoke(io.lakeshard.api.v1.UpdatePolicyRequest.newBuilder().setName(name).setPolicy(policy).build()));
+    }
+
     public void drop(String name) {
         call(() -> datasets.dropDataset().addHeader("authorization", authorization)
                 .invoke(DropDatasetRequest.newBuilder().setName(name).build()));

@@ -46,6 +46,11 @@ public final class Errors {
         if (cause instanceof TimeoutException || cause instanceof akka.pattern.AskTimeoutException) {
             return new GrpcServiceException(Status.UNAVAILABLE.withDescription("the cluster did not answer in time; retry"));
         }
+        if (storageFailure(cause)) {
+            log.warn("the shared storage failed a request", cause);
+            return new GrpcServiceException(Status.UNAVAILABLE.withDescription(
+                    "the shared storage did not answer; retry (a write with the same idempotency key)"));
+        }
         log.error("request failed", cause);
         return new GrpcServiceException(Status.INTERNAL.withDescription("internal error; see the server log"));
     }
@@ -77,5 +82,15 @@ public final class Errors {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(status(e));
         }
+    }
+
+    /** An I/O failure anywhere in the chain: the object store or disk, which a retry may find back. */
+    private static boolean storageFailure(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.io.IOException || cause instanceof java.io.UncheckedIOException) {
+                return true;
+            }
+        }
+        return false;
     }
 }
