@@ -41,7 +41,7 @@ public final class LakeshardServer implements AutoCloseable {
     }
 
     public static LakeshardServer start(Config overrides) throws Exception {
-        Config config = LakeshardNode.config(overrides.withFallback(ConfigFactory.parseResourcesAnySyntax("lakeshard-server")));
+        Config config = LakeshardNode.config(overrides, ConfigFactory.parseResourcesAnySyntax("lakeshard-server"));
         LakeshardNode node = LakeshardNode.start(config);
         try {
             ActorSystem<?> system = node.system();

@@ -29,23 +29,25 @@ public final class S3TestServer implements AutoCloseable {
 
     private final Path directory;
     private final int port;
-    private final String backend;
+    private final String accessKey;
+    private final String secretKey;
     private Process process;
 
-    private S3TestServer(Path directory, int port, String backend) {
+    private S3TestServer(Path directory, int port, String accessKey, String secretKey) {
         this.directory = directory;
         this.port = port;
-        this.backend = backend;
+        this.accessKey = accessKey;
+        this.secretKey = secretKey;
     }
 
     /** Starts a server keeping its objects under {@code directory}. */
     public static S3TestServer start(Path directory) throws IOException {
-        return start(directory, "filesystem");
+        return start(directory, ACCESS_KEY, SECRET_KEY);
     }
 
-    /** Starts a server with another jclouds backend; {@code transient} keeps objects in memory. */
-    public static S3TestServer start(Path directory, String backend) throws IOException {
-        S3TestServer server = new S3TestServer(directory.toAbsolutePath(), freePort(), backend);
+    /** Starts a server that accepts only this key pair. */
+    public static S3TestServer start(Path directory, String accessKey, String secretKey) throws IOException {
+        S3TestServer server = new S3TestServer(directory.toAbsolutePath(), freePort(), accessKey, secretKey);
         server.restart();
         return server;
     }
@@ -68,9 +70,9 @@ public final class S3TestServer implements AutoCloseable {
         Files.writeString(properties, String.join("\n",
                 "s3proxy.endpoint=" + endpoint(),
                 "s3proxy.authorization=aws-v2-or-v4",
-                "s3proxy.identity=" + ACCESS_KEY,
-                "s3proxy.credential=" + SECRET_KEY,
-                "jclouds.provider=" + backend,
+                "s3proxy.identity=" + accessKey,
+                "s3proxy.credential=" + secretKey,
+                "jclouds.provider=filesystem",
                 "jclouds.filesystem.basedir=" + dataDirectory()) + "\n");
         process = new ProcessBuilder(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString(),
                 "--properties", properties.toString()))
@@ -96,14 +98,17 @@ public final class S3TestServer implements AutoCloseable {
 
     /** A new, empty bucket with a unique name: S3A caches one filesystem per bucket and JVM. */
     public String createBucket() throws IOException {
-        String bucket = "lakeshard-" + UUID.randomUUID().toString().substring(0, 8);
+        return createBucket("lakeshard-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    public String createBucket(String bucket) throws IOException {
         Files.createDirectories(dataDirectory().resolve(bucket));
         return bucket;
     }
 
     public S3Settings settings() {
         return new S3Settings(Optional.of(endpoint()), "us-east-1", true, S3Settings.Credentials.STATIC,
-                Optional.of(ACCESS_KEY), Optional.of(SECRET_KEY));
+                Optional.of(accessKey), Optional.of(secretKey));
     }
 
     /** The Hadoop settings for a root on this server, failing fast instead of retrying for minutes when it is gone. */

@@ -73,12 +73,22 @@ public final class LakeshardNode implements AutoCloseable {
 
     /** The node's configuration: {@code overrides} over the application's config over Lakeshard's defaults. */
     public static Config config(Config overrides) {
+        return config(overrides, ConfigFactory.empty());
+    }
+
+    /**
+     * The node's configuration: {@code overrides} over the application's config (-Dconfig.file) over
+     * {@code defaults} (another layer's own, such as the server's) over Lakeshard's defaults.
+     */
+    public static Config config(Config overrides, Config defaults) {
         Config base = overrides
                 .withFallback(ConfigFactory.defaultApplication())
+                .withFallback(defaults)
                 .withFallback(ConfigFactory.parseResourcesAnySyntax("lakeshard-cluster"));
-        JournalDatabase journal = JournalDatabase.from(ConfigFactory.load(base));
+        Config loaded = ConfigFactory.load(base);
+        JournalDatabase journal = JournalDatabase.from(loaded);
         // Slick reads the global config: resolve everything in one load.
-        return ConfigFactory.load(base.withFallback(journal.pluginConfig()));
+        return ConfigFactory.load(base.withFallback(journal.pluginConfig()).withFallback(Bootstrap.discoveryConfig(loaded)));
     }
 
     public static LakeshardNode start(Config overrides) throws SQLException {
@@ -141,7 +151,7 @@ public final class LakeshardNode implements AutoCloseable {
         if (config.getBoolean("lakeshard.management.enabled")) {
             AkkaManagement.get(system).start();
         }
-        if (config.getString("lakeshard.cluster.discovery").equals("kubernetes")) {
+        if (Bootstrap.enabled(config)) {
             ClusterBootstrap.get(system).start();
         } else if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
             // No seeds: the embedded default, a cluster of this one node.

@@ -1,0 +1,225 @@
+package io.lakeshard.server.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakeshard.cluster.PostgresServer;
+import io.lakeshard.cluster.TestCluster;
+import io.lakeshard.storage.S3TestServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the pods run, without Kubernetes: three server processes started with the container's entrypoint from the
+ * packaged distribution, configured by the dev overlay's rendered ConfigMap and Secrets, on a PostgreSQL journal and
+ * an S3 bucket, forming one cluster through akka-management's cluster bootstrap. Each process has its own loopback
+ * address and the pods' ports. Only what Kubernetes would provide differs: addresses (the pod IP, the Services of
+ * PostgreSQL and the S3 store) and the discovery method, {@code config} with the three management endpoints instead
+ * of {@code kubernetes-api}. The README's scenario runs through the CLI; then one process is killed and the
+ * scenario passes on the other two.
+ */
+class ClusterDeploymentIT {
+    private static final String API_KEY = "dev_lakeshard_cluster_key";
+    private static final List<String> HOSTS = List.of("127.0.10.1", "127.0.10.2", "127.0.10.3");
+    private static final Duration FORMATION = Duration.ofMinutes(3);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Test
+    void threeNodesFromTheManifestsServeTheReadmeScenarioAndSurviveLosingOne(@TempDir Path dir) throws Exception {
+        Path dist = Path.of(System.getProperty("lakeshard.dist"));
+        Path entrypoint = dist.resolve(containerEntrypoint());
+        assertTrue(Files.isExecutable(entrypoint), entrypoint + " is the container's entrypoint");
+
+        Manifests dev = Manifests.render("overlays/dev");
+        Map<String, String> config = Manifests.configMapData(dev.one("ConfigMap", "lakeshard-config"));
+        Map<String, String> credentials = Manifests.secretData(dev.one("Secret", "lakeshard-credentials"));
+        String apiKeys = Manifests.secretData(dev.one("Secret", "lakeshard-api-keys")).get("api-keys.conf");
+        Map<String, String> containerEnv = new HashMap<>();
+        dev.serverContainer().path("env").forEach(e -> {
+            if (e.has("value")) {
+                containerEnv.put(e.path("name").asText(), e.path("value").asText());
+            }
+        });
+        Path apiKeysFile = Files.writeString(dir.resolve("api-keys.conf"), apiKeys);
+
+        String bucket = URI.create(config.get("LAKESHARD_STORAGE_ROOT")).getHost();
+        try (PostgresServer postgres = PostgresServer.start();
+                S3TestServer s3 = S3TestServer.start(dir.resolve("s3"), credentials.get("LAKESHARD_S3_ACCESS_KEY"),
+                        credentials.get("LAKESHARD_S3_SECRET_KEY"))) {
+            s3.createBucket(bucket);
+            List<Process> nodes = new ArrayList<>();
+            try {
+                for (String host : HOSTS) {
+                    Map<String, String> env = new HashMap<>(config);
+                    env.putAll(credentials);
+                    env.putAll(containerEnv);
+                    // What Kubernetes provides: the pod IP, the Services' addresses, the pod list for bootstrap.
+                    env.put("LAKESHARD_HOST", host);
+                    env.put("LAKESHARD_GRPC_HOST", host);
+                    env.put("LAKESHARD_JOURNAL_URL", postgres.url());
+                    env.put("LAKESHARD_S3_ENDPOINT", s3.endpoint().toString());
+                    env.put("LAKESHARD_CLUSTER_DISCOVERY", "config");
+                    env.put("LAKESHARD_BOOTSTRAP_ENDPOINTS", String.join(",", HOSTS.stream().map(h -> h + ":8558").toList()));
+                    // The pod's volumes: data, the executable temp directory, the mounted API-key secret.
+                    Path data = Files.createDirectories(dir.resolve(host));
+                    Path tmp = Files.createDirectories(dir.resolve(host + "-tmp"));
+                    env.put("LAKESHARD_DATA_DIR", data.toString());
+                    env.put("JAVA_OPTS", containerEnv.get("JAVA_OPTS")
+                            .replace("/var/lib/lakeshard-tmp", tmp.toString())
+                            .replace("/etc/lakeshard/api-keys/api-keys.conf", apiKeysFile.toString())
+                            .replace("-XX:MaxRAMPercentage=40", "-Xmx768m"));
+                    ProcessBuilder builder = new ProcessBuilder(entrypoint.toString())
+                            .redirectErrorStream(true)
+                            .redirectOutput(dir.resolve(host + ".log").toFile());
+                    builder.environment().putAll(env);
+                    nodes.add(builder.start());
+                }
+                for (String host : HOSTS) {
+                    awaitMembers(host, 3, nodes, dir);
+                    TestCluster.await(FORMATION, () -> status(host, "/ready") == 200, host + " to be ready");
+                }
+
+                readmeScenario("observability.traces.spans", HOSTS.get(0), HOSTS.get(1));
+                assertTrue(cli(HOSTS.get(2), "query", "SELECT count(*) AS n FROM observability.traces.spans").contains("| 194 |"),
+                        "any node answers, with the rows the scenario left");
+
+                // The first node formed the cluster: it is the oldest, running the shard coordinator and the scheduler.
+                nodes.get(0).destroyForcibly();
+                assertTrue(nodes.get(0).waitFor(30, TimeUnit.SECONDS));
+                awaitMembers(HOSTS.get(1), 2, nodes.subList(1, 3), dir);
+
+                readmeScenario("observability.traces.spans_after_loss", HOSTS.get(1), HOSTS.get(2));
+                assertTrue(cli(HOSTS.get(2), "query", "SELECT count(*) AS n FROM observability.traces.spans").contains("| 194 |"),
+                        "the data written before the loss is all there");
+            } finally {
+                for (Process node : nodes) {
+                    node.destroy();
+                }
+                for (Process node : nodes) {
+                    if (!node.waitFor(30, TimeUnit.SECONDS)) {
+                        node.destroyForcibly();
+                    }
+                }
+            }
+        }
+    }
+
+    /** The README's quickstart, with the writes sent to one node and the query to another. */
+    private void readmeScenario(String dataset, String writeNode, String queryNode) throws Exception {
+        cli(writeNode, "register", dataset, "--schema", "examples/spans.schema.json", "--partition", "service_name",
+                "--event-time", "start_time");
+        cli(writeNode, "write", dataset, "--file", "examples/spans.csv");
+        String table = cli(queryNode, "query", "SELECT service_name, count(*) AS spans, max(duration_ms) AS slowest FROM "
+                + dataset + " GROUP BY 1 ORDER BY 1");
+        assertTrue(table.contains("""
+                +--------------+-------+---------+
+                | service_name | spans | slowest |
+                +--------------+-------+---------+
+                | cart         | 50    | 1200    |
+                | checkout     | 50    | 1194    |
+                | payments     | 50    | 1170    |
+                | search       | 50    | 1182    |
+                +--------------+-------+---------+
+                4 rows"""), table);
+        assertTrue(cli(queryNode, "describe", dataset).contains(dataset));
+        String deleted = cli(writeNode, "delete", dataset, "--where", "status_code = 2");
+        assertTrue(deleted.contains("deleted 6 rows (table version 2)"), deleted);
+    }
+
+    /** Runs {@code bin/lakeshard} from the repository root, as the README does. */
+    private static String cli(String host, String... args) throws Exception {
+        Path repository = Manifests.repository();
+        List<String> command = new ArrayList<>(List.of(repository.resolve("bin/lakeshard").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(repository.toFile()).redirectErrorStream(true);
+        builder.environment().put("LAKESHARD_SERVER", host + ":8080");
+        builder.environment().put("LAKESHARD_API_KEY", API_KEY);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(3, TimeUnit.MINUTES));
+        assertEquals(0, process.exitValue(), String.join(" ", args) + " on " + host + ":\n" + output);
+        return output;
+    }
+
+    /** The path under the distribution that the Dockerfile's ENTRYPOINT runs. */
+    private static String containerEntrypoint() throws IOException {
+        String dockerfile = Files.readString(Manifests.repository().resolve("deploy/docker/Dockerfile"));
+        Matcher copy = Pattern.compile("(?m)^COPY --from=build /src/modules/server/target/dist/ (\\S+)/$").matcher(dockerfile);
+        Matcher entrypoint = Pattern.compile("(?m)^ENTRYPOINT \\[\"([^\"]+)\"]").matcher(dockerfile);
+        assertTrue(copy.find() && entrypoint.find(), "the Dockerfile copies the distribution and names an entrypoint in it");
+        assertTrue(entrypoint.group(1).startsWith(copy.group(1) + "/"), entrypoint.group(1));
+        return entrypoint.group(1).substring(copy.group(1).length() + 1);
+    }
+
+    private void awaitMembers(String host, int up, List<Process> nodes, Path logs) {
+        TestCluster.await(FORMATION, () -> {
+            for (Process node : nodes) {
+                if (!node.isAlive()) {
+                    throw new AssertionError("a node exited with " + node.exitValue() + "; logs in " + logs);
+                }
+            }
+            return upMembers(host) == up && unreachable(host) == 0;
+        }, host + " to see " + up + " members up");
+    }
+
+    private long upMembers(String host) {
+        JsonNode members = clusterMembers(host);
+        if (members == null) {
+            return -1;
+        }
+        long count = 0;
+        for (JsonNode member : members.path("members")) {
+            count += member.path("status").asText().equals("Up") ? 1 : 0;
+        }
+        return count;
+    }
+
+    private long unreachable(String host) {
+        JsonNode members = clusterMembers(host);
+        return members == null ? -1 : members.path("unreachable").size();
+    }
+
+    private JsonNode clusterMembers(String host) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":8558/cluster/members"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? json.readTree(response.body()) : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private int status(String host, String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":8558" + path)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+}
