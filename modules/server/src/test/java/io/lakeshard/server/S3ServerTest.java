@@ -23,6 +23,7 @@ import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.storage.HeaderStrippingProxy;
 import io.lakeshard.storage.S3TestServer;
 import io.lakeshard.storage.TestTables;
 import io.lakeshard.storage.example.SpanBatches;
@@ -56,23 +57,7 @@ class S3ServerTest {
     void writeQueryMaintainAndLoseTheStoreMidWriteWithoutLosingOrHalfCommittingAnything(@TempDir Path dir) throws Exception {
         try (S3TestServer s3 = S3TestServer.start(dir.resolve("s3"))) {
             String bucket = s3.createBucket();
-            try (LakeshardServer server = TestServers.start(dir.resolve("node"), """
-                    lakeshard.storage.root = "s3a://%s/lakeshard"
-                    lakeshard.storage.s3 {
-                      endpoint = "%s"
-                      path-style-access = true
-                      credentials = static
-                      access-key = "%s"
-                      secret-key = "%s"
-                    }
-                    lakeshard.storage.hadoop {
-                      "fs.s3a.retry.limit" = 1
-                      "fs.s3a.retry.interval" = 100ms
-                      "fs.s3a.attempts.maximum" = 1
-                      "fs.s3a.connection.establish.timeout" = 2s
-                    }
-                    lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s", admin = true }]
-                    """.formatted(bucket, s3.endpoint(), S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY, ApiKeys.sha256(KEY)));
+            try (LakeshardServer server = TestServers.start(dir.resolve("node"), settings(bucket, s3.endpoint()));
                     LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
 
                 assertTrue(client.register(SPANS, SpanBatches.SCHEMA, List.of(), "start_time", null).getCreated());
@@ -146,6 +131,48 @@ class S3ServerTest {
                 assertEquals(rows + 100, count(client));
             }
         }
+    }
+
+    @Test
+    void aStoreWithoutConditionalWritesIsRefusedUnlessSingleWriterOnlyIsAccepted(@TempDir Path dir) throws Exception {
+        try (S3TestServer s3 = S3TestServer.startWithoutAuthorization(dir.resolve("s3"));
+                HeaderStrippingProxy store = HeaderStrippingProxy.start(s3.endpoint())) {
+            String bucket = s3.createBucket();
+            IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> TestServers.start(dir.resolve("refused"), settings(bucket, store.endpoint())));
+            assertTrue(refused.getMessage().contains("has no put-if-absent"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("accept-single-writer-only"), "it names the way out: " + refused.getMessage());
+
+            try (LakeshardServer server = TestServers.start(dir.resolve("accepted"), settings(bucket, store.endpoint())
+                    + "lakeshard.storage.s3.accept-single-writer-only = true\n");
+                    LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
+                assertTrue(client.register(SPANS, SpanBatches.SCHEMA, List.of(), "start_time", null).getCreated());
+                long start = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+                assertFalse(write(client, 0, 200, start, "single", 0).getReplay());
+                assertEquals(200, count(client), "the single writer still commits");
+            }
+        }
+    }
+
+    /** A node's settings for tables in {@code bucket} behind {@code endpoint}, failing fast when the store is gone. */
+    private static String settings(String bucket, URI endpoint) {
+        return """
+                lakeshard.storage.root = "s3a://%s/lakeshard"
+                lakeshard.storage.s3 {
+                  endpoint = "%s"
+                  path-style-access = true
+                  credentials = static
+                  access-key = "%s"
+                  secret-key = "%s"
+                }
+                lakeshard.storage.hadoop {
+                  "fs.s3a.retry.limit" = 1
+                  "fs.s3a.retry.interval" = 100ms
+                  "fs.s3a.attempts.maximum" = 1
+                  "fs.s3a.connection.establish.timeout" = 2s
+                }
+                lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s", admin = true }]
+                """.formatted(bucket, endpoint, S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY, ApiKeys.sha256(KEY));
     }
 
     private static io.lakeshard.api.v1.WriteResponse write(LakeshardClient client, long firstTrace, int rows, long start,

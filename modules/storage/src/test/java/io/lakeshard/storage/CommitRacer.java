@@ -55,7 +55,7 @@ public final class CommitRacer {
                 }
                 PendingAppend append = new PendingAppend(files, new IdempotencyKey(writer, round));
                 long expected = table.latestVersion();
-                Files.writeString(sync.resolve("ready-" + writer + "-" + round), Long.toString(expected));
+                publish(sync.resolve("ready-" + writer + "-" + round), Long.toString(expected));
                 await(sync.resolve("go-" + round));
                 String outcome;
                 try {
@@ -66,7 +66,7 @@ public final class CommitRacer {
                     outcome = e.getCause() != null ? "lost at the log" : "lost at the check";
                     commitAfterConflict(table, append);
                 }
-                Files.writeString(sync.resolve("result-" + writer + "-" + round), outcome);
+                publish(sync.resolve("result-" + writer + "-" + round), outcome);
             }
         }
     }
@@ -80,6 +80,13 @@ public final class CommitRacer {
                 // The other writer moved the log once more; its commits are as good as ours.
             }
         }
+    }
+
+    /** Writes then renames: the test polls for the name and must never read it half-written. */
+    private static void publish(Path file, String content) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(temp, content);
+        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void await(Path file) throws IOException, InterruptedException {

@@ -31,13 +31,15 @@ public final class S3TestServer implements AutoCloseable {
     private final int port;
     private final String accessKey;
     private final String secretKey;
+    private final String authorization;
     private Process process;
 
-    private S3TestServer(Path directory, int port, String accessKey, String secretKey) {
+    private S3TestServer(Path directory, int port, String accessKey, String secretKey, String authorization) {
         this.directory = directory;
         this.port = port;
         this.accessKey = accessKey;
         this.secretKey = secretKey;
+        this.authorization = authorization;
     }
 
     /** Starts a server keeping its objects under {@code directory}. */
@@ -47,7 +49,17 @@ public final class S3TestServer implements AutoCloseable {
 
     /** Starts a server that accepts only this key pair. */
     public static S3TestServer start(Path directory, String accessKey, String secretKey) throws IOException {
-        S3TestServer server = new S3TestServer(directory.toAbsolutePath(), freePort(), accessKey, secretKey);
+        S3TestServer server = new S3TestServer(directory.toAbsolutePath(), freePort(), accessKey, secretKey, "aws-v2-or-v4");
+        server.restart();
+        return server;
+    }
+
+    /**
+     * A server that checks no signatures, for {@link HeaderStrippingProxy}: a proxy that changes signed headers
+     * invalidates the signature.
+     */
+    public static S3TestServer startWithoutAuthorization(Path directory) throws IOException {
+        S3TestServer server = new S3TestServer(directory.toAbsolutePath(), freePort(), ACCESS_KEY, SECRET_KEY, "none");
         server.restart();
         return server;
     }
@@ -69,7 +81,7 @@ public final class S3TestServer implements AutoCloseable {
         Path properties = directory.resolve("s3proxy.properties");
         Files.writeString(properties, String.join("\n",
                 "s3proxy.endpoint=" + endpoint(),
-                "s3proxy.authorization=aws-v2-or-v4",
+                "s3proxy.authorization=" + authorization,
                 "s3proxy.identity=" + accessKey,
                 "s3proxy.credential=" + secretKey,
                 "jclouds.provider=filesystem",
@@ -119,7 +131,7 @@ public final class S3TestServer implements AutoCloseable {
     }
 
     /** S3A retries a lost store for minutes by default; tests that take the store away want the error now. */
-    public static Map<String, String> fastFailure() {
+    private static Map<String, String> fastFailure() {
         return Map.of(
                 "fs.s3a.retry.limit", "1",
                 "fs.s3a.retry.interval", "100ms",
@@ -160,7 +172,7 @@ public final class S3TestServer implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
