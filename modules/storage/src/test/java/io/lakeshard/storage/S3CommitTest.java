@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.fs.S3Settings;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
@@ -37,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -149,22 +151,31 @@ class S3CommitTest {
         DeltaTable table = DeltaTable.create(storage, storage.tableUri(id), DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")),
                 TableSettings.defaults());
         Path sync = Files.createDirectories(dir.resolve("sync-" + UUID.randomUUID()));
-        Properties settings = new Properties();
-        settings.putAll(s3.hadoopSettings());
-        Path settingsFile = sync.resolve("settings.properties");
-        try (var out = Files.newBufferedWriter(settingsFile)) {
-            settings.store(out, null);
-        }
+        // The two processes find the key pair in their environment: one through the SDK's default chain, one
+        // through the environment provider alone.
         List<String> writers = List.of("node-a", "node-b");
+        List<S3Settings.Credentials> sources = List.of(S3Settings.Credentials.DEFAULT, S3Settings.Credentials.ENVIRONMENT);
         List<Process> racers = new ArrayList<>();
         for (int w = 0; w < writers.size(); w++) {
-            racers.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            Properties settings = new Properties();
+            settings.putAll(s3.hadoopSettings());
+            settings.remove("fs.s3a.access.key");
+            settings.remove("fs.s3a.secret.key");
+            S3Settings withoutKeys = new S3Settings(s3.settings().endpoint(), "us-east-1", true, sources.get(w), Optional.empty(), Optional.empty());
+            settings.putAll(withoutKeys.hadoopSettings());
+            Path settingsFile = sync.resolve(writers.get(w) + ".properties");
+            try (var out = Files.newBufferedWriter(settingsFile)) {
+                settings.store(out, null);
+            }
+            ProcessBuilder racer = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                     CommitRacer.class.getName(), settingsFile.toString(), storage.uri().toString(), table.root().toString(),
                     writers.get(w), Long.toString(w * 1_000_000L), sync.toString(), Integer.toString(rounds), Integer.toString(rows))
                     .redirectErrorStream(true)
-                    .redirectOutput(sync.resolve(writers.get(w) + ".log").toFile())
-                    .start());
+                    .redirectOutput(sync.resolve(writers.get(w) + ".log").toFile());
+            racer.environment().put("AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY);
+            racer.environment().put("AWS_SECRET_ACCESS_KEY", S3TestServer.SECRET_KEY);
+            racers.add(racer.start());
         }
         try {
             for (int round = 0; round < rounds; round++) {

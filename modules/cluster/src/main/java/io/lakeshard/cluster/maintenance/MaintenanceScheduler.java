@@ -158,20 +158,33 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
 
     /**
      * Makes a task due now and waits for its run to end: the task still runs under a lease, so never twice at once.
-     * Completes with the task's status after the run, or fails after {@code timeout}.
+     * Completes with the task's status after the run, or fails after {@code timeout}. The caller has seen the table
+     * (and, for retention, a policy that keeps limited days) in the registry; the scheduler learns of registrations
+     * and policy changes from the journal a moment later, so a task it does not know yet is waited for.
      */
     public static java.util.concurrent.CompletionStage<TaskStatus> runNowAndWait(ActorSystem<?> system, ActorRef<Command> scheduler,
             TableRef table, TaskType type, Duration timeout) {
-        Duration ask = Duration.ofSeconds(5);
         java.time.Instant deadline = java.time.Instant.now().plus(timeout);
-        return listTasks(system, scheduler, ask).thenCompose(before -> {
-            long previous = before.stream().filter(t -> t.table().equals(table) && t.type() == type)
-                    .mapToLong(TaskStatus::leaseSequence).findFirst().orElse(-1);
-            if (previous < 0) {
-                return java.util.concurrent.CompletableFuture.failedFuture(new io.lakeshard.storage.dataset.InvalidInputException(
-                        "task", type + " is not scheduled for " + table.name()));
+        return awaitScheduled(system, scheduler, table, type, deadline).thenCompose(previous ->
+                runNow(system, scheduler, table, type, Duration.ofSeconds(5))
+                        .thenCompose(ok -> awaitRun(system, scheduler, table, type, previous, deadline)));
+    }
+
+    /** The task's current lease sequence, once the scheduler knows the task. */
+    private static java.util.concurrent.CompletionStage<Long> awaitScheduled(ActorSystem<?> system, ActorRef<Command> scheduler,
+            TableRef table, TaskType type, java.time.Instant deadline) {
+        return listTasks(system, scheduler, Duration.ofSeconds(5)).thenCompose(tasks -> {
+            java.util.OptionalLong lease = tasks.stream().filter(t -> t.table().equals(table) && t.type() == type)
+                    .mapToLong(TaskStatus::leaseSequence).findFirst();
+            if (lease.isPresent()) {
+                return java.util.concurrent.CompletableFuture.completedFuture(lease.getAsLong());
             }
-            return runNow(system, scheduler, table, type, ask).thenCompose(ok -> awaitRun(system, scheduler, table, type, previous, deadline));
+            if (java.time.Instant.now().isAfter(deadline)) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException(
+                        "the scheduler has not learned of " + type + " for " + table.name() + " in time"));
+            }
+            return akka.pattern.Patterns.after(Duration.ofMillis(100), system.classicSystem().scheduler(), system.executionContext(),
+                    () -> awaitScheduled(system, scheduler, table, type, deadline));
         });
     }
 

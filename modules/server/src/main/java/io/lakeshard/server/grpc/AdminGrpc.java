@@ -18,6 +18,7 @@ import io.lakeshard.api.v1.MaintenanceRequest;
 import io.lakeshard.api.v1.MaintenanceResponse;
 import io.lakeshard.api.v1.Task;
 import io.lakeshard.cluster.maintenance.MaintenanceScheduler;
+import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.cluster.maintenance.TaskType;
 import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.table.PredicateSpec;
@@ -66,8 +67,14 @@ public final class AdminGrpc implements AdminServicePowerApi {
             String tenant = admin(metadata);
             DatasetName name = DatasetName.parse(in.getDataset());
             Duration timeout = in.getTimeoutMillis() > 0 ? Duration.ofMillis(in.getTimeoutMillis()) : DEFAULT_TIMEOUT;
-            return node.ingest().table(tenant, name).thenCompose(record -> MaintenanceScheduler.runNowAndWait(node.system(),
-                            node.scheduler(), new TableRef(tenant, name, record.incarnation()), type, timeout))
+            return node.ingest().table(tenant, name).thenCompose(record -> {
+                        if (type == TaskType.RETENTION && record.policy().retentionDays() == 0) {
+                            throw new InvalidInputException("policy.retention_days",
+                                    "0 keeps every day, so there is nothing to expire; set the days to keep with UpdatePolicy");
+                        }
+                        return MaintenanceScheduler.runNowAndWait(node.system(), node.scheduler(),
+                                new TableRef(tenant, name, record.incarnation()), type, timeout);
+                    })
                     .thenApply(status -> MaintenanceResponse.newBuilder().setOutcome(status.lastOutcome()).build());
         });
     }

@@ -1,6 +1,7 @@
 package io.lakeshard.server.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +21,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * address and the pods' ports. Only what Kubernetes would provide differs: addresses (the pod IP, the Services of
  * PostgreSQL and the S3 store) and the discovery method, {@code config} with the three management endpoints instead
  * of {@code kubernetes-api}. The README's scenario runs through the CLI; then one process is killed and the
- * scenario passes on the other two.
+ * scenario passes on the other two. Last, a rolling update: a process of the next app version joins, an old one
+ * gets SIGTERM, and the tables it wrote get their writers on the new one.
  */
 class ClusterDeploymentIT {
     private static final String API_KEY = "dev_lakeshard_cluster_key";
@@ -68,30 +72,9 @@ class ClusterDeploymentIT {
             s3.createBucket(bucket);
             List<Process> nodes = new ArrayList<>();
             try {
+                Node node = new Node(dir, entrypoint, config, credentials, containerEnv, apiKeysFile, postgres.url(), s3.endpoint().toString());
                 for (String host : HOSTS) {
-                    Map<String, String> env = new HashMap<>(config);
-                    env.putAll(credentials);
-                    env.putAll(containerEnv);
-                    // What Kubernetes provides: the pod IP, the Services' addresses, the pod list for bootstrap.
-                    env.put("LAKESHARD_HOST", host);
-                    env.put("LAKESHARD_GRPC_HOST", host);
-                    env.put("LAKESHARD_JOURNAL_URL", postgres.url());
-                    env.put("LAKESHARD_S3_ENDPOINT", s3.endpoint().toString());
-                    env.put("LAKESHARD_CLUSTER_DISCOVERY", "config");
-                    env.put("LAKESHARD_BOOTSTRAP_ENDPOINTS", String.join(",", HOSTS.stream().map(h -> h + ":8558").toList()));
-                    // The pod's volumes: data, the executable temp directory, the mounted API-key secret.
-                    Path data = Files.createDirectories(dir.resolve(host));
-                    Path tmp = Files.createDirectories(dir.resolve(host + "-tmp"));
-                    env.put("LAKESHARD_DATA_DIR", data.toString());
-                    env.put("JAVA_OPTS", containerEnv.get("JAVA_OPTS")
-                            .replace("/var/lib/lakeshard-tmp", tmp.toString())
-                            .replace("/etc/lakeshard/api-keys/api-keys.conf", apiKeysFile.toString())
-                            .replace("-XX:MaxRAMPercentage=40", "-Xmx768m"));
-                    ProcessBuilder builder = new ProcessBuilder(entrypoint.toString())
-                            .redirectErrorStream(true)
-                            .redirectOutput(dir.resolve(host + ".log").toFile());
-                    builder.environment().putAll(env);
-                    nodes.add(builder.start());
+                    nodes.add(node.start(host, containerEnv.get("LAKESHARD_APP_VERSION"), HOSTS));
                 }
                 for (String host : HOSTS) {
                     awaitMembers(host, 3, nodes, dir);
@@ -110,6 +93,24 @@ class ClusterDeploymentIT {
                 readmeScenario("observability.traces.spans_after_loss", HOSTS.get(1), HOSTS.get(2));
                 assertTrue(cli(HOSTS.get(2), "query", "SELECT count(*) AS n FROM observability.traces.spans").contains("| 194 |"),
                         "the data written before the loss is all there");
+
+                // A rolling update: a pod of the next version joins, then an old pod gets SIGTERM, as Kubernetes does.
+                String next = "127.0.10.4";
+                List<String> all = List.of(HOSTS.get(1), HOSTS.get(2), next);
+                nodes.add(node.start(next, "0.2.0", all));
+                awaitMembers(next, 3, nodes.subList(1, 4), dir);
+                int old = tableShards(HOSTS.get(1)).isEmpty() ? 2 : 1;
+                Set<String> moving = tableShards(HOSTS.get(old));
+                assertFalse(moving.isEmpty(), "the stopped node writes a table");
+                nodes.get(old).destroy();
+                assertTrue(nodes.get(old).waitFor(60, TimeUnit.SECONDS), "coordinated shutdown ends within the grace period");
+                String remaining = HOSTS.get(3 - old);
+                awaitMembers(next, 2, List.of(nodes.get(3 - old), nodes.get(3)), dir);
+                cli(remaining, "write", "observability.traces.spans", "--file", "examples/spans.csv");
+                cli(remaining, "write", "observability.traces.spans_after_loss", "--file", "examples/spans.csv");
+                assertTrue(tableShards(next).containsAll(moving), "the stopped node's tables now have their writers on the new "
+                        + "version's node: " + moving + " vs " + tableShards(next));
+                assertTrue(cli(next, "query", "SELECT count(*) AS n FROM observability.traces.spans").contains("| 394 |"));
             } finally {
                 for (Process node : nodes) {
                     node.destroy();
@@ -120,6 +121,58 @@ class ClusterDeploymentIT {
                     }
                 }
             }
+        }
+    }
+
+    /** Shards of table writers that host at least one writer on {@code host}. */
+    private Set<String> tableShards(String host) {
+        Set<String> shards = new HashSet<>();
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":8558/cluster/shards/Table"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            for (JsonNode region : json.readTree(response.body()).path("regions")) {
+                if (region.path("numEntities").asInt() > 0) {
+                    shards.add(region.path("shardId").asText());
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return shards;
+    }
+
+    /** Starts server processes as the pods run them: the entrypoint, the manifests' environment, its own address. */
+    private record Node(Path dir, Path entrypoint, Map<String, String> config, Map<String, String> credentials,
+            Map<String, String> containerEnv, Path apiKeysFile, String journalUrl, String s3Endpoint) {
+
+        Process start(String host, String appVersion, List<String> members) throws IOException {
+            Map<String, String> env = new HashMap<>(config);
+            env.putAll(credentials);
+            env.putAll(containerEnv);
+            // What Kubernetes provides: the pod IP, the Services' addresses, the pod list for bootstrap.
+            env.put("LAKESHARD_HOST", host);
+            env.put("LAKESHARD_GRPC_HOST", host);
+            env.put("LAKESHARD_JOURNAL_URL", journalUrl);
+            env.put("LAKESHARD_S3_ENDPOINT", s3Endpoint);
+            env.put("LAKESHARD_CLUSTER_DISCOVERY", "config");
+            env.put("LAKESHARD_BOOTSTRAP_ENDPOINTS", String.join(",", members.stream().map(h -> h + ":8558").toList()));
+            env.put("LAKESHARD_APP_VERSION", appVersion);
+            // The pod's volumes: data, the executable temp directory, the mounted API-key secret.
+            Path data = Files.createDirectories(dir.resolve(host));
+            Path tmp = Files.createDirectories(dir.resolve(host + "-tmp"));
+            env.put("LAKESHARD_DATA_DIR", data.toString());
+            env.put("JAVA_OPTS", containerEnv.get("JAVA_OPTS")
+                    .replace("/var/lib/lakeshard-tmp", tmp.toString())
+                    .replace("/etc/lakeshard/api-keys/api-keys.conf", apiKeysFile.toString())
+                    .replace("-XX:MaxRAMPercentage=40", "-Xmx768m"));
+            ProcessBuilder builder = new ProcessBuilder(entrypoint.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(host + ".log").toFile()));
+            builder.environment().putAll(env);
+            return builder.start();
         }
     }
 
