@@ -9,6 +9,9 @@ import io.lakeshard.query.cache.RemoteFileCache;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,5 +60,31 @@ class RemoteFileCacheTest {
             }
         }
         assertTrue(cache.bytes() <= 2_500, "back within budget once nothing is pinned: " + cache.bytes());
+    }
+
+    @Test
+    void fetchesAQuerysFilesTogetherEachOnce(@TempDir Path dir) throws Exception {
+        Path source = Files.createDirectories(dir.resolve("remote"));
+        List<URI> files = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Path file = source.resolve("f" + i + ".parquet");
+            Files.write(file, new byte[100 + i]);
+            files.add(file.toUri());
+        }
+        RemoteFileCache cache = new RemoteFileCache(dir.resolve("cache"), 1 << 20, new Configuration());
+        try (RemoteFileCache.Lease lease = cache.lease()) {
+            List<URI> twice = new ArrayList<>(files);
+            twice.addAll(files);
+            Map<URI, Path> local = lease.localPaths(twice);
+            assertEquals(files.size(), local.size());
+            for (URI file : files) {
+                assertArrayEquals(Files.readAllBytes(Path.of(file)), Files.readAllBytes(local.get(file)));
+            }
+        }
+        assertEquals(20, cache.misses(), "a file named twice is fetched once");
+        try (RemoteFileCache.Lease lease = cache.lease()) {
+            lease.localPaths(files);
+        }
+        assertEquals(20, cache.hits());
     }
 }

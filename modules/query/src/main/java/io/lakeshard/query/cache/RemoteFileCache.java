@@ -13,11 +13,18 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -28,10 +35,13 @@ import org.apache.hadoop.fs.FileSystem;
  * the cache holds more than its byte budget. A query pins the copies it reads until it ends.
  */
 public final class RemoteFileCache {
+    private static final int FETCH_THREADS = 8;
+
     private final Path directory;
     private final long maxBytes;
     private final Configuration hadoopConf;
     private final Map<URI, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private final ExecutorService fetches;
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
     private long bytes;
@@ -40,6 +50,16 @@ public final class RemoteFileCache {
         this.directory = requireNonNull(directory, "directory is null").toAbsolutePath().normalize();
         this.maxBytes = maxBytes;
         this.hadoopConf = requireNonNull(hadoopConf, "hadoopConf is null");
+        // Object stores answer each GET after a round trip: a query's files are fetched several at a time. Idle
+        // threads end, so a cache that is no longer used holds none.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(FETCH_THREADS, FETCH_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "remote-file-fetch");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        this.fetches = pool;
         Files.createDirectories(this.directory);
         // Copies from an earlier process are not in the index: start empty rather than trust them.
         try (var stale = Files.list(this.directory)) {
@@ -65,6 +85,32 @@ public final class RemoteFileCache {
                 pinned.add(entry);
             }
             return entry.path;
+        }
+
+        /** The local copies of {@code remotes}, the absent ones fetched in parallel. */
+        public Map<URI, Path> localPaths(Collection<URI> remotes) {
+            Map<URI, Future<Path>> pending = new LinkedHashMap<>();
+            for (URI remote : remotes) {
+                pending.computeIfAbsent(remote, uri -> fetches.submit(() -> localPath(uri)));
+            }
+            Map<URI, Path> paths = new LinkedHashMap<>();
+            RuntimeException failure = null;
+            for (Map.Entry<URI, Future<Path>> entry : pending.entrySet()) {
+                try {
+                    paths.put(entry.getKey(), entry.getValue().get());
+                } catch (ExecutionException e) {
+                    failure = failure != null ? failure : e.getCause() instanceof RuntimeException runtime
+                            ? runtime : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    pending.values().forEach(future -> future.cancel(true));
+                    throw new IllegalStateException("interrupted while fetching data files", e);
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return paths;
         }
 
         @Override

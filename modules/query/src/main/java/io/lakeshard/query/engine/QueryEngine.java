@@ -22,6 +22,7 @@ import io.lakeshard.storage.scan.ScanPlanner;
 import io.lakeshard.storage.snapshot.SnapshotCache;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.TableSnapshot;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -240,8 +241,9 @@ public final class QueryEngine implements AutoCloseable {
                 List<DataFile> files = ScanPlanner.plan(snapshot, predicates(snapshot.schema(), table.predicates())).stream()
                         .map(ScanPlanner.PlannedFile::file).toList();
                 filesScanned.merge(table.name(), files.size(), Integer::sum);
+                Map<URI, Path> local = localPaths(files.stream().map(file -> file.uri(snapshot.tableRoot())).toList(), lease);
                 ddl.execute("CREATE TEMP VIEW " + DuckTypes.quote(table.viewName()) + " AS "
-                        + ViewBuilder.select(snapshot.schema(), files, file -> localPath(file.uri(snapshot.tableRoot()), lease)));
+                        + ViewBuilder.select(snapshot.schema(), files, file -> local.get(file.uri(snapshot.tableRoot()))));
             }
         } catch (SQLException | RuntimeException e) {
             if (lease != null) {
@@ -252,14 +254,25 @@ public final class QueryEngine implements AutoCloseable {
         return new Planned(statement.rewrittenSql(), versions, filesScanned, lease);
     }
 
-    private static Path localPath(java.net.URI file, RemoteFileCache.Lease lease) {
-        if ("file".equals(file.getScheme())) {
-            return Path.of(file);
+    /** Where DuckDB reads each file: in place on a local filesystem, else its copy in the cache. */
+    private static Map<URI, Path> localPaths(List<URI> files, RemoteFileCache.Lease lease) {
+        Map<URI, Path> local = new HashMap<>();
+        List<URI> remote = new ArrayList<>();
+        for (URI file : files) {
+            if ("file".equals(file.getScheme())) {
+                local.put(file, Path.of(file));
+            } else {
+                remote.add(file);
+            }
         }
-        if (lease == null) {
-            throw new IllegalStateException("no file cache configured for remote data files such as " + file.getScheme() + "://");
+        if (!remote.isEmpty()) {
+            if (lease == null) {
+                throw new IllegalStateException("no file cache configured for remote data files such as "
+                        + remote.get(0).getScheme() + "://");
+            }
+            local.putAll(lease.localPaths(remote));
         }
-        return lease.localPath(file);
+        return local;
     }
 
     /** One snapshot per table and time-travel target for the whole query: snapshot isolation. */
