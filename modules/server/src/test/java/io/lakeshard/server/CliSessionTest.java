@@ -91,6 +91,10 @@ class CliSessionTest {
             Run optimized = cli(address, "optimize", "obs.web.spans");
             assertTrue(optimized.out().startsWith("done: optimize"), optimized.out() + optimized.err());
 
+            Run keepsAll = cli(address, "expire", "obs.web.spans");
+            assertEquals(2, keepsAll.exit());
+            assertTrue(keepsAll.err().contains("policy.retention_days"), keepsAll.err());
+
             Run deleted = cli(address, "delete", "obs.web.spans", "--where", "service = 'cart' AND id >= 60");
             assertEquals("deleted 20 rows", deleted.out().trim().replaceAll(" \\(table version \\d+\\)", ""), deleted.err());
 

@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
         description = "Talk to a Lakeshard server. Connection: --server/--key, or LAKESHARD_SERVER and LAKESHARD_API_KEY.",
         subcommands = {
             LakeshardCli.Register.class, LakeshardCli.ListDatasets.class, LakeshardCli.Describe.class, LakeshardCli.Write.class,
-            LakeshardCli.Query.class, LakeshardCli.Optimize.class, LakeshardCli.Vacuum.class, LakeshardCli.Delete.class,
+            LakeshardCli.Query.class, LakeshardCli.Optimize.class, LakeshardCli.Vacuum.class, LakeshardCli.Expire.class, LakeshardCli.Delete.class,
             LakeshardCli.Tasks.class, LakeshardCli.Drop.class})
 public final class LakeshardCli {
     public static void main(String[] args) {
@@ -311,6 +311,17 @@ public final class LakeshardCli {
         @Override
         void run(LakeshardClient client) {
             out().println(client.vacuum(name));
+        }
+    }
+
+    @Command(name = "expire", description = "Drop the days older than the dataset's retention, now (admin keys).")
+    static final class Expire extends Base {
+        @Parameters(index = "0")
+        String name;
+
+        @Override
+        void run(LakeshardClient client) {
+            out().println(client.expire(name));
         }
     }
 
