@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.grpc.GrpcClientSettings;
-import akka.stream.javadsl.Source;
 import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
@@ -16,13 +15,12 @@ import io.grpc.StatusRuntimeException;
 import io.lakeshard.api.v1.IdempotencyKey;
 import io.lakeshard.api.v1.IngestServiceClient;
 import io.lakeshard.api.v1.MaintenancePolicy;
-import io.lakeshard.api.v1.WriteChunk;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.server.auth.ApiKeys;
-import io.lakeshard.storage.HeaderStrippingProxy;
+import io.lakeshard.storage.S3FaultProxy;
 import io.lakeshard.storage.S3TestServer;
 import io.lakeshard.storage.TestTables;
 import io.lakeshard.storage.example.SpanBatches;
@@ -38,6 +36,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -54,10 +53,13 @@ class S3ServerTest {
 
     @Test
     void writeQueryMaintainAndLoseTheStoreMidWriteWithoutLosingOrHalfCommittingAnything(@TempDir Path dir) throws Exception {
-        try (S3TestServer s3 = S3TestServer.start(dir.resolve("s3"))) {
+        // The node reaches the store through a proxy that can slow uploads down, so the store can be taken away
+        // in the middle of one.
+        try (S3TestServer s3 = S3TestServer.start(dir.resolve("s3")); S3FaultProxy link = S3FaultProxy.start(s3.endpoint())) {
             String bucket = s3.createBucket();
-            try (LakeshardServer server = TestServers.start(dir.resolve("node"), settings(bucket, s3.endpoint()));
-                    LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
+            try (LakeshardServer server = TestServers.start(dir.resolve("node"), settings(bucket, link.endpoint()));
+                    LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY);
+                    RawIngest raw = new RawIngest(server)) {
 
                 assertTrue(client.register(SPANS, SpanBatches.SCHEMA, List.of(), "start_time", null).getCreated());
                 long start = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now().minus(Duration.ofHours(1)));
@@ -99,28 +101,25 @@ class S3ServerTest {
                 assertTrue(vacuumed.startsWith("done: deleted 0 files"), "replaced files stay for the retention: " + vacuumed);
                 long version = client.describe(SPANS).getVersion();
 
-                // The store goes away under a bulk upload and an inline write: both fail with a status to retry on.
+                // The store goes away while a data file is on its way up: the write fails with a status to retry on.
+                byte[] large = ipc(client, 50_000, 50_000, start);
+                link.throttle(256 * 1024).watchUploads(".parquet");
+                var bulk = raw.write(large, "bulk", 1);
+                assertTrue(link.awaitUploadUnderWay(Duration.ofMinutes(1)), "a data file upload is under way");
                 s3.kill();
-                byte[] whole;
-                try (VectorSchemaRoot batch = SpanBatches.batch(client.allocator(), 50_000, 5_000, start, 1_000L)) {
-                    whole = ArrowStreams.write(batch);
-                }
-                byte[] small;
-                try (VectorSchemaRoot batch = SpanBatches.batch(client.allocator(), 60_000, 100, start, 1_000L)) {
-                    small = ArrowStreams.write(batch);
-                }
-                List<StatusRuntimeException> failures = writesWhileTheStoreIsGone(server, whole, small);
-                for (StatusRuntimeException failed : failures) {
-                    assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode(), failed.getMessage());
-                    assertTrue(failed.getStatus().getDescription().contains("retry"), failed.getMessage());
-                }
+                assertUnavailable(bulk);
+                // And an inline write while it is gone, which fails at the commit.
+                assertUnavailable(raw.write(ipc(client, 60_000, 100, start), "inline", 2));
 
                 s3.restart();
+                link.throttle(Long.MAX_VALUE);
                 assertEquals(version, client.describe(SPANS).getVersion(), "no commit while the store was gone");
                 assertEquals(rows, count(client), "nothing half-committed");
-                assertFalse(write(client, 60_000, 100, start, "inline", 2).getReplay(), "the retry commits");
+                assertFalse(write(client, 50_000, 50_000, start, "bulk", 1).getReplay(), "the retried upload commits");
+                assertTrue(write(client, 50_000, 50_000, start, "bulk", 1).getReplay(), "and only once");
+                assertFalse(write(client, 60_000, 100, start, "inline", 2).getReplay(), "the retried inline write commits");
                 assertTrue(write(client, 60_000, 100, start, "inline", 2).getReplay(), "and only once");
-                assertEquals(rows + 100, count(client));
+                assertEquals(rows + 50_100, count(client));
             }
         }
     }
@@ -128,7 +127,7 @@ class S3ServerTest {
     @Test
     void aStoreWithoutConditionalWritesIsRefusedUnlessSingleWriterOnlyIsAccepted(@TempDir Path dir) throws Exception {
         try (S3TestServer s3 = S3TestServer.startWithoutAuthorization(dir.resolve("s3"));
-                HeaderStrippingProxy store = HeaderStrippingProxy.start(s3.endpoint())) {
+                S3FaultProxy store = S3FaultProxy.start(s3.endpoint()).dropConditionalWrites()) {
             String bucket = s3.createBucket();
             IllegalStateException refused = assertThrows(IllegalStateException.class,
                     () -> TestServers.start(dir.resolve("refused"), settings(bucket, store.endpoint())));
@@ -174,39 +173,40 @@ class S3ServerTest {
         }
     }
 
-    /**
-     * A chunked upload whose last chunks leave only once the store is gone (the caller killed it), then an inline
-     * write under the key the test later retries; one attempt each, no client retries.
-     */
-    private static List<StatusRuntimeException> writesWhileTheStoreIsGone(LakeshardServer server, byte[] whole, byte[] small)
-            throws Exception {
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "s3-client", ConfigFactory.parseString("akka.loglevel = WARNING"));
-        try {
-            IngestServiceClient ingest = IngestServiceClient.create(
-                    GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), system).withTls(false), system);
-            List<WriteChunk> chunks = new ArrayList<>();
-            for (int offset = 0; offset < whole.length; offset += 64 * 1024) {
-                WriteChunk.Builder chunk = WriteChunk.newBuilder()
-                        .setArrowIpc(ByteString.copyFrom(whole, offset, Math.min(64 * 1024, whole.length - offset)));
-                if (offset == 0) {
-                    chunk.setDataset(SPANS).setKey(IdempotencyKey.newBuilder().setAppId("stream").setSequence(0));
-                }
-                chunks.add(chunk.build());
-            }
-            assertTrue(chunks.size() >= 2);
-            var stream = ingest.writeStream().addHeader("authorization", "Bearer " + KEY).invoke(Source.from(chunks));
-            var inline = ingest.write().addHeader("authorization", "Bearer " + KEY).invoke(WriteRequest.newBuilder()
-                    .setDataset(SPANS).setArrowIpc(ByteString.copyFrom(small))
-                    .setKey(IdempotencyKey.newBuilder().setAppId("inline").setSequence(2)).build());
-            List<StatusRuntimeException> failures = new ArrayList<>();
-            for (var call : List.of(stream.toCompletableFuture(), inline.toCompletableFuture())) {
-                ExecutionException e = assertThrows(ExecutionException.class, () -> call.get(2, TimeUnit.MINUTES));
-                failures.add((StatusRuntimeException) e.getCause());
-            }
+    /** One attempt per write, no client retries: the status the server gave is what the test sees. */
+    private static final class RawIngest implements AutoCloseable {
+        private final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "raw-ingest",
+                ConfigFactory.parseString("akka.loglevel = WARNING"));
+        private final IngestServiceClient ingest;
+
+        RawIngest(LakeshardServer server) {
+            ingest = IngestServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), system)
+                    .withTls(false), system);
+        }
+
+        CompletableFuture<io.lakeshard.api.v1.WriteResponse> write(byte[] ipc, String appId, long sequence) {
+            return ingest.write().addHeader("authorization", "Bearer " + KEY).invoke(WriteRequest.newBuilder()
+                    .setDataset(SPANS).setArrowIpc(ByteString.copyFrom(ipc))
+                    .setKey(IdempotencyKey.newBuilder().setAppId(appId).setSequence(sequence)).build()).toCompletableFuture();
+        }
+
+        @Override
+        public void close() {
             ingest.close();
-            return failures;
-        } finally {
             system.terminate();
+        }
+    }
+
+    private static void assertUnavailable(CompletableFuture<?> write) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> write.get(2, TimeUnit.MINUTES));
+        Status status = ((StatusRuntimeException) e.getCause()).getStatus();
+        assertEquals(Status.Code.UNAVAILABLE, status.getCode(), status.toString());
+        assertTrue(status.getDescription().contains("retry"), status.toString());
+    }
+
+    private static byte[] ipc(LakeshardClient client, long firstTrace, int rows, long start) {
+        try (VectorSchemaRoot batch = SpanBatches.batch(client.allocator(), firstTrace, rows, start, 1_000L)) {
+            return ArrowStreams.write(batch);
         }
     }
 

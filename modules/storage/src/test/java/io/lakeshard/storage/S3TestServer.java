@@ -55,7 +55,7 @@ public final class S3TestServer implements AutoCloseable {
     }
 
     /**
-     * A server that checks no signatures, for {@link HeaderStrippingProxy}: a proxy that changes signed headers
+     * A server that checks no signatures, for {@link S3FaultProxy} dropping a header: a proxy that changes signed headers
      * invalidates the signature.
      */
     public static S3TestServer startWithoutAuthorization(Path directory) throws IOException {
