@@ -1,11 +1,8 @@
 package io.lakeshard.bench;
 
-import io.lakeshard.query.Consistency;
-import io.lakeshard.query.QueryRequest;
 import io.lakeshard.query.catalog.TableResolver;
 import io.lakeshard.query.engine.EngineSettings;
 import io.lakeshard.query.engine.QueryEngine;
-import io.lakeshard.query.engine.QueryResult;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
@@ -25,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -77,17 +73,7 @@ public final class QueryBenchmark {
                     rows, writeSeconds, rows / writeSeconds, snapshot.files().size(), snapshot.sizeBytes() / 1048576.0);
 
             SnapshotCache cache = new SnapshotCache(table);
-            TableResolver resolver = new TableResolver() {
-                @Override
-                public Optional<SnapshotCache> resolve(String tenant, DatasetName dataset) {
-                    return dataset.equals(name) ? Optional.of(cache) : Optional.empty();
-                }
-
-                @Override
-                public List<DatasetName> list(String tenant) {
-                    return List.of(name);
-                }
-            };
+            TableResolver resolver = BenchQueries.oneTable(name, cache);
             EngineSettings settings = EngineSettings.defaults(dataDir.resolve("work"), List.of(dataDir.resolve("storage")));
             try (QueryEngine engine = new QueryEngine(settings, resolver, allocator)) {
                 System.out.printf("%n%-34s %10s %10s %8s%n", "query (before optimize)", "median ms", "p95 ms", "rows");
@@ -111,7 +97,7 @@ public final class QueryBenchmark {
         }
         int[] next = {0};
         long[] rowCount = {0};
-        Stopwatch point = Stopwatch.time(3, 20, () -> rowCount[0] = count(engine,
+        Stopwatch point = Stopwatch.time(3, 20, () -> rowCount[0] = BenchQueries.count(engine,
                 "SELECT * FROM obs.traces.spans WHERE trace_id = '" + lookups[next[0]++ % lookups.length] + "'"));
         report("point lookup by trace_id", point, rowCount[0]);
 
@@ -125,25 +111,13 @@ public final class QueryBenchmark {
                 GROUP BY trace_id
                 HAVING max(start_time) < %s AND (bool_or(status_code = 2) OR max(duration_ms) >= 1000)
                 """.formatted(ts(windowStart), ts(windowEnd), ts(windowEnd - 300_000_000L));
-        Stopwatch sampling = Stopwatch.time(2, 10, () -> rowCount[0] = count(engine, tail));
+        Stopwatch sampling = Stopwatch.time(2, 10, () -> rowCount[0] = BenchQueries.count(engine, tail));
         report("tail-sampling aggregate, 1 h window", sampling, rowCount[0]);
 
-        Stopwatch all = Stopwatch.time(2, 10, () -> rowCount[0] = count(engine, "SELECT count(*) FROM obs.traces.spans"));
+        Stopwatch all = Stopwatch.time(2, 10, () -> rowCount[0] = BenchQueries.count(engine, "SELECT count(*) FROM obs.traces.spans"));
         report("count(*)", all, rowCount[0]);
         Stopwatch refresh = Stopwatch.time(2, 10, cache::refresh);
         report("log check, no new commits", refresh, 0);
-    }
-
-    private static long count(QueryEngine engine, String sql) {
-        long rows = 0;
-        // The cluster keeps each node's snapshot fresh by push; the log check a query would add is measured apart.
-        QueryRequest request = QueryRequest.of(UUID.randomUUID().toString(), "bench", sql).withConsistency(Consistency.LATEST_LOCAL);
-        try (QueryResult result = engine.execute(request)) {
-            while (result.next()) {
-                rows += result.batch().getRowCount();
-            }
-        }
-        return rows;
     }
 
     private static void report(String name, Stopwatch stopwatch, long rows) {

@@ -1,12 +1,9 @@
 package io.lakeshard.bench;
 
-import io.lakeshard.query.Consistency;
-import io.lakeshard.query.QueryRequest;
 import io.lakeshard.query.cache.RemoteFileCache;
 import io.lakeshard.query.catalog.TableResolver;
 import io.lakeshard.query.engine.EngineSettings;
 import io.lakeshard.query.engine.QueryEngine;
-import io.lakeshard.query.engine.QueryResult;
 import io.lakeshard.storage.S3TestServer;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
@@ -123,41 +120,20 @@ public final class S3Benchmark {
         }
 
         SnapshotCache snapshots = new SnapshotCache(table);
-        TableResolver resolver = new TableResolver() {
-            @Override
-            public Optional<SnapshotCache> resolve(String tenant, DatasetName dataset) {
-                return dataset.equals(name) ? Optional.of(snapshots) : Optional.empty();
-            }
-
-            @Override
-            public List<DatasetName> list(String tenant) {
-                return List.of(name);
-            }
-        };
+        TableResolver resolver = BenchQueries.oneTable(name, snapshots);
         List<Path> readable = storage.isLocal() ? List.of(Path.of(storage.uri())) : List.of();
         EngineSettings settings = EngineSettings.defaults(work.resolve("engine-" + UUID.randomUUID()), readable);
         try (QueryEngine engine = new QueryEngine(settings, resolver, allocator, cache)) {
             String lookup = "SELECT * FROM obs.traces.spans WHERE trace_id = '" + SpanBatches.traceId(1_000_000 + traces / 2) + "'";
             long t0 = System.nanoTime();
-            count(engine, lookup);
+            BenchQueries.count(engine, lookup);
             double cold = (System.nanoTime() - t0) / 1e6;
-            Stopwatch warm = Stopwatch.time(3, 20, () -> count(engine, lookup));
-            Stopwatch aggregate = Stopwatch.time(2, 10, () -> count(engine,
+            Stopwatch warm = Stopwatch.time(3, 20, () -> BenchQueries.count(engine, lookup));
+            Stopwatch aggregate = Stopwatch.time(2, 10, () -> BenchQueries.count(engine,
                     "SELECT service_name, count(*) FROM obs.traces.spans GROUP BY 1"));
             Stopwatch logCheck = Stopwatch.time(2, 10, snapshots::refresh);
             return new Result(small, bulkRowsPerSecond, snapshot.files().size(), serial, parallel, cold, warm, aggregate, logCheck);
         }
-    }
-
-    private static long count(QueryEngine engine, String sql) {
-        long rows = 0;
-        QueryRequest request = QueryRequest.of(UUID.randomUUID().toString(), "bench", sql).withConsistency(Consistency.LATEST_LOCAL);
-        try (QueryResult result = engine.execute(request)) {
-            while (result.next()) {
-                rows += result.batch().getRowCount();
-            }
-        }
-        return rows;
     }
 
     private static void row(String name, double local, double s3) {
