@@ -85,10 +85,9 @@ public final class LakeshardNode implements AutoCloseable {
                 .withFallback(ConfigFactory.defaultApplication())
                 .withFallback(defaults)
                 .withFallback(ConfigFactory.parseResourcesAnySyntax("lakeshard-cluster"));
-        Config loaded = ConfigFactory.load(base);
-        JournalDatabase journal = JournalDatabase.from(loaded);
+        JournalDatabase journal = JournalDatabase.from(ConfigFactory.load(base));
         // Slick reads the global config: resolve everything in one load.
-        return ConfigFactory.load(base.withFallback(journal.pluginConfig()).withFallback(Bootstrap.discoveryConfig(loaded)));
+        return ConfigFactory.load(base.withFallback(journal.pluginConfig()));
     }
 
     public static LakeshardNode start(Config overrides) throws SQLException {
@@ -151,7 +150,7 @@ public final class LakeshardNode implements AutoCloseable {
         if (config.getBoolean("lakeshard.management.enabled")) {
             AkkaManagement.get(system).start();
         }
-        if (Bootstrap.enabled(config)) {
+        if (kubernetesBootstrap(config)) {
             ClusterBootstrap.get(system).start();
         } else if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
             // No seeds: the embedded default, a cluster of this one node.
@@ -161,6 +160,14 @@ public final class LakeshardNode implements AutoCloseable {
         metrics.gauge("lakeshard_queries_running", "Queries running on this node", queries::runningQueries);
         return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets, metrics,
                 new DatasetCatalog(resolver));
+    }
+
+    private static boolean kubernetesBootstrap(Config config) {
+        String discovery = config.getString("lakeshard.cluster.discovery");
+        if (!discovery.equals("seed-nodes") && !discovery.equals("kubernetes-api")) {
+            throw new IllegalArgumentException("lakeshard.cluster.discovery: expected seed-nodes or kubernetes-api, got '" + discovery + "'");
+        }
+        return discovery.equals("kubernetes-api");
     }
 
     public ActorSystem<Void> system() {

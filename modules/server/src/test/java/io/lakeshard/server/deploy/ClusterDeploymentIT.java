@@ -1,7 +1,6 @@
 package io.lakeshard.server.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,11 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What the pods run, without Kubernetes: three server processes started with the container's entrypoint from the
  * packaged distribution, configured by the dev overlay's rendered ConfigMap and Secrets, on a PostgreSQL journal and
- * an S3 bucket, forming one cluster through akka-management's cluster bootstrap. Each process has its own loopback
- * address and the pods' ports. Only what Kubernetes would provide differs: addresses (the pod IP, the Services of
- * PostgreSQL and the S3 store) and the discovery method, {@code config} with the three management endpoints instead
- * of {@code kubernetes-api}. The README's scenario runs through the CLI; then one process is killed and the
- * scenario passes on the other two. Last, a rolling update: a process of the next app version joins, an old one
+ * an S3 bucket, forming one cluster through akka-management's cluster bootstrap with Kubernetes API discovery, as
+ * configured, against {@link KubernetesApi} listing the running processes as pods. Each process has its own loopback
+ * address and the pods' ports. Only what Kubernetes provides is supplied by the test: the pod IP, the Services'
+ * addresses (PostgreSQL, the S3 store), the API server and the service-account files. The README's scenario runs
+ * through the CLI; then one process is killed and the scenario passes on the other two. Last, a rolling update: a process of the next app version joins, an old one
  * gets SIGTERM, and the tables it wrote get their writers on the new one.
  */
 class ClusterDeploymentIT {
@@ -66,15 +65,21 @@ class ClusterDeploymentIT {
         Path apiKeysFile = Files.writeString(dir.resolve("api-keys.conf"), apiKeys);
 
         String bucket = URI.create(config.get("LAKESHARD_STORAGE_ROOT")).getHost();
+        String namespace = dev.one("Deployment", "lakeshard").path("metadata").path("namespace").asText();
+        String podLabels = "app=" + dev.one("Deployment", "lakeshard").path("spec").path("template").path("metadata")
+                .path("labels").path("app").asText();
         try (PostgresServer postgres = PostgresServer.start();
                 S3TestServer s3 = S3TestServer.start(dir.resolve("s3"), credentials.get("LAKESHARD_S3_ACCESS_KEY"),
-                        credentials.get("LAKESHARD_S3_SECRET_KEY"))) {
+                        credentials.get("LAKESHARD_S3_SECRET_KEY"));
+                KubernetesApi kubernetes = KubernetesApi.start(dir.resolve("kubernetes"), namespace, podLabels)) {
             s3.createBucket(bucket);
             List<Process> nodes = new ArrayList<>();
             try {
-                Node node = new Node(dir, entrypoint, config, credentials, containerEnv, apiKeysFile, postgres.url(), s3.endpoint().toString());
+                Node node = new Node(dir, entrypoint, config, credentials, containerEnv, apiKeysFile, postgres.url(),
+                        s3.endpoint().toString(), kubernetes);
+                kubernetes.pods(HOSTS);
                 for (String host : HOSTS) {
-                    nodes.add(node.start(host, containerEnv.get("LAKESHARD_APP_VERSION"), HOSTS));
+                    nodes.add(node.start(host, containerEnv.get("LAKESHARD_APP_VERSION")));
                 }
                 for (String host : HOSTS) {
                     awaitMembers(host, 3, nodes, dir);
@@ -85,9 +90,12 @@ class ClusterDeploymentIT {
                 assertTrue(cli(HOSTS.get(2), "query", "SELECT count(*) AS n FROM observability.traces.spans").contains("| 194 |"),
                         "any node answers, with the rows the scenario left");
 
+                assertTrue(kubernetes.podListings() > 0, "the nodes found each other through the Kubernetes API");
+
                 // The first node formed the cluster: it is the oldest, running the shard coordinator and the scheduler.
                 nodes.get(0).destroyForcibly();
                 assertTrue(nodes.get(0).waitFor(30, TimeUnit.SECONDS));
+                kubernetes.pods(HOSTS.subList(1, 3));
                 awaitMembers(HOSTS.get(1), 2, nodes.subList(1, 3), dir);
 
                 readmeScenario("observability.traces.spans_after_loss", HOSTS.get(1), HOSTS.get(2));
@@ -95,21 +103,32 @@ class ClusterDeploymentIT {
                         "the data written before the loss is all there");
 
                 // A rolling update: a pod of the next version joins, then an old pod gets SIGTERM, as Kubernetes does.
-                String next = "127.0.10.4";
-                List<String> all = List.of(HOSTS.get(1), HOSTS.get(2), next);
-                nodes.add(node.start(next, "0.2.0", all));
-                awaitMembers(next, 3, nodes.subList(1, 4), dir);
-                int old = tableShards(HOSTS.get(1)).isEmpty() ? 2 : 1;
+                // The pod stopped is not the oldest member, so the shard coordinator stays put and where the pod's
+                // tables go is its choice alone (while a coordinator itself moves, regions re-register in any order).
+                String oldest = oldestMember(HOSTS.get(1));
+                int old = HOSTS.get(1).equals(oldest) ? 2 : 1;
+                // The pod must write a table: each new dataset's writer goes to the member with the fewest.
+                for (int extra = 0; tableShards(HOSTS.get(old)).isEmpty(); extra++) {
+                    assertTrue(extra < 4, "no table writer lands on " + HOSTS.get(old));
+                    String dataset = "observability.traces.rolling_" + extra;
+                    cli(HOSTS.get(old), "register", dataset, "--schema", "examples/spans.schema.json", "--event-time", "start_time");
+                    cli(HOSTS.get(old), "write", dataset, "--file", "examples/spans.csv");
+                }
                 Set<String> moving = tableShards(HOSTS.get(old));
-                assertFalse(moving.isEmpty(), "the stopped node writes a table");
+                String next = "127.0.10.4";
+                kubernetes.pods(List.of(HOSTS.get(1), HOSTS.get(2), next));
+                nodes.add(node.start(next, "0.2.0"));
+                awaitMembers(next, 3, nodes.subList(1, 4), dir);
                 nodes.get(old).destroy();
                 assertTrue(nodes.get(old).waitFor(60, TimeUnit.SECONDS), "coordinated shutdown ends within the grace period");
                 String remaining = HOSTS.get(3 - old);
+                kubernetes.pods(List.of(remaining, next));
                 awaitMembers(next, 2, List.of(nodes.get(3 - old), nodes.get(3)), dir);
-                cli(remaining, "write", "observability.traces.spans", "--file", "examples/spans.csv");
-                cli(remaining, "write", "observability.traces.spans_after_loss", "--file", "examples/spans.csv");
-                assertTrue(tableShards(next).containsAll(moving), "the stopped node's tables now have their writers on the new "
-                        + "version's node: " + moving + " vs " + tableShards(next));
+                for (String dataset : datasetsOf(remaining)) {
+                    cli(remaining, "write", dataset, "--file", "examples/spans.csv");
+                }
+                assertTrue(tableShards(next).containsAll(moving), "the stopped pod's tables have their writers on the new "
+                        + "version's pod: " + moving + " vs " + tableShards(next) + " (the old pod left has " + tableShards(remaining) + ")");
                 assertTrue(cli(next, "query", "SELECT count(*) AS n FROM observability.traces.spans").contains("| 394 |"));
             } finally {
                 for (Process node : nodes) {
@@ -122,6 +141,24 @@ class ClusterDeploymentIT {
                 }
             }
         }
+    }
+
+    /** The host of the oldest member, as {@code host} sees the cluster: it runs the singletons. */
+    private String oldestMember(String host) {
+        String oldest = clusterMembers(host).path("oldest").asText();
+        return oldest.substring(oldest.indexOf('@') + 1, oldest.lastIndexOf(':'));
+    }
+
+    /** The datasets of the test's tenant, from the CLI's list. */
+    private static List<String> datasetsOf(String host) throws Exception {
+        List<String> datasets = new ArrayList<>();
+        Matcher name = Pattern.compile("observability\\.traces\\.[a-z_0-9]+").matcher(cli(host, "list"));
+        while (name.find()) {
+            if (!datasets.contains(name.group())) {
+                datasets.add(name.group());
+            }
+        }
+        return datasets;
     }
 
     /** Shards of table writers that host at least one writer on {@code host}. */
@@ -146,19 +183,18 @@ class ClusterDeploymentIT {
 
     /** Starts server processes as the pods run them: the entrypoint, the manifests' environment, its own address. */
     private record Node(Path dir, Path entrypoint, Map<String, String> config, Map<String, String> credentials,
-            Map<String, String> containerEnv, Path apiKeysFile, String journalUrl, String s3Endpoint) {
+            Map<String, String> containerEnv, Path apiKeysFile, String journalUrl, String s3Endpoint, KubernetesApi kubernetes) {
 
-        Process start(String host, String appVersion, List<String> members) throws IOException {
+        Process start(String host, String appVersion) throws IOException {
             Map<String, String> env = new HashMap<>(config);
             env.putAll(credentials);
             env.putAll(containerEnv);
-            // What Kubernetes provides: the pod IP, the Services' addresses, the pod list for bootstrap.
+            // What Kubernetes provides: the pod IP, the Services' addresses, the API server and its service account.
             env.put("LAKESHARD_HOST", host);
             env.put("LAKESHARD_GRPC_HOST", host);
             env.put("LAKESHARD_JOURNAL_URL", journalUrl);
             env.put("LAKESHARD_S3_ENDPOINT", s3Endpoint);
-            env.put("LAKESHARD_CLUSTER_DISCOVERY", "config");
-            env.put("LAKESHARD_BOOTSTRAP_ENDPOINTS", String.join(",", members.stream().map(h -> h + ":8558").toList()));
+            env.putAll(kubernetes.environment());
             env.put("LAKESHARD_APP_VERSION", appVersion);
             // The pod's volumes: data, the executable temp directory, the mounted API-key secret.
             Path data = Files.createDirectories(dir.resolve(host));
@@ -167,7 +203,7 @@ class ClusterDeploymentIT {
             env.put("JAVA_OPTS", containerEnv.get("JAVA_OPTS")
                     .replace("/var/lib/lakeshard-tmp", tmp.toString())
                     .replace("/etc/lakeshard/api-keys/api-keys.conf", apiKeysFile.toString())
-                    .replace("-XX:MaxRAMPercentage=40", "-Xmx768m"));
+                    .replace("-XX:MaxRAMPercentage=40", "-Xmx768m") + " " + kubernetes.serviceAccountOptions());
             ProcessBuilder builder = new ProcessBuilder(entrypoint.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(host + ".log").toFile()));
