@@ -4,7 +4,6 @@ import io.delta.storage.CloseableIterator;
 import io.delta.storage.HDFSLogStore;
 import io.delta.storage.LogStore;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.util.Iterator;
@@ -48,39 +47,26 @@ public final class S3ConditionalLogStore extends LogStore {
         FileSystem fs = path.getFileSystem(hadoopConf);
         StringBuilder content = new StringBuilder();
         actions.forEachRemaining(action -> content.append(action).append('\n'));
-        if (overwrite) {
-            try (FSDataOutputStream out = fs.create(path, true)) {
-                out.write(content.toString().getBytes(StandardCharsets.UTF_8));
-            }
-            return;
-        }
+        byte[] bytes = content.toString().getBytes(StandardCharsets.UTF_8);
         try {
-            if (conditional) {
-                createIfAbsent(fs, path, content.toString().getBytes(StandardCharsets.UTF_8));
-            } else {
-                try (FSDataOutputStream out = fs.create(path, false)) {
-                    out.write(content.toString().getBytes(StandardCharsets.UTF_8));
-                }
-            }
+            FSDataOutputStream out = overwrite ? fs.create(path, true)
+                    : conditional ? conditionalCreate(fs, path) : fs.create(path, false);
+            writeWhole(out, path, bytes);
         } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
             throw alreadyExists(path, e);
         }
     }
 
     /**
-     * Writes {@code bytes} to {@code path} unless an object is there. The object appears whole or not at all; the
-     * loser of a race learns it when the upload completes.
+     * Writes {@code bytes} as the whole object: it appears when the stream closes, or not at all. The loser of a
+     * conditional create learns it at the close.
      */
-    static void createIfAbsent(FileSystem fs, Path path, byte[] bytes) throws IOException {
-        OutputStream out = conditionalCreate(fs, path);
+    private static void writeWhole(FSDataOutputStream out, Path path, byte[] bytes) throws IOException {
         try {
             out.write(bytes);
         } catch (IOException | RuntimeException e) {
-            try {
-                out.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            // Closing would publish what was written so far, a torn log entry; aborting publishes nothing.
+            out.abort();
             throw e;
         }
         try {
@@ -98,8 +84,8 @@ public final class S3ConditionalLogStore extends LogStore {
     public static boolean refusesSecondCreate(FileSystem fs, Path directory) throws IOException {
         Path probe = new Path(directory, "_lakeshard_probe/" + UUID.randomUUID());
         try {
-            OutputStream first = conditionalCreate(fs, probe);
-            OutputStream second = conditionalCreate(fs, probe);
+            FSDataOutputStream first = conditionalCreate(fs, probe);
+            FSDataOutputStream second = conditionalCreate(fs, probe);
             first.write(1);
             second.write(2);
             first.close();
