@@ -80,6 +80,7 @@ class DeltaLogTest {
         append(table, 60, 10, 6);
         assertTrue(Files.exists(log(table).resolve(String.format("%020d.checkpoint.parquet", 6))));
         assertFalse(Files.exists(log(table).resolve(String.format("%020d.json", 0))), "expired commits before a checkpoint are cleaned");
+        assertFalse(Files.exists(log(table).resolve(String.format("%020d.crc", 0))), "and their checksums");
         try (Stream<Path> files = Files.list(log(table))) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith(".")), "no temporary files left in the log");
         }

@@ -27,6 +27,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.stream.Stream;
 import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -134,6 +135,45 @@ class S3CommitTest {
                     .filter(file -> file.toString().contains("/" + under))
                     .filter(file -> file.getFileName().toString().endsWith(suffix))
                     .count();
+        }
+    }
+
+    @Test
+    void checkpointsAndLogCleanupKeepTheLogShortOnS3() throws Exception {
+        StorageRoot storage = root(Map.of());
+        DatasetId id = new DatasetId("tenant_a", new DatasetName("main", "test", "log"));
+        DeltaTable table = DeltaTable.create(storage, storage.tableUri(id), DatasetDefinition.of(AllTypes.SCHEMA, List.of()),
+                new TableSettings(2, Duration.ofHours(1)));
+        Path log = s3.dataDirectory().resolve(storage.uri().getHost()).resolve(storage.uri().getPath().substring(1))
+                .resolve(id.relativePath()).resolve("_delta_log");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            for (int commit = 0; commit < 4; commit++) {
+                try (VectorSchemaRoot batch = AllTypes.batch(allocator, commit * 10L, 10)) {
+                    table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", commit));
+                }
+            }
+            // The store keeps modification times in its files: age the first commits past the log retention.
+            FileTime twoDaysAgo = FileTime.from(Instant.now().minus(Duration.ofDays(2)));
+            try (Stream<Path> entries = Files.list(log)) {
+                for (Path entry : entries.toList()) {
+                    Files.setLastModifiedTime(entry, twoDaysAgo);
+                }
+            }
+            for (int commit = 4; commit < 6; commit++) {
+                try (VectorSchemaRoot batch = AllTypes.batch(allocator, commit * 10L, 10)) {
+                    table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", commit));
+                }
+            }
+            TableSnapshot latest = table.snapshot();
+            assertEquals(6, latest.version());
+            assertEquals(60, TestTables.readAll(table, latest, allocator).size(), "the table reads whole from the checkpoint");
+        }
+        try (Stream<Path> entries = Files.list(log)) {
+            List<String> names = entries.map(entry -> entry.getFileName().toString()).sorted().toList();
+            assertTrue(names.stream().noneMatch(name -> name.startsWith("00000000000000000000.")
+                    || name.startsWith("00000000000000000001.")), "commits and checksums before the checkpoint, past the "
+                    + "retention, are gone: " + names);
+            assertTrue(names.contains("00000000000000000006.checkpoint.parquet"), names.toString());
         }
     }
 

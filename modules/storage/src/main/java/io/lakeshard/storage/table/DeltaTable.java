@@ -43,6 +43,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.hadoop.conf.Configuration;
@@ -57,6 +59,7 @@ import org.slf4j.LoggerFactory;
 public final class DeltaTable {
     private static final Logger log = LoggerFactory.getLogger(DeltaTable.class);
     private static final String ENGINE_INFO = "lakeshard/0.1";
+    private static final Pattern LOG_ENTRY = Pattern.compile("(\\d{20})\\.(json|crc)");
 
     private final StorageRoot storage;
     private final URI root;
@@ -384,12 +387,37 @@ public final class DeltaTable {
                     Map<String, String> properties = result.getPostCommitSnapshot()
                             .map(Snapshot::getTableProperties).orElse(Map.of());
                     KernelActions.cleanupExpiredLogs(engine, path, TableProperties.logRetention(properties).toMillis());
+                    deleteOrphanedChecksums();
                 }
             } catch (IOException | RuntimeException e) {
                 log.warn("post-commit hook {} failed for {} at version {}", hook.getType(), root, result.getVersion(), e);
             }
         }
         return result.getVersion();
+    }
+
+    /**
+     * Kernel's log cleanup deletes expired commits but leaves their checksum files, which would pile up in every
+     * listing of the log (on S3, a paged LIST per snapshot load). A checksum older than the oldest commit left
+     * describes a version no reader can load.
+     */
+    private void deleteOrphanedChecksums() throws IOException {
+        org.apache.hadoop.fs.Path logDirectory = new org.apache.hadoop.fs.Path(root.resolve("_delta_log/"));
+        org.apache.hadoop.fs.FileSystem fs = storage.fileSystem(logDirectory.toUri());
+        org.apache.hadoop.fs.FileStatus[] entries = fs.listStatus(logDirectory);
+        long oldestCommit = Long.MAX_VALUE;
+        for (org.apache.hadoop.fs.FileStatus entry : entries) {
+            Matcher commit = LOG_ENTRY.matcher(entry.getPath().getName());
+            if (commit.matches() && commit.group(2).equals("json")) {
+                oldestCommit = Math.min(oldestCommit, Long.parseLong(commit.group(1)));
+            }
+        }
+        for (org.apache.hadoop.fs.FileStatus entry : entries) {
+            Matcher checksum = LOG_ENTRY.matcher(entry.getPath().getName());
+            if (checksum.matches() && checksum.group(2).equals("crc") && Long.parseLong(checksum.group(1)) < oldestCommit) {
+                fs.delete(entry.getPath(), false);
+            }
+        }
     }
 
     private Snapshot latest() {
