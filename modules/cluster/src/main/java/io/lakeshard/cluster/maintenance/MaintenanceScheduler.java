@@ -434,7 +434,7 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         Map<TaskType, TaskState> tasks = new EnumMap<>(TaskType.class);
         Instant start = event.at();
         for (TaskType type : TaskType.values()) {
-            if (type == TaskType.RETENTION && event.policy().retentionDays() == 0) {
+            if (!type.scheduledBy(event.policy())) {
                 continue;
             }
             TaskState previous = existing == null ? null : existing.tasks().get(type);

@@ -68,7 +68,7 @@ public final class AdminGrpc implements AdminServicePowerApi {
             DatasetName name = DatasetName.parse(in.getDataset());
             Duration timeout = in.getTimeoutMillis() > 0 ? Duration.ofMillis(in.getTimeoutMillis()) : DEFAULT_TIMEOUT;
             return node.ingest().table(tenant, name).thenCompose(record -> {
-                        if (type == TaskType.RETENTION && record.policy().retentionDays() == 0) {
+                        if (!type.scheduledBy(record.policy())) {
                             throw new InvalidInputException("policy.retention_days",
                                     "0 keeps every day, so there is nothing to expire; set the days to keep with UpdatePolicy");
                         }
