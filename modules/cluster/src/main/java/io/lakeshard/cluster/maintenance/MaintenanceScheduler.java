@@ -38,6 +38,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The cluster's one maintenance scheduler (a Cluster Singleton), event-sourced so its next-run times and leases
@@ -173,34 +174,36 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     /** The task's current lease sequence, once the scheduler knows the task. */
     private static java.util.concurrent.CompletionStage<Long> awaitScheduled(ActorSystem<?> system, ActorRef<Command> scheduler,
             TableRef table, TaskType type, java.time.Instant deadline) {
-        return listTasks(system, scheduler, Duration.ofSeconds(5)).thenCompose(tasks -> {
-            java.util.OptionalLong lease = tasks.stream().filter(t -> t.table().equals(table) && t.type() == type)
-                    .mapToLong(TaskStatus::leaseSequence).findFirst();
-            if (lease.isPresent()) {
-                return java.util.concurrent.CompletableFuture.completedFuture(lease.getAsLong());
-            }
-            if (java.time.Instant.now().isAfter(deadline)) {
-                return java.util.concurrent.CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException(
-                        "the scheduler has not learned of " + type + " for " + table.name() + " in time"));
-            }
-            return akka.pattern.Patterns.after(Duration.ofMillis(100), system.classicSystem().scheduler(), system.executionContext(),
-                    () -> awaitScheduled(system, scheduler, table, type, deadline));
-        });
+        return pollTasks(system, scheduler, deadline, tasks -> task(tasks, table, type).map(TaskStatus::leaseSequence),
+                "the scheduler has not learned of " + type + " for " + table.name() + " in time");
     }
 
+    /** The task's status once a run under a newer lease than {@code previousLease} has ended. */
     private static java.util.concurrent.CompletionStage<TaskStatus> awaitRun(ActorSystem<?> system, ActorRef<Command> scheduler,
             TableRef table, TaskType type, long previousLease, java.time.Instant deadline) {
+        return pollTasks(system, scheduler, deadline,
+                tasks -> Optional.of(task(tasks, table, type).orElseThrow())
+                        .filter(status -> status.leaseSequence() > previousLease && status.leaseExpiresAt() == null),
+                type + " of " + table.name() + " did not finish in time; it goes on, see the task list");
+    }
+
+    private static Optional<TaskStatus> task(List<TaskStatus> tasks, TableRef table, TaskType type) {
+        return tasks.stream().filter(t -> t.table().equals(table) && t.type() == type).findFirst();
+    }
+
+    /** Reads the task list every 100 ms until {@code found} finds what it waits for; fails with {@code late} after the deadline. */
+    private static <T> java.util.concurrent.CompletionStage<T> pollTasks(ActorSystem<?> system, ActorRef<Command> scheduler,
+            java.time.Instant deadline, java.util.function.Function<List<TaskStatus>, Optional<T>> found, String late) {
         return listTasks(system, scheduler, Duration.ofSeconds(5)).thenCompose(tasks -> {
-            TaskStatus status = tasks.stream().filter(t -> t.table().equals(table) && t.type() == type).findFirst().orElseThrow();
-            if (status.leaseSequence() > previousLease && status.leaseExpiresAt() == null) {
-                return java.util.concurrent.CompletableFuture.completedFuture(status);
+            Optional<T> result = found.apply(tasks);
+            if (result.isPresent()) {
+                return java.util.concurrent.CompletableFuture.completedFuture(result.get());
             }
             if (java.time.Instant.now().isAfter(deadline)) {
-                return java.util.concurrent.CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException(
-                        type + " of " + table.name() + " did not finish in time; it goes on, see the task list"));
+                return java.util.concurrent.CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException(late));
             }
             return akka.pattern.Patterns.after(Duration.ofMillis(100), system.classicSystem().scheduler(), system.executionContext(),
-                    () -> awaitRun(system, scheduler, table, type, previousLease, deadline));
+                    () -> pollTasks(system, scheduler, deadline, found, late));
         });
     }
 
