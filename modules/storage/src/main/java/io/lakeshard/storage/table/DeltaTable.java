@@ -402,9 +402,7 @@ public final class DeltaTable {
      * describes a version no reader can load.
      */
     private void deleteOrphanedChecksums() throws IOException {
-        org.apache.hadoop.fs.Path logDirectory = new org.apache.hadoop.fs.Path(root.resolve("_delta_log/"));
-        org.apache.hadoop.fs.FileSystem fs = storage.fileSystem(logDirectory.toUri());
-        org.apache.hadoop.fs.FileStatus[] entries = fs.listStatus(logDirectory);
+        List<org.apache.hadoop.fs.FileStatus> entries = storage.listFiles(root.resolve("_delta_log/"));
         long oldestCommit = Long.MAX_VALUE;
         for (org.apache.hadoop.fs.FileStatus entry : entries) {
             Matcher commit = LOG_ENTRY.matcher(entry.getPath().getName());
@@ -415,7 +413,7 @@ public final class DeltaTable {
         for (org.apache.hadoop.fs.FileStatus entry : entries) {
             Matcher checksum = LOG_ENTRY.matcher(entry.getPath().getName());
             if (checksum.matches() && checksum.group(2).equals("crc") && Long.parseLong(checksum.group(1)) < oldestCommit) {
-                fs.delete(entry.getPath(), false);
+                storage.delete(entry.getPath().toUri());
             }
         }
     }
