@@ -10,7 +10,6 @@ import io.lakeshard.server.auth.ApiKeys;
 import io.lakeshard.storage.AllTypes;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,13 +20,7 @@ class TlsTest {
 
     @Test
     void aTlsServerServesTlsClientsAndRefusesPlaintext(@TempDir Path dir) throws Exception {
-        Path keystore = dir.resolve("server.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "lakeshard", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12",
-                "-keystore", keystore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD)
-                .redirectErrorStream(true).start();
-        assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, new String(keytool.getInputStream().readAllBytes()));
+        Path keystore = TestCertificates.loopbackKeystore(dir.resolve("server.p12"), PASSWORD);
 
         try (LakeshardServer server = TestServers.start(dir.resolve("server"), """
                 lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s" }]

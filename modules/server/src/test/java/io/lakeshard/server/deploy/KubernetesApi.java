@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.lakeshard.server.TestCertificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -14,10 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -46,19 +47,18 @@ final class KubernetesApi implements AutoCloseable {
 
     static KubernetesApi start(Path dir, String namespace, String labelSelector) throws Exception {
         Path serviceAccount = Files.createDirectories(dir.resolve("serviceaccount"));
-        Path keystore = dir.resolve("api-server.p12");
-        keytool("-genkeypair", "-alias", "api", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12",
-                "-keystore", keystore.toString(), "-storepass", "changeit", "-keypass", "changeit");
-        keytool("-exportcert", "-rfc", "-alias", "api", "-keystore", keystore.toString(), "-storepass", "changeit",
-                "-file", serviceAccount.resolve("ca.crt").toString());
-        Files.writeString(serviceAccount.resolve("token"), TOKEN);
-        Files.writeString(serviceAccount.resolve("namespace"), namespace);
-
+        Path keystore = TestCertificates.loopbackKeystore(dir.resolve("api-server.p12"), "changeit");
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(keystore)) {
             keys.load(in, "changeit".toCharArray());
         }
+        // The certificate is its own CA: what a pod finds as ca.crt.
+        Files.writeString(serviceAccount.resolve("ca.crt"), "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.getCertificate("server").getEncoded())
+                + "\n-----END CERTIFICATE-----\n");
+        Files.writeString(serviceAccount.resolve("token"), TOKEN);
+        Files.writeString(serviceAccount.resolve("namespace"), namespace);
+
         KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keyManagers.init(keys, "changeit".toCharArray());
         SSLContext tls = SSLContext.getInstance("TLS");
@@ -128,16 +128,6 @@ final class KubernetesApi implements AutoCloseable {
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
-        }
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-        command.addAll(List.of(args));
-        Process keytool = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!keytool.waitFor(60, TimeUnit.SECONDS) || keytool.exitValue() != 0) {
-            throw new IllegalStateException("keytool " + args[0] + " failed: " + output);
         }
     }
 
