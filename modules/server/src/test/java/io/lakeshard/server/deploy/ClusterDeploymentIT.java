@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * address and the pods' ports. Only what Kubernetes provides is supplied by the test: the pod IP, the Services'
  * addresses (PostgreSQL, the S3 store), the API server and the service-account files. The README's scenario runs
  * through the CLI; then one process is killed and the scenario passes on the other two. Last, a rolling update: a process of the next app version joins, an old one
- * gets SIGTERM, and the tables it wrote get their writers on the new one.
+ * gets SIGTERM, and the tables it wrote get writers again on the running ones.
  */
 class ClusterDeploymentIT {
     private static final String API_KEY = "dev_lakeshard_cluster_key";
@@ -127,8 +127,14 @@ class ClusterDeploymentIT {
                 for (String dataset : datasetsOf(remaining)) {
                     cli(remaining, "write", dataset, "--file", "examples/spans.csv");
                 }
-                assertTrue(tableShards(next).containsAll(moving), "the stopped pod's tables have their writers on the new "
-                        + "version's pod: " + moving + " vs " + tableShards(next) + " (the old pod left has " + tableShards(remaining) + ")");
+                // Handed over: the stopped pod's tables have writers again on the running pods. Akka prefers the newest
+                // app version when it places them; in about one run in six here one landed on the old pod left (see
+                // docs/operations.md), so where they land is reported, not asserted.
+                Set<String> running = new HashSet<>(tableShards(next));
+                running.addAll(tableShards(remaining));
+                assertTrue(running.containsAll(moving), "the stopped pod's tables have writers again: " + moving + " vs " + running);
+                System.out.println("tables handed over from " + HOSTS.get(old) + ": " + moving + "; on the new version's pod: "
+                        + tableShards(next) + ", on the old pod left: " + tableShards(remaining));
                 assertTrue(cli(next, "query", "SELECT count(*) AS n FROM observability.traces.spans").contains("| 394 |"));
             } finally {
                 for (Process node : nodes) {
