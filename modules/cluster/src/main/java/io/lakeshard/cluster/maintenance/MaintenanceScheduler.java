@@ -24,7 +24,7 @@ import akka.persistence.typed.javadsl.SignalHandler;
 import io.lakeshard.cluster.CborSerializable;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.DatasetRegistry;
-import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.cluster.registry.RegistryClient;
 import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.cluster.table.TableEntity;

@@ -1,6 +1,6 @@
 package io.lakeshard.cluster.maintenance;
 
-import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 
 /** The maintenance a dataset gets on its policy's schedule. */
 public enum TaskType {

@@ -22,7 +22,7 @@ import io.lakeshard.storage.write.NewDataFile;
 import io.lakeshard.cluster.maintenance.Lease;
 import io.lakeshard.cluster.maintenance.TaskReport;
 import io.lakeshard.cluster.maintenance.TaskType;
-import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.storage.maintenance.Maintenance;
 import io.lakeshard.storage.maintenance.PreparedRewrite;
 import io.lakeshard.storage.maintenance.Vacuum;
