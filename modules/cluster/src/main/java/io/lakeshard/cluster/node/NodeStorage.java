@@ -66,7 +66,7 @@ final class NodeStorage {
         }
         try {
             return Optional.of(new RemoteFileCache(dataDir.resolve("file-cache"),
-                    config.getBytes("lakeshard.storage.cache-size"), storage.hadoopConf()));
+                    config.getBytes("lakeshard.storage.cache-size"), storage));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the file cache under " + dataDir, e);
         }
