@@ -97,6 +97,19 @@ public final class QueryResults implements AutoCloseable {
         return await(started).getQueryId();
     }
 
+    /** At most this many rows come back: known from the start, before any row. */
+    public long rowLimit() {
+        return await(started).getRowLimit();
+    }
+
+    /**
+     * True when more rows matched than the row limit let through: the result is incomplete. Known once every batch
+     * was read.
+     */
+    public boolean truncated() {
+        return summary().getTruncated();
+    }
+
     /** Rows, truncation and table versions: available once every batch was read. */
     public QuerySummary summary() {
         return await(summary);

@@ -2,6 +2,7 @@ package io.lakeshard.service;
 
 import akka.pattern.AskTimeoutException;
 import io.lakeshard.cluster.Failures;
+import io.lakeshard.query.QueryMemoryException;
 import io.lakeshard.query.QueryRejectedException;
 import io.lakeshard.query.QueryTimeoutException;
 import io.lakeshard.query.UnknownTableException;
@@ -35,6 +36,9 @@ public final class ServiceErrors {
         }
         if (cause instanceof QueryRejectedException rejected) {
             return new ServiceException(Code.INVALID_ARGUMENT, rejected.getMessage());
+        }
+        if (cause instanceof QueryMemoryException memory) {
+            return new ServiceException(Code.RESOURCE_EXHAUSTED, memory.getMessage());
         }
         if (cause instanceof VersionNotAvailableException unavailable) {
             return new ServiceException(Code.FAILED_PRECONDITION, unavailable.getMessage());

@@ -289,8 +289,10 @@ public final class LakeshardCli {
                     printer.add(results.batch());
                 }
                 printer.print(out());
-                if (results.summary().getTruncated()) {
-                    err().println("(truncated at " + limit + " rows; --limit raises it)");
+                if (results.truncated()) {
+                    // Beside a table on the terminal; on stderr for CSV and JSON, whose output is data.
+                    (format == TablePrinter.Format.TABLE ? out() : err()).println(
+                            "(truncated: more rows match than the limit of " + results.rowLimit() + "; --limit raises it)");
                 }
             }
         }

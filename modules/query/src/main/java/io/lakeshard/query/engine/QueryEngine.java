@@ -145,8 +145,17 @@ public final class QueryEngine implements AutoCloseable {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("query " + request.queryId() + " failed: " + scrub(e.getMessage()), e);
+            throw failed("query " + request.queryId(), e);
         }
+    }
+
+    /**
+     * A failure as the user's mistake or the memory limit when DuckDB says so (with its message, paths removed), else
+     * as the server's own failure.
+     */
+    private RuntimeException failed(String what, Exception e) {
+        return DuckErrors.classify(e, this::scrub)
+                .orElseGet(() -> new IllegalStateException(what + " failed: " + scrub(e.getMessage()), e));
     }
 
     /** The plan of a statement as text, with storage paths removed; ANALYZE runs it to show actual counts. */
@@ -154,18 +163,34 @@ public final class QueryEngine implements AutoCloseable {
         Matcher explain = EXPLAIN.matcher(request.sql());
         String sql = explain.matches() ? explain.group(2) : request.sql();
         Planned planned = null;
+        AtomicBoolean timedOut = new AtomicBoolean();
         try (DuckDBConnection connection = database.duplicate()) {
             planned = plan(connection, request, sql);
             StringBuilder text = new StringBuilder();
-            try (Statement statement = connection.createStatement();
-                    ResultSet rs = statement.executeQuery((analyze ? "EXPLAIN ANALYZE " : "EXPLAIN ") + planned.sql())) {
-                while (rs.next()) {
-                    text.append(rs.getString(2)).append('\n');
+            try (Statement statement = connection.createStatement()) {
+                // ANALYZE runs the statement: it gets the query's timeout like any query.
+                ScheduledFuture<?> deadline = watchdog.schedule(() -> {
+                    timedOut.set(true);
+                    try {
+                        statement.cancel();
+                    } catch (SQLException e) {
+                        log.warn("cancelling an explain failed", e);
+                    }
+                }, request.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                try (ResultSet rs = statement.executeQuery((analyze ? "EXPLAIN ANALYZE " : "EXPLAIN ") + planned.sql())) {
+                    while (rs.next()) {
+                        text.append(rs.getString(2)).append('\n');
+                    }
+                } finally {
+                    deadline.cancel(false);
                 }
             }
             return scrub(text.toString());
         } catch (SQLException e) {
-            throw new IllegalStateException("explain failed: " + scrub(e.getMessage()), e);
+            if (timedOut.get()) {
+                throw new QueryTimeoutException("explain ran past " + request.timeout().toMillis() + " ms", e);
+            }
+            throw failed("explain", e);
         } finally {
             if (planned != null && planned.lease() != null) {
                 planned.lease().close();
@@ -360,15 +385,38 @@ public final class QueryEngine implements AutoCloseable {
             ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, settings.batchRows());
             query.reader = reader;
             query.resultSet = rs;
-            return new QueryResult(reader, request.rowLimit(), versions, files, query::close, query.cancelled::get);
+            return new QueryResult(reader, request.rowLimit(), versions, files, query::close, query.cancelled::get,
+                    e -> failed("query " + request.queryId(), e));
         } catch (SQLException | RuntimeException e) {
+            Exception failure = query.cancelled.get() ? e : realError(connection, sql, e);
             boolean cancelled = query.cancelled.get();
             query.close();
             if (cancelled) {
                 throw new QueryTimeoutException("query " + request.queryId() + " was cancelled or ran past "
                         + request.timeout().toMillis() + " ms", e);
             }
-            throw new IllegalStateException("query " + request.queryId() + " failed: " + scrub(e.getMessage()), e);
+            throw failed("query " + request.queryId(), failure);
+        }
+    }
+
+    /**
+     * DuckDB's JDBC driver (2.0.0.1) reports a streamed statement that failed while running — a value that does not
+     * convert, the memory limit — only as "Invalid result set", losing DuckDB's message. EXPLAIN ANALYZE runs the
+     * statement without streaming and fails with the real error; the query's watchdog still bounds it, since a
+     * cancel interrupts the whole connection.
+     */
+    private static Exception realError(DuckDBConnection connection, String sql, Exception lost) {
+        if (lost.getMessage() == null || !lost.getMessage().contains("Invalid result set")) {
+            return lost;
+        }
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("EXPLAIN ANALYZE " + sql)) {
+            while (rs.next()) {
+                // the plan is not wanted, only the error
+            }
+            return lost;
+        } catch (SQLException real) {
+            return real;
         }
     }
 

@@ -7,6 +7,8 @@ import io.lakeshard.storage.dataset.DatasetName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -21,19 +23,21 @@ public final class QueryResult implements AutoCloseable {
     private final Map<DatasetName, Long> versions;
     private final Map<DatasetName, Integer> filesScanned;
     private final AutoCloseable onClose;
-    private final java.util.function.BooleanSupplier cancelled;
+    private final BooleanSupplier cancelled;
+    private final Function<Exception, RuntimeException> failed;
     private long rows;
     private boolean truncated;
     private boolean done;
 
     QueryResult(ArrowReader reader, long rowLimit, Map<DatasetName, Long> versions, Map<DatasetName, Integer> filesScanned,
-            AutoCloseable onClose, java.util.function.BooleanSupplier cancelled) {
+            AutoCloseable onClose, BooleanSupplier cancelled, Function<Exception, RuntimeException> failed) {
         this.reader = requireNonNull(reader, "reader is null");
         this.rowLimit = rowLimit;
         this.versions = Map.copyOf(versions);
         this.filesScanned = Map.copyOf(filesScanned);
         this.onClose = onClose;
         this.cancelled = cancelled;
+        this.failed = failed;
     }
 
     public Schema schema() {
@@ -74,10 +78,8 @@ public final class QueryResult implements AutoCloseable {
             if (cancelled.getAsBoolean()) {
                 throw new QueryTimeoutException("query was cancelled or ran past its timeout", e);
             }
-            if (e instanceof IOException io) {
-                throw new UncheckedIOException(io);
-            }
-            throw (RuntimeException) e;
+            // A value that does not convert, or the memory limit, shows only as the rows are produced.
+            throw failed.apply(e);
         }
     }
 

@@ -70,12 +70,12 @@ public final class QueryGrpc implements QueryServicePowerApi {
     public Source<QueryResponse, NotUsed> query(QueryRequest in, Metadata metadata) {
         QueryStream query;
         try {
-            query = queries.start(Callers.principal(keys, metadata), spec(in));
+            query = queries.start(Callers.principal(keys, metadata), spec(in, Callers.deadline(metadata)));
         } catch (RuntimeException e) {
             return Source.failed(Errors.status(e));
         }
         QueryResponse started = QueryResponse.newBuilder()
-                .setStarted(QueryStarted.newBuilder().setQueryId(query.id()).setLabel(query.label())).build();
+                .setStarted(QueryStarted.newBuilder().setQueryId(query.id()).setLabel(query.label()).setRowLimit(query.rowLimit())).build();
         return Source.single(started)
                 .concat(Source.<QueryResponse, Chunks>unfoldResource(() -> new Chunks(query.open()), Chunks::next, Chunks::close)
                         .withAttributes(ActorAttributes.dispatcher(blockingDispatcher)))
@@ -92,7 +92,7 @@ public final class QueryGrpc implements QueryServicePowerApi {
         return Errors.guarded(() -> {
             Principal principal = Callers.principal(keys, metadata);
             QuerySpec spec = new QuerySpec("", in.getSql(), optional(in.getDefaultCatalog()), optional(in.getDefaultSchema()),
-                    OptionalLong.empty(), Optional.empty(), Consistency.LATEST_COMMITTED, Map.of());
+                    OptionalLong.empty(), Optional.empty(), Callers.deadline(metadata), Consistency.LATEST_COMMITTED, Map.of());
             return queries.explain(principal, spec, in.getAnalyze())
                     .thenApply(plan -> ExplainResponse.newBuilder().setPlan(plan).build());
         });
@@ -144,7 +144,7 @@ public final class QueryGrpc implements QueryServicePowerApi {
         });
     }
 
-    private static QuerySpec spec(QueryRequest in) {
+    private static QuerySpec spec(QueryRequest in, Optional<Duration> deadline) {
         Map<DatasetName, TimeTravel> travel = new HashMap<>();
         for (io.lakeshard.api.v1.TimeTravel target : in.getTimeTravelList()) {
             travel.put(DatasetName.parse(target.getTable()), target.hasVersion()
@@ -153,6 +153,7 @@ public final class QueryGrpc implements QueryServicePowerApi {
         return new QuerySpec(in.getLabel(), in.getSql(), optional(in.getDefaultCatalog()), optional(in.getDefaultSchema()),
                 in.getRowLimit() > 0 ? OptionalLong.of(in.getRowLimit()) : OptionalLong.empty(),
                 in.getTimeoutMillis() > 0 ? Optional.of(Duration.ofMillis(in.getTimeoutMillis())) : Optional.empty(),
+                deadline,
                 in.getConsistency() == io.lakeshard.api.v1.Consistency.CONSISTENCY_READ_YOUR_WRITES
                         ? Consistency.READ_YOUR_WRITES : Consistency.LATEST_LOCAL,
                 travel);
@@ -162,8 +163,14 @@ public final class QueryGrpc implements QueryServicePowerApi {
         return value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
 
-    /** An opened query as response messages: the IPC stream's schema, each batch, its end, then the summary. */
+    /**
+     * An opened query as response messages: the IPC stream's schema, each batch, its end, then the summary. A batch
+     * is as many rows as the engine's batch size, whatever their width, so its bytes are cut into messages of at most
+     * {@link #MAX_CHUNK_BYTES}: common clients refuse messages over 4 MiB.
+     */
     private static final class Chunks {
+        private static final int MAX_CHUNK_BYTES = 1 << 20;
+
         private final QueryStream query;
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         private final ArrowStreamWriter writer;
@@ -179,32 +186,35 @@ public final class QueryGrpc implements QueryServicePowerApi {
                 query.close();
                 throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
             }
-            pending.add(drain());
+            drain();
         }
 
         Optional<QueryResponse> next() throws IOException {
-            if (!pending.isEmpty()) {
-                return Optional.of(pending.remove());
+            if (pending.isEmpty() && !finished) {
+                if (query.next()) {
+                    writer.writeBatch();
+                } else {
+                    writer.end();
+                    finished = true;
+                }
+                drain();
+                if (finished) {
+                    pending.add(QueryResponse.newBuilder().setSummary(QuerySummary.newBuilder().setQueryId(query.id())
+                            .setLabel(query.label()).setRows(query.rows()).setTruncated(query.truncated())
+                            .putAllTableVersions(query.tableVersions())).build());
+                }
             }
-            if (finished) {
-                return Optional.empty();
-            }
-            if (query.next()) {
-                writer.writeBatch();
-                return Optional.of(drain());
-            }
-            writer.end();
-            finished = true;
-            pending.add(QueryResponse.newBuilder().setSummary(QuerySummary.newBuilder().setQueryId(query.id())
-                    .setLabel(query.label()).setRows(query.rows()).setTruncated(query.truncated())
-                    .putAllTableVersions(query.tableVersions())).build());
-            return Optional.of(drain());
+            return Optional.ofNullable(pending.poll());
         }
 
-        private QueryResponse drain() {
-            QueryResponse chunk = QueryResponse.newBuilder().setArrowIpc(ByteString.copyFrom(buffer.toByteArray())).build();
+        /** Queues what was written since the last drain, as messages of at most {@link #MAX_CHUNK_BYTES}. */
+        private void drain() {
+            byte[] bytes = buffer.toByteArray();
             buffer.reset();
-            return chunk;
+            for (int offset = 0; offset < bytes.length; offset += MAX_CHUNK_BYTES) {
+                pending.add(QueryResponse.newBuilder()
+                        .setArrowIpc(ByteString.copyFrom(bytes, offset, Math.min(MAX_CHUNK_BYTES, bytes.length - offset))).build());
+            }
         }
 
         void close() {

@@ -16,6 +16,7 @@ import io.lakeshard.service.ServiceException.Code;
 import io.lakeshard.service.ServiceSettings;
 import io.lakeshard.storage.dataset.DatasetName;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -78,10 +79,11 @@ public final class Queries implements LocalQueries {
         }
         String id = UUID.randomUUID().toString();
         QueryRequest request = request(id, tenant, spec);
-        QueryStream stream = new QueryStream(id, spec.label(), () -> engine.execute(request), () -> {
-            running.remove(id);
-            tenantSlots.release();
-        }, metrics);
+        QueryStream stream = new QueryStream(id, spec.label(), request.rowLimit(), () -> engine.execute(request),
+                () -> engine.cancel(tenant, id), () -> {
+                    running.remove(id);
+                    tenantSlots.release();
+                }, metrics);
         running.put(id, new Entry(tenant, new QueryInfo(id, spec.label(), spec.sql(), clock.instant(), node), stream));
         return stream;
     }
@@ -140,9 +142,15 @@ public final class Queries implements LocalQueries {
     }
 
     private QueryRequest request(String id, String tenant, QuerySpec spec) {
+        Duration timeout = spec.timeout().orElse(settings.defaultQueryTimeout());
+        if (spec.deadline().isPresent() && spec.deadline().get().compareTo(timeout) < 0) {
+            timeout = spec.deadline().get();
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new ServiceException(Code.DEADLINE_EXCEEDED, "the caller's deadline has passed");
+        }
         return new QueryRequest(id, tenant, spec.sql(), spec.defaultCatalog().orElse(null), spec.defaultSchema().orElse(null),
-                spec.rowLimit().orElse(settings.defaultRowLimit()), spec.timeout().orElse(settings.defaultQueryTimeout()),
-                spec.consistency(), spec.timeTravel());
+                spec.rowLimit().orElse(settings.defaultRowLimit()), timeout, spec.consistency(), spec.timeTravel());
     }
 
     private <T> CompletionStage<T> blocking(Supplier<T> call) {

@@ -16,6 +16,8 @@ import java.util.OptionalLong;
  * @param label a name the client gives the query, returned beside the server's id; need not be unique
  * @param rowLimit empty: the server's default
  * @param timeout empty: the server's default
+ * @param deadline how long the caller will wait for the whole result (a gRPC deadline, say): caps the timeout, so no
+ *     query outlives the caller that gave up on it
  */
 public record QuerySpec(
         String label,
@@ -24,6 +26,7 @@ public record QuerySpec(
         Optional<String> defaultSchema,
         OptionalLong rowLimit,
         Optional<Duration> timeout,
+        Optional<Duration> deadline,
         Consistency consistency,
         Map<DatasetName, TimeTravel> timeTravel) {
 
@@ -34,13 +37,14 @@ public record QuerySpec(
         requireNonNull(defaultSchema, "defaultSchema is null");
         requireNonNull(rowLimit, "rowLimit is null");
         requireNonNull(timeout, "timeout is null");
+        requireNonNull(deadline, "deadline is null");
         requireNonNull(consistency, "consistency is null");
         timeTravel = Map.copyOf(requireNonNull(timeTravel, "timeTravel is null"));
     }
 
     /** Just the statement, with every default. */
     public static QuerySpec of(String sql) {
-        return new QuerySpec("", sql, Optional.empty(), Optional.empty(), OptionalLong.empty(), Optional.empty(),
+        return new QuerySpec("", sql, Optional.empty(), Optional.empty(), OptionalLong.empty(), Optional.empty(), Optional.empty(),
                 Consistency.LATEST_LOCAL, Map.of());
     }
 }

@@ -23,7 +23,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 public final class QueryStream implements AutoCloseable {
     private final String id;
     private final String label;
+    private final long rowLimit;
     private final Supplier<QueryResult> execute;
+    private final Runnable cancel;
     private final Runnable release;
     private final Metrics metrics;
     private final long startedNanos = System.nanoTime();
@@ -32,10 +34,17 @@ public final class QueryStream implements AutoCloseable {
     private volatile QueryResult result;
     private volatile boolean finished;
 
-    QueryStream(String id, String label, Supplier<QueryResult> execute, Runnable release, Metrics metrics) {
+    /**
+     * @param cancel stops the query in the engine, however far it got
+     * @param release gives the tenant's slot back
+     */
+    QueryStream(String id, String label, long rowLimit, Supplier<QueryResult> execute, Runnable cancel, Runnable release,
+            Metrics metrics) {
         this.id = requireNonNull(id, "id is null");
         this.label = requireNonNull(label, "label is null");
+        this.rowLimit = rowLimit;
         this.execute = requireNonNull(execute, "execute is null");
+        this.cancel = requireNonNull(cancel, "cancel is null");
         this.release = requireNonNull(release, "release is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
     }
@@ -70,6 +79,11 @@ public final class QueryStream implements AutoCloseable {
 
     public String label() {
         return label;
+    }
+
+    /** At most this many rows come back; more sets {@link #truncated()}. Known before the query runs. */
+    public long rowLimit() {
+        return rowLimit;
     }
 
     /** The batch {@link #next()} loaded; its schema is the result's from the start. */
@@ -111,6 +125,12 @@ public final class QueryStream implements AutoCloseable {
         }
         metrics.time("lakeshard_query_seconds", "Queries: time from start to the last row sent", System.nanoTime() - startedNanos);
         metrics.count("lakeshard_queries_total", "Queries by outcome", finished ? "result=\"completed\"" : "result=\"stopped\"", 1);
+        if (!finished) {
+            // The caller went away (or the door gave up) while the query may still be planning or running: stop it,
+            // or it would hold the tenant's slot and the engine until its timeout.
+            markCancelled();
+            cancel.run();
+        }
         try {
             if (result != null) {
                 result.close();
