@@ -10,11 +10,15 @@ import io.lakeshard.storage.internal.log.LocalAtomicLogStore;
 import io.lakeshard.storage.internal.log.S3ConditionalLogStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -120,15 +124,43 @@ public final class HadoopStorage implements StorageRoot {
 
     /** Every file below {@code directory}, recursively; empty if it does not exist. */
     public List<FileStatus> listFiles(URI directory) throws IOException {
+        if (isLocal()) {
+            return listLocalFiles(java.nio.file.Path.of(directory));
+        }
         FileSystem fs = fileSystem(directory);
         Path path = new Path(directory);
         List<FileStatus> files = new ArrayList<>();
         if (!fs.exists(path)) {
             return files;
         }
+        // One paged LIST for the whole tree on S3, not one per directory.
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(path, true);
         while (it.hasNext()) {
             files.add(it.next());
+        }
+        return files;
+    }
+
+    /**
+     * Hadoop's local file system reads a file's permissions by starting a shell as soon as a {@link LocatedFileStatus}
+     * is made of it: listing a log of 1,600 entries took 12 s and stalled the table's writer. Callers want names,
+     * sizes and times, which the JDK reads in one directory walk.
+     */
+    private static List<FileStatus> listLocalFiles(java.nio.file.Path directory) throws IOException {
+        List<FileStatus> files = new ArrayList<>();
+        if (!Files.isDirectory(directory)) {
+            return files;
+        }
+        try (Stream<java.nio.file.Path> walk = Files.walk(directory)) {
+            for (java.nio.file.Path file : (Iterable<java.nio.file.Path>) walk::iterator) {
+                BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+                if (attributes.isRegularFile()) {
+                    files.add(new FileStatus(attributes.size(), false, 1, 0, attributes.lastModifiedTime().toMillis(),
+                            new Path(file.toUri())));
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
         return files;
     }
