@@ -9,6 +9,10 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.grpc.GrpcClientSettings;
 import akka.stream.javadsl.Sink;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -34,6 +38,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a user gets back from a query that goes wrong or goes away: their SQL mistakes are theirs (INVALID_ARGUMENT
@@ -85,6 +90,20 @@ class QueryErrorsTest {
 
     @Test
     void sqlMistakesAreInvalidArgumentWithDuckDbsMessage() {
+        Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        try {
+            refuseMistakes();
+        } finally {
+            root.detachAppender(logged);
+        }
+        assertEquals(List.of(), logged.list.stream().filter(event -> event.getLevel().isGreaterOrEqual(Level.ERROR))
+                .map(ILoggingEvent::getFormattedMessage).toList(), "a user's mistake is not logged as the server's error");
+    }
+
+    private void refuseMistakes() {
         assertRefused("SELECT no_such_column FROM obs.traces.spans", "Binder Error", "no_such_column");
         assertRefused("SELECT no_such_function(span_name) FROM obs.traces.spans", "Catalog Error", "no_such_function");
         assertRefused("SELECT span_name + 1 FROM obs.traces.spans", "Binder Error", "+");

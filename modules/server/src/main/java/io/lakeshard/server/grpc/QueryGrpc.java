@@ -37,7 +37,6 @@ import io.lakeshard.service.query.QueryStream;
 import io.lakeshard.storage.dataset.DatasetName;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,7 +76,7 @@ public final class QueryGrpc implements QueryServicePowerApi {
         QueryResponse started = QueryResponse.newBuilder()
                 .setStarted(QueryStarted.newBuilder().setQueryId(query.id()).setLabel(query.label()).setRowLimit(query.rowLimit())).build();
         return Source.single(started)
-                .concat(Source.<QueryResponse, Chunks>unfoldResource(() -> new Chunks(query.open()), Chunks::next, Chunks::close)
+                .concat(Source.<QueryResponse, Chunks>unfoldResource(() -> new Chunks(query), Chunks::next, Chunks::close)
                         .withAttributes(ActorAttributes.dispatcher(blockingDispatcher)))
                 .mapError(Throwable.class, Errors::status)
                 // Closed however the call ends, even before the result was opened: the tenant's slot comes back.
@@ -173,23 +172,25 @@ public final class QueryGrpc implements QueryServicePowerApi {
 
         private final QueryStream query;
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        private final ArrowStreamWriter writer;
         private final Queue<QueryResponse> pending = new ArrayDeque<>();
+        private ArrowStreamWriter writer;
         private boolean finished;
 
         Chunks(QueryStream query) {
             this.query = query;
-            try {
-                this.writer = new ArrowStreamWriter(query.batch(), null, Channels.newChannel(buffer));
-                writer.start();
-            } catch (IOException | RuntimeException e) {
-                query.close();
-                throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
-            }
-            drain();
         }
 
+        /**
+         * The next message. The query is opened by the first call, not when the stream starts: a failure here ends
+         * the stream with the query's status, where a failure while the stream starts is also logged by Akka as an
+         * error — and a user's SQL mistake is not the server's error.
+         */
         Optional<QueryResponse> next() throws IOException {
+            if (writer == null) {
+                writer = new ArrowStreamWriter(query.open().batch(), null, Channels.newChannel(buffer));
+                writer.start();
+                drain();
+            }
             if (pending.isEmpty() && !finished) {
                 if (query.next()) {
                     writer.writeBatch();
