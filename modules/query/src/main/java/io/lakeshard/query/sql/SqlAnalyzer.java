@@ -9,6 +9,7 @@ import io.lakeshard.query.QueryRejectedException;
 import io.lakeshard.query.UnknownTableException;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.scan.ColumnPredicate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -80,7 +81,7 @@ public final class SqlAnalyzer {
         Walk walk = new Walk(cteNames);
         walk.visit(statements);
         String rewrittenSql = deserialize(connection, parsed);
-        return new AnalyzedStatement(rewrittenSql, walk.references());
+        return new AnalyzedStatement(rewrittenSql, walk.references(), walk.namesSystemColumns);
     }
 
     /**
@@ -155,6 +156,7 @@ public final class SqlAnalyzer {
         private final Set<String> cteNames;
         private final List<Pending> pending = new ArrayList<>();
         private final IdentityHashMap<JsonNode, JsonNode> whereByFromTable = new IdentityHashMap<>();
+        private boolean namesSystemColumns;
 
         Walk(Set<String> cteNames) {
             this.cteNames = cteNames;
@@ -178,6 +180,11 @@ public final class SqlAnalyzer {
                 }
                 if ("BASE_TABLE".equals(type)) {
                     baseTable(object);
+                }
+                if ("COLUMN_REF".equals(object.path("class").asText())) {
+                    for (JsonNode name : object.path("column_names")) {
+                        namesSystemColumns |= TableSchema.isSystemColumn(name.asText().toLowerCase(Locale.ROOT));
+                    }
                 }
             }
             for (Iterator<JsonNode> it = node.elements(); it.hasNext(); ) {

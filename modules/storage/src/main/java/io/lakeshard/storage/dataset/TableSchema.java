@@ -74,6 +74,11 @@ public record TableSchema(Schema logical, Schema physical, List<String> partitio
         return Optional.ofNullable(id).map(Integer::valueOf);
     }
 
+    /** Whether a column is one the table adds to every row ({@code _ls_...}), not one of the user's. */
+    public static boolean isSystemColumn(String name) {
+        return SystemColumns.isReserved(name);
+    }
+
     /** The user columns only: the schema a client writes batches in. */
     public Schema userSchema() {
         return new Schema(logical.getFields().stream().filter(f -> !SystemColumns.isReserved(f.getName())).toList());
