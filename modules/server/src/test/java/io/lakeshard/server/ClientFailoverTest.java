@@ -1,17 +1,14 @@
 package io.lakeshard.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import io.lakeshard.client.BatchingWriter;
 import io.lakeshard.client.LakeshardClient;
-import io.lakeshard.client.QueryResults;
 import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.service.auth.ApiKeys;
-import io.lakeshard.storage.TestTables;
 import io.lakeshard.testing.SpanBatches;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -19,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -80,25 +76,15 @@ class ClientFailoverTest {
                     appended = writes.get(1, TimeUnit.MINUTES);
                     assertTrue(writer.responses().size() >= beforeClose + 10, "writes went on: " + writer.responses().size());
                 }
-                long[] counts = counts(client);
-                assertEquals((long) appended * BATCH, counts[0], "every appended row is stored");
-                assertEquals(counts[0], counts[1], "and none twice");
+                StoredSpans stored = StoredSpans.of(client, SPANS);
+                assertEquals((long) appended * BATCH, stored.rows(), "every appended row is stored");
+                assertEquals(stored.rows(), stored.distinctIds(), "and none twice");
             }
         } finally {
             if (!firstClosed) {
                 first.close();
             }
             appender.shutdownNow();
-        }
-    }
-
-    /** The table's rows and distinct span ids. */
-    private static long[] counts(LakeshardClient client) {
-        try (QueryResults results = client.query("SELECT count(*) AS n, count(DISTINCT span_id) AS d FROM obs.traces.spans")) {
-            assertTrue(results.next());
-            Map<String, Object> row = TestTables.rows(results.batch(), false).get(0);
-            assertFalse(results.next());
-            return new long[] {(Long) row.get("n"), (Long) row.get("d")};
         }
     }
 }
