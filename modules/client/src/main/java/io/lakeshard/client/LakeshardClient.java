@@ -10,12 +10,11 @@ import akka.util.ByteString;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.lakeshard.api.v1.AdminServiceClient;
 import io.lakeshard.api.v1.CancelRequest;
 import io.lakeshard.api.v1.ClusterStatusRequest;
 import io.lakeshard.api.v1.ClusterStatusResponse;
+import io.lakeshard.api.v1.Consistency;
 import io.lakeshard.api.v1.Dataset;
-import io.lakeshard.api.v1.DatasetServiceClient;
 import io.lakeshard.api.v1.DeleteRowsRequest;
 import io.lakeshard.api.v1.DeleteRowsResponse;
 import io.lakeshard.api.v1.DescribeTableRequest;
@@ -24,21 +23,32 @@ import io.lakeshard.api.v1.DropDatasetRequest;
 import io.lakeshard.api.v1.EvolveSchemaRequest;
 import io.lakeshard.api.v1.GetDatasetRequest;
 import io.lakeshard.api.v1.IdempotencyKey;
-import io.lakeshard.api.v1.IngestServiceClient;
 import io.lakeshard.api.v1.ListDatasetsRequest;
 import io.lakeshard.api.v1.ListQueriesRequest;
 import io.lakeshard.api.v1.ListTasksRequest;
+import io.lakeshard.api.v1.MaintenancePolicy;
 import io.lakeshard.api.v1.MaintenanceRequest;
 import io.lakeshard.api.v1.QueryRequest;
-import io.lakeshard.api.v1.QueryServiceClient;
 import io.lakeshard.api.v1.QueryStarted;
 import io.lakeshard.api.v1.QuerySummary;
 import io.lakeshard.api.v1.RegisterDatasetRequest;
 import io.lakeshard.api.v1.RunningQuery;
 import io.lakeshard.api.v1.Task;
+import io.lakeshard.api.v1.UpdatePolicyRequest;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.api.v1.WriterOptions;
+import io.lakeshard.client.Endpoints.Endpoint;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,7 +56,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -54,67 +66,92 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * The Java SDK: typed calls to a Lakeshard server. Writes are retried with the same idempotency key while the
- * server says to retry, so a write is committed once whatever the network does.
+ * The Java SDK: typed calls to a Lakeshard cluster through any of its nodes. The client calls one node at a time
+ * and moves on to the next of its endpoints when that node is unavailable. Writes are retried under the same
+ * idempotency key, on whichever node answers, while the server says to retry, so a write is committed once whatever
+ * the network does.
  */
 public final class LakeshardClient implements AutoCloseable {
     private static final Duration CALL_TIMEOUT = Duration.ofMinutes(5);
+    /** How long one write attempt waits for its answer before the client tries again, elsewhere if it can. */
+    private static final Duration WRITE_ATTEMPT_TIMEOUT = Duration.ofMinutes(1);
+    /** How long {@link #write} retries a write before it gives up. */
+    private static final Duration WRITE_RETRY = Duration.ofMinutes(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
 
     private final ActorSystem<Void> system;
+    private final Endpoints endpoints;
     private final String authorization;
     private final BufferAllocator allocator;
-    private final DatasetServiceClient datasets;
-    private final IngestServiceClient ingest;
-    private final QueryServiceClient queries;
-    private final AdminServiceClient admin;
-    private final int writeAttempts;
 
-    private LakeshardClient(ActorSystem<Void> system, GrpcClientSettings settings, String apiKey, int writeAttempts) {
-        this.system = system;
+    private LakeshardClient(ActorSystem<Void> system, Endpoints endpoints, String apiKey) {
+        this.system = requireNonNull(system, "system is null");
+        this.endpoints = requireNonNull(endpoints, "endpoints is null");
         this.authorization = "Bearer " + requireNonNull(apiKey, "apiKey is null");
         this.allocator = new RootAllocator();
-        this.datasets = DatasetServiceClient.create(settings, system);
-        this.ingest = IngestServiceClient.create(settings, system);
-        this.queries = QueryServiceClient.create(settings, system);
-        this.admin = AdminServiceClient.create(settings, system);
-        this.writeAttempts = writeAttempts;
     }
 
     /** A client of the server at {@code host:port}, without TLS (loopback, or behind a TLS-terminating proxy). */
     public static LakeshardClient connect(String host, int port, String apiKey) {
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard-client",
-                ConfigFactory.parseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING").withFallback(ConfigFactory.load()));
-        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(host, port, system).withTls(false)
-                .withChannelBuilderOverrides(builder -> builder.maxInboundMessageSize(64 << 20));
-        return new LakeshardClient(system, settings, apiKey, 10);
+        return connect(List.of(InetSocketAddress.createUnresolved(host, port)), apiKey);
+    }
+
+    /**
+     * A client of the cluster whose nodes are {@code endpoints}, without TLS. A host name stands for every address it
+     * resolves to. Calls go to the first endpoint until it is unavailable, then to the next: give each client the
+     * list in its own order (shuffled) to spread clients over the nodes.
+     */
+    public static LakeshardClient connect(List<InetSocketAddress> endpoints, String apiKey) {
+        return open(endpoints, apiKey, false, null);
     }
 
     /**
      * A client of a server that serves TLS; {@code trustStore} (PKCS12) holds the certificates to trust, or null for
      * the JVM's default trust.
      */
-    public static LakeshardClient connectTls(String host, int port, String apiKey, java.nio.file.Path trustStore, String password) {
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard-client",
-                ConfigFactory.parseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING").withFallback(ConfigFactory.load()));
-        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(host, port, system).withTls(true)
-                .withChannelBuilderOverrides(builder -> builder.maxInboundMessageSize(64 << 20));
-        if (trustStore != null) {
-            settings = settings.withSslContext(trusting(trustStore, password));
-        }
-        return new LakeshardClient(system, settings, apiKey, 10);
+    public static LakeshardClient connectTls(String host, int port, String apiKey, Path trustStore, String password) {
+        return connectTls(List.of(InetSocketAddress.createUnresolved(host, port)), apiKey, trustStore, password);
     }
 
-    private static javax.net.ssl.SSLContext trusting(java.nio.file.Path trustStore, String password) {
-        try (var in = java.nio.file.Files.newInputStream(trustStore)) {
-            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    /** As {@link #connect(List, String)}, with TLS as {@link #connectTls(String, int, String, Path, String)}. */
+    public static LakeshardClient connectTls(List<InetSocketAddress> endpoints, String apiKey, Path trustStore, String password) {
+        return open(endpoints, apiKey, true, trustStore == null ? null : trusting(trustStore, password));
+    }
+
+    private static LakeshardClient open(List<InetSocketAddress> addresses, String apiKey, boolean tls, SSLContext trust) {
+        requireNonNull(apiKey, "apiKey is null");
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard-client",
+                ConfigFactory.parseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING").withFallback(ConfigFactory.load()));
+        try {
+            Endpoints endpoints = Endpoints.open(addresses, system, (host, address, port) -> {
+                GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(address.getHostAddress(), port, system)
+                        .withTls(tls)
+                        // A node that is down now may be back later: never give its channel up.
+                        .withConnectionAttempts(-1)
+                        .withChannelBuilderOverrides(builder -> builder.maxInboundMessageSize(64 << 20));
+                if (tls) {
+                    // The name, not the address it resolved to, is what the server's certificate names.
+                    settings = settings.withOverrideAuthority(host);
+                }
+                return trust == null ? settings : settings.withSslContext(trust);
+            });
+            return new LakeshardClient(system, endpoints, apiKey);
+        } catch (RuntimeException e) {
+            system.terminate();
+            throw e;
+        }
+    }
+
+    private static SSLContext trusting(Path trustStore, String password) {
+        try (InputStream in = Files.newInputStream(trustStore)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(in, password.toCharArray());
-            javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(
-                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trust.init(store);
-            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, trust.getTrustManagers(), null);
             return context;
-        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+        } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot read the trust store " + trustStore + ": " + e.getMessage(), e);
         }
     }
@@ -126,7 +163,7 @@ public final class LakeshardClient implements AutoCloseable {
     // Datasets
 
     public Dataset register(String name, Schema schema, List<String> partitionColumns, String eventTimeColumn, WriterOptions options) {
-        return call(() -> datasets.registerDataset().addHeader("authorization", authorization).invoke(RegisterDatasetRequest.newBuilder()
+        return retrying(endpoint -> endpoint.datasets().registerDataset().addHeader("authorization", authorization).invoke(RegisterDatasetRequest.newBuilder()
                 .setName(name).setArrowSchema(ArrowBytes.schema(schema, allocator)).addAllPartitionColumns(partitionColumns)
                 .setEventTimeColumn(eventTimeColumn == null ? "" : eventTimeColumn)
                 .setOptions(options == null ? WriterOptions.getDefaultInstance() : options).build()));
@@ -137,12 +174,12 @@ public final class LakeshardClient implements AutoCloseable {
     }
 
     public Dataset dataset(String name) {
-        return call(() -> datasets.getDataset().addHeader("authorization", authorization)
+        return retrying(endpoint -> endpoint.datasets().getDataset().addHeader("authorization", authorization)
                 .invoke(GetDatasetRequest.newBuilder().setName(name).build()));
     }
 
     public List<Dataset> datasets() {
-        return call(() -> datasets.listDatasets().addHeader("authorization", authorization)
+        return retrying(endpoint -> endpoint.datasets().listDatasets().addHeader("authorization", authorization)
                 .invoke(ListDatasetsRequest.getDefaultInstance())).getDatasetsList();
     }
 
@@ -152,43 +189,57 @@ public final class LakeshardClient implements AutoCloseable {
     }
 
     public Dataset addColumns(String name, List<Field> columns) {
-        return call(() -> datasets.evolveSchema().addHeader("authorization", authorization).invoke(EvolveSchemaRequest.newBuilder()
+        return call(endpoint -> endpoint.datasets().evolveSchema().addHeader("authorization", authorization).invoke(EvolveSchemaRequest.newBuilder()
                 .setName(name).setArrowColumns(ArrowBytes.schema(new Schema(columns), allocator)).build()));
     }
 
     /** Replaces the dataset's maintenance policy; unset fields take the defaults. */
-    public Dataset updatePolicy(String name, io.lakeshard.api.v1.MaintenancePolicy policy) {
-        return call(() -> datasets.updatePolicy().addHeader("authorization", authorization)
-                .invoke(io.lakeshard.api.v1.UpdatePolicyRequest.newBuilder().setName(name).setPolicy(policy).build()));
+    public Dataset updatePolicy(String name, MaintenancePolicy policy) {
+        return retrying(endpoint -> endpoint.datasets().updatePolicy().addHeader("authorization", authorization)
+                .invoke(UpdatePolicyRequest.newBuilder().setName(name).setPolicy(policy).build()));
     }
 
     public void drop(String name) {
-        call(() -> datasets.dropDataset().addHeader("authorization", authorization)
+        call(endpoint -> endpoint.datasets().dropDataset().addHeader("authorization", authorization)
                 .invoke(DropDatasetRequest.newBuilder().setName(name).build()));
     }
 
     // Writes
 
     /**
-     * Writes a batch under {@code appId}/{@code sequence}, retrying with the same key while the server says to retry.
-     * {@code replay} in the response is true when an earlier attempt had already committed it.
+     * Writes a batch under {@code appId}/{@code sequence}, retrying with the same key, on the next endpoint when one
+     * is unavailable, while the server says to retry. {@code replay} in the response is true when an earlier attempt
+     * had already committed it. Throws {@link UnacknowledgedWriteException} when it gives up.
      */
     public WriteResponse write(String dataset, VectorSchemaRoot batch, String appId, long sequence) {
-        WriteRequest request = WriteRequest.newBuilder().setDataset(dataset).setArrowIpc(ArrowBytes.batch(batch))
-                .setKey(IdempotencyKey.newBuilder().setAppId(appId).setSequence(sequence)).build();
-        LakeshardException last = null;
-        for (int attempt = 0; attempt < writeAttempts; attempt++) {
+        return write(WriteRequest.newBuilder().setDataset(dataset).setArrowIpc(ArrowBytes.batch(batch))
+                .setKey(IdempotencyKey.newBuilder().setAppId(appId).setSequence(sequence)).build(), batch.getRowCount(), WRITE_RETRY);
+    }
+
+    /** Sends {@code request}, of {@code rows} rows, retrying it under its key for up to {@code retryFor}. */
+    WriteResponse write(WriteRequest request, int rows, Duration retryFor) {
+        String appId = request.getKey().getAppId();
+        long sequence = request.getKey().getSequence();
+        long deadline = System.nanoTime() + retryFor.toNanos();
+        boolean inDoubt = false;
+        for (int attempt = 1; ; attempt++) {
+            Endpoint endpoint = endpoints.current();
             try {
-                return call(() -> ingest.write().addHeader("authorization", authorization).invoke(request));
+                return await(endpoint.ingest().write().addHeader("authorization", authorization).invoke(request), WRITE_ATTEMPT_TIMEOUT);
             } catch (LakeshardException e) {
-                if (!e.retryable()) {
-                    throw e;
+                inDoubt |= e.retryable() && !neverSent(e);
+                long left = deadline - System.nanoTime();
+                if (!e.retryable() || left <= 0) {
+                    throw new UnacknowledgedWriteException(e, appId, sequence, rows, inDoubt);
                 }
-                last = e;
-                sleep(Duration.ofMillis(200L << Math.min(attempt, 5)));
+                endpoints.failed(endpoint);
+                if (attempt % endpoints.size() == 0) {
+                    // Every endpoint failed once more: give them time to come back.
+                    int round = attempt / endpoints.size();
+                    sleep(Math.min(Math.min(100L << Math.min(round, 5), MAX_BACKOFF.toMillis()), TimeUnit.NANOSECONDS.toMillis(left) + 1));
+                }
             }
         }
-        throw last;
     }
 
     /** A writer that batches rows by count, bytes and time, under its own app id, one batch in flight. */
@@ -201,7 +252,8 @@ public final class LakeshardClient implements AutoCloseable {
     public QueryResults query(QueryRequest request) {
         CompletableFuture<QueryStarted> started = new CompletableFuture<>();
         CompletableFuture<QuerySummary> summary = new CompletableFuture<>();
-        java.io.InputStream bytes = queries.query().addHeader("authorization", authorization).invoke(request)
+        Endpoint endpoint = endpoints.current();
+        InputStream bytes = endpoint.queries().query().addHeader("authorization", authorization).invoke(request)
                 .map(response -> {
                     if (response.hasStarted()) {
                         started.complete(response.getStarted());
@@ -216,6 +268,9 @@ public final class LakeshardClient implements AutoCloseable {
                 .watchTermination((mat, done) -> {
                     done.whenComplete((ok, error) -> {
                         if (error != null) {
+                            if (failure(error).code() == Status.Code.UNAVAILABLE) {
+                                endpoints.failed(endpoint);
+                            }
                             started.completeExceptionally(error);
                             summary.completeExceptionally(error);
                         }
@@ -228,80 +283,120 @@ public final class LakeshardClient implements AutoCloseable {
 
     public QueryResults query(String sql) {
         return query(QueryRequest.newBuilder().setSql(sql)
-                .setConsistency(io.lakeshard.api.v1.Consistency.CONSISTENCY_READ_YOUR_WRITES).build());
+                .setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build());
     }
 
     /** Cancels one of this tenant's queries, on whichever node it runs; false if none runs by that id. */
     public boolean cancel(String queryId) {
-        return call(() -> queries.cancel().addHeader("authorization", authorization)
+        return call(endpoint -> endpoint.queries().cancel().addHeader("authorization", authorization)
                 .invoke(CancelRequest.newBuilder().setQueryId(queryId).build())).getCancelled();
     }
 
     /** This tenant's queries running anywhere in the cluster. */
     public List<RunningQuery> runningQueries() {
-        return call(() -> queries.listQueries().addHeader("authorization", authorization)
+        return retrying(endpoint -> endpoint.queries().listQueries().addHeader("authorization", authorization)
                 .invoke(ListQueriesRequest.getDefaultInstance())).getQueriesList();
     }
 
     public DescribeTableResponse describe(String table) {
-        return call(() -> queries.describeTable().addHeader("authorization", authorization)
+        return retrying(endpoint -> endpoint.queries().describeTable().addHeader("authorization", authorization)
                 .invoke(DescribeTableRequest.newBuilder().setTable(table).build()));
     }
 
     // Admin
 
     public String optimize(String dataset) {
-        return call(() -> admin.optimize().addHeader("authorization", authorization)
+        return call(endpoint -> endpoint.admin().optimize().addHeader("authorization", authorization)
                 .invoke(MaintenanceRequest.newBuilder().setDataset(dataset).build())).getOutcome();
     }
 
     public String vacuum(String dataset) {
-        return call(() -> admin.vacuum().addHeader("authorization", authorization)
+        return call(endpoint -> endpoint.admin().vacuum().addHeader("authorization", authorization)
                 .invoke(MaintenanceRequest.newBuilder().setDataset(dataset).build())).getOutcome();
     }
 
     /** Drops the days older than the dataset's retention, now. */
     public String expire(String dataset) {
-        return call(() -> admin.expire().addHeader("authorization", authorization)
+        return call(endpoint -> endpoint.admin().expire().addHeader("authorization", authorization)
                 .invoke(MaintenanceRequest.newBuilder().setDataset(dataset).build())).getOutcome();
     }
 
     public DeleteRowsResponse deleteRows(String dataset, String where) {
-        return call(() -> admin.deleteRows().addHeader("authorization", authorization)
+        return call(endpoint -> endpoint.admin().deleteRows().addHeader("authorization", authorization)
                 .invoke(DeleteRowsRequest.newBuilder().setDataset(dataset).setWhere(where).build()));
     }
 
     public List<Task> tasks() {
-        return call(() -> admin.listTasks().addHeader("authorization", authorization)
+        return retrying(endpoint -> endpoint.admin().listTasks().addHeader("authorization", authorization)
                 .invoke(ListTasksRequest.getDefaultInstance())).getTasksList();
     }
 
     public ClusterStatusResponse clusterStatus() {
-        return call(() -> admin.clusterStatus().addHeader("authorization", authorization)
+        return retrying(endpoint -> endpoint.admin().clusterStatus().addHeader("authorization", authorization)
                 .invoke(ClusterStatusRequest.getDefaultInstance()));
     }
 
     @Override
     public void close() {
-        datasets.close();
-        ingest.close();
-        queries.close();
-        admin.close();
+        endpoints.close();
         system.terminate();
         allocator.close();
     }
 
-    private static <T> T call(Supplier<CompletionStage<T>> call) {
+    /**
+     * A call that may change something: made once. If its node is unavailable the next call goes to the next
+     * endpoint; only a call that never reached a node is made again, there.
+     */
+    private <T> T call(Function<Endpoint, CompletionStage<T>> call) {
+        return call(call, false);
+    }
+
+    /** A call that reads, or changes things the same way however often it is made: tried at each endpoint in turn. */
+    private <T> T retrying(Function<Endpoint, CompletionStage<T>> call) {
+        return call(call, true);
+    }
+
+    private <T> T call(Function<Endpoint, CompletionStage<T>> call, boolean idempotent) {
+        LakeshardException last = null;
+        for (int tried = 0; tried < endpoints.size(); tried++) {
+            Endpoint endpoint = endpoints.current();
+            try {
+                return await(call.apply(endpoint), CALL_TIMEOUT);
+            } catch (LakeshardException e) {
+                if (e.code() != Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                endpoints.failed(endpoint);
+                if (!idempotent && !neverSent(e)) {
+                    throw e;
+                }
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private static <T> T await(CompletionStage<T> call, Duration timeout) {
         try {
-            return call.get().toCompletableFuture().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return call.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (ExecutionException e) {
             throw failure(e.getCause());
         } catch (TimeoutException e) {
-            throw new LakeshardException(Status.Code.DEADLINE_EXCEEDED, "no answer within " + CALL_TIMEOUT, e);
+            throw new LakeshardException(Status.Code.DEADLINE_EXCEEDED, "no answer within " + timeout, e);
         }
+    }
+
+    /** The call failed before it reached a node: no connection was made. */
+    private static boolean neverSent(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ConnectException || cause instanceof NoRouteToHostException || cause instanceof UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static LakeshardException failure(Throwable error) {
@@ -314,9 +409,9 @@ public final class LakeshardClient implements AutoCloseable {
         return new LakeshardException(Status.Code.UNAVAILABLE, String.valueOf(error.getMessage()), error);
     }
 
-    private static void sleep(Duration duration) {
+    private static void sleep(long millis) {
         try {
-            Thread.sleep(duration.toMillis());
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

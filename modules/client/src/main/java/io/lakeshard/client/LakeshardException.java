@@ -3,7 +3,7 @@ package io.lakeshard.client;
 import io.grpc.Status;
 
 /** A call the server refused or could not complete; {@link #code()} says what to do about it. */
-public final class LakeshardException extends RuntimeException {
+public sealed class LakeshardException extends RuntimeException permits UnacknowledgedWriteException {
     private static final long serialVersionUID = 1L;
 
     private final Status.Code code;

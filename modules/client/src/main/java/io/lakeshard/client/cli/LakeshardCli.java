@@ -13,6 +13,7 @@ import io.lakeshard.client.QueryResults;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +58,8 @@ public final class LakeshardCli {
 
     /** Where the server is and which key to use. */
     static final class Connection {
-        @Option(names = "--server", description = "host:port of a Lakeshard node (default: ${DEFAULT-VALUE})",
+        @Option(names = "--server", description = "host:port of a Lakeshard node, or of several, comma-separated, to fail "
+                + "over between (default: ${DEFAULT-VALUE})",
                 defaultValue = "${env:LAKESHARD_SERVER:-127.0.0.1:8080}")
         String server;
 
@@ -69,8 +71,21 @@ public final class LakeshardCli {
             if (key == null || key.isBlank()) {
                 throw new IllegalArgumentException("no API key: pass --key or set LAKESHARD_API_KEY");
             }
-            int colon = server.lastIndexOf(':');
-            return LakeshardClient.connect(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)), key);
+            return LakeshardClient.connect(endpoints(server), key);
+        }
+
+        /** {@code host:port[,host:port...]}. */
+        static List<InetSocketAddress> endpoints(String servers) {
+            List<InetSocketAddress> endpoints = new ArrayList<>();
+            for (String server : servers.split(",")) {
+                String endpoint = server.strip();
+                int colon = endpoint.lastIndexOf(':');
+                if (colon <= 0 || colon == endpoint.length() - 1) {
+                    throw new IllegalArgumentException("--server takes host:port, comma-separated; not '" + endpoint + "'");
+                }
+                endpoints.add(InetSocketAddress.createUnresolved(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1))));
+            }
+            return endpoints;
         }
     }
 
