@@ -9,6 +9,7 @@ import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.cluster.registry.DatasetSpec;
 import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.cluster.table.IngestRouter;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.query.Consistency;
@@ -22,6 +23,7 @@ import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.TableSnapshot;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -211,8 +213,8 @@ class ThreeNodeClusterTest {
     @Order(6)
     void aBatchOverTheFrameLimitGoesAsFilesWhateverTheThreshold() throws Exception {
         var node = cluster.nodes.get(1);
-        var router = new io.lakeshard.cluster.table.IngestRouter(node.system(), node.registry(), node.snapshots(), node.tables(),
-                node.allocator(), Long.MAX_VALUE, Duration.ofSeconds(30));
+        var router = new IngestRouter(node.system(), node.registry(), node.snapshots(), node.tables(),
+                node.allocator(), Long.MAX_VALUE, Duration.ofSeconds(30), Clock.systemUTC());
         long before = table().snapshot().numRecords();
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 500_000, 10_000)) {
             TableEntity.WriteReply reply = router.write(TENANT, SPANS, batch, new IdempotencyKey("large", 1))

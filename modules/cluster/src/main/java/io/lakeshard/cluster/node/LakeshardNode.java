@@ -29,6 +29,7 @@ import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.table.TableSettings;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -108,6 +109,7 @@ public final class LakeshardNode implements AutoCloseable {
         Duration timeout = config.getDuration("lakeshard.ask-timeout");
         StorageRoot storage = NodeStorage.open(config, dataDir);
         BufferAllocator allocator = new RootAllocator();
+        Clock clock = Clock.systemUTC();
         TableStore tables = new TableStore(storage, TableSettings.defaults(), blocking);
         SnapshotService snapshots = new SnapshotService(tables);
 
@@ -116,18 +118,18 @@ public final class LakeshardNode implements AutoCloseable {
         system.systemActorOf(snapshots.subscriber(topic, config.getDuration("lakeshard.snapshot-poll-interval")),
                 "snapshot-freshness", akka.actor.typed.Props.empty());
         String dataRole = config.getString("lakeshard.cluster.data-role");
-        DatasetRegistry.init(system, tables, dataRole);
+        DatasetRegistry.init(system, tables, dataRole, clock);
         Metrics metrics = new Metrics();
         metrics.gauge("lakeshard_snapshot_lag_versions", "Published table versions not yet in this node's snapshots", snapshots::lagVersions);
         metrics.gauge("lakeshard_snapshot_incremental_refreshes", "Snapshot refreshes that applied only new commits (hits)",
                 snapshots::incrementalRefreshes);
         metrics.gauge("lakeshard_snapshot_full_loads", "Snapshot loads that replayed the log (misses)", snapshots::fullLoads);
-        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE)), topic,
-                dataRole, metrics);
+        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE), clock),
+                topic, dataRole, metrics, clock);
 
         RegistryClient registry = new RegistryClient(system, timeout);
         IngestRouter ingest = new IngestRouter(system, registry, snapshots, tables,
-                allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), config.getBytes("lakeshard.inline-write-threshold-bytes"), timeout);
+                allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), config.getBytes("lakeshard.inline-write-threshold-bytes"), timeout, clock);
         EngineSettings engine = new EngineSettings(config.getInt("lakeshard.query.threads"),
                 config.getString("lakeshard.query.memory-limit"), dataDir.resolve("duckdb-tmp"), "10GB",
                 NodeStorage.readableDirectories(storage), config.getInt("lakeshard.query.batch-rows"));
@@ -144,7 +146,7 @@ public final class LakeshardNode implements AutoCloseable {
         ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, new MaintenanceScheduler.Settings(
                 config.getDuration("lakeshard.maintenance.tick-interval"), config.getDuration("lakeshard.maintenance.lease-duration"),
                 config.getDuration("lakeshard.maintenance.initial-backoff"), config.getDuration("lakeshard.maintenance.purge-after")),
-                dataRole, tables, registry, metrics);
+                dataRole, tables, registry, metrics, clock);
         DatasetService datasets = new DatasetService(system, registry, timeout);
 
         if (config.getBoolean("lakeshard.management.enabled")) {

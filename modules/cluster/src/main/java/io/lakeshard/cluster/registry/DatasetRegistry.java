@@ -1,5 +1,7 @@
 package io.lakeshard.cluster.registry;
 
+import static java.util.Objects.requireNonNull;
+
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -20,12 +22,14 @@ import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -49,7 +53,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     /** The reply to {@link Get}; {@code record} is null when there is no such dataset. */
     public record Found(DatasetRecord record) implements CborSerializable {}
 
-    /** The reply to {@link ListDatasets} and {@link ListDroppedBefore}. */
+    /** The reply to {@link ListDatasets}. */
     public record Datasets(List<DatasetRecord> records) implements CborSerializable {}
 
     public record UpdatePolicy(DatasetName name, MaintenancePolicy policy, ActorRef<Reply> replyTo) implements Command {}
@@ -58,9 +62,6 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     public record RecordSchema(DatasetName name, DatasetSpec spec, ActorRef<Reply> replyTo) implements Command {}
 
     public record Drop(DatasetName name, ActorRef<Reply> replyTo) implements Command {}
-
-    /** Dropped datasets whose grace period has passed, for the purger. */
-    public record ListDroppedBefore(Instant time, ActorRef<Datasets> replyTo) implements Command {}
 
     public record MarkPurged(DatasetName name, String incarnation, ActorRef<Reply> replyTo) implements Command {}
 
@@ -114,26 +115,28 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
         }
     }
 
-    public static void init(ActorSystem<?> system, TableStore tables, String role) {
+    public static void init(ActorSystem<?> system, TableStore tables, String role, Clock clock) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-                context -> create(context.getEntityId(), tables)).withRole(role));
+                context -> create(context.getEntityId(), tables, clock)).withRole(role));
     }
 
-    public static Behavior<Command> create(String tenant, TableStore tables) {
-        return Behaviors.setup(context -> new DatasetRegistry(context, tenant, tables));
+    public static Behavior<Command> create(String tenant, TableStore tables, Clock clock) {
+        return Behaviors.setup(context -> new DatasetRegistry(context, tenant, tables, clock));
     }
 
     private final ActorContext<Command> context;
     private final String tenant;
     private final TableStore tables;
+    private final Clock clock;
     // A registration waiting for its table: later commands wait with it, in order.
     private boolean creatingTable;
 
-    private DatasetRegistry(ActorContext<Command> context, String tenant, TableStore tables) {
+    private DatasetRegistry(ActorContext<Command> context, String tenant, TableStore tables, Clock clock) {
         super(PersistenceId.of(ENTITY_KEY.name(), tenant));
         this.context = context;
-        this.tenant = tenant;
-        this.tables = tables;
+        this.tenant = requireNonNull(tenant, "tenant is null");
+        this.tables = requireNonNull(tables, "tables is null");
+        this.clock = requireNonNull(clock, "clock is null");
     }
 
     @Override
@@ -142,8 +145,8 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     }
 
     @Override
-    public java.util.Set<String> tagsFor(Event event) {
-        return java.util.Set.of(TAG);
+    public Set<String> tagsFor(Event event) {
+        return Set.of(TAG);
     }
 
     @Override
@@ -190,13 +193,9 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
                 return Effect().reply(drop.replyTo(), notFound(drop.name()));
             }
             DatasetRecord record = state.live().get(drop.name());
-            Instant at = Instant.now();
+            Instant at = clock.instant();
             return Effect().persist(new Dropped(drop.name(), at))
                     .thenReply(drop.replyTo(), s -> new Accepted(record.droppedAt(at), false));
-        }
-        if (command instanceof ListDroppedBefore list) {
-            return Effect().reply(list.replyTo(),
-                    new Datasets(state.dropped().stream().filter(r -> r.droppedAt().isBefore(list.time())).toList()));
         }
         if (command instanceof MarkPurged purged) {
             return Effect().persist(new Purged(purged.name(), purged.incarnation()))
@@ -221,7 +220,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
                     "dataset " + register.name() + " exists with a different definition"));
         }
         DatasetRecord record = new DatasetRecord(tenant, register.name(), UUID.randomUUID().toString(), register.spec(),
-                register.policy(), Instant.now(), null);
+                register.policy(), clock.instant(), null);
         creatingTable = true;
         context.pipeToSelf(tables.create(new TableRef(tenant, register.name(), record.incarnation()), register.spec().toDefinition()),
                 (ok, error) -> error == null ? new TableCreated(register, record) : new TableCreationFailed(register, error));
