@@ -90,21 +90,29 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
 
     public record Purged(DatasetName name, String incarnation) implements Event {}
 
-    /** Live datasets by name, and dropped ones awaiting purge. */
-    public record State(Map<DatasetName, DatasetRecord> live, List<DatasetRecord> dropped) implements CborSerializable {
+    /**
+     * Live datasets by qualified name, and dropped ones awaiting purge. The map is keyed by the name's text: a
+     * snapshot's CBOR can carry that back as a map key, which it cannot do for a {@link DatasetName}.
+     */
+    public record State(Map<String, DatasetRecord> live, List<DatasetRecord> dropped) implements CborSerializable {
         static State empty() {
             return new State(Map.of(), List.of());
         }
 
+        /** The live dataset of that name, or null. */
+        DatasetRecord find(DatasetName name) {
+            return live.get(name.toString());
+        }
+
         State with(DatasetRecord record) {
-            Map<DatasetName, DatasetRecord> next = new HashMap<>(live);
-            next.put(record.name(), record);
+            Map<String, DatasetRecord> next = new HashMap<>(live);
+            next.put(record.name().toString(), record);
             return new State(Map.copyOf(next), dropped);
         }
 
         State drop(DatasetName name, Instant at) {
-            Map<DatasetName, DatasetRecord> next = new HashMap<>(live);
-            DatasetRecord record = next.remove(name);
+            Map<String, DatasetRecord> next = new HashMap<>(live);
+            DatasetRecord record = next.remove(name.toString());
             List<DatasetRecord> gone = new ArrayList<>(dropped);
             gone.add(record.droppedAt(at));
             return new State(Map.copyOf(next), List.copyOf(gone));
@@ -167,7 +175,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
             return onRegister(state, register);
         }
         if (command instanceof Get get) {
-            return Effect().reply(get.replyTo(), new Found(state.live().get(get.name())));
+            return Effect().reply(get.replyTo(), new Found(state.find(get.name())));
         }
         if (command instanceof ListDatasets list) {
             List<DatasetRecord> records = state.live().values().stream()
@@ -175,24 +183,24 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
             return Effect().reply(list.replyTo(), new Datasets(records));
         }
         if (command instanceof UpdatePolicy update) {
-            if (!state.live().containsKey(update.name())) {
+            if (state.find(update.name()) == null) {
                 return Effect().reply(update.replyTo(), notFound(update.name()));
             }
             return Effect().persist(new PolicyUpdated(update.name(), update.policy()))
-                    .thenReply(update.replyTo(), s -> new Accepted(s.live().get(update.name()), false));
+                    .thenReply(update.replyTo(), s -> new Accepted(s.find(update.name()), false));
         }
         if (command instanceof RecordSchema record) {
-            if (!state.live().containsKey(record.name())) {
+            if (state.find(record.name()) == null) {
                 return Effect().reply(record.replyTo(), notFound(record.name()));
             }
             return Effect().persist(new SchemaRecorded(record.name(), record.spec()))
-                    .thenReply(record.replyTo(), s -> new Accepted(s.live().get(record.name()), false));
+                    .thenReply(record.replyTo(), s -> new Accepted(s.find(record.name()), false));
         }
         if (command instanceof Drop drop) {
-            if (!state.live().containsKey(drop.name())) {
+            if (state.find(drop.name()) == null) {
                 return Effect().reply(drop.replyTo(), notFound(drop.name()));
             }
-            DatasetRecord record = state.live().get(drop.name());
+            DatasetRecord record = state.find(drop.name());
             Instant at = clock.instant();
             return Effect().persist(new Dropped(drop.name(), at))
                     .thenReply(drop.replyTo(), s -> new Accepted(record.droppedAt(at), false));
@@ -211,7 +219,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
         } catch (InvalidInputException e) {
             return Effect().reply(register.replyTo(), new Rejected(Code.INVALID_ARGUMENT, e.field(), e.getMessage()));
         }
-        DatasetRecord existing = state.live().get(register.name());
+        DatasetRecord existing = state.find(register.name());
         if (existing != null) {
             if (existing.spec().fingerprint().equals(fingerprint)) {
                 return Effect().reply(register.replyTo(), new Accepted(existing, false));
@@ -251,8 +259,8 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     public EventHandler<State, Event> eventHandler() {
         return newEventHandlerBuilder().forAnyState()
                 .onEvent(Registered.class, (state, event) -> state.with(event.record()))
-                .onEvent(PolicyUpdated.class, (state, event) -> state.with(state.live().get(event.name()).withPolicy(event.policy())))
-                .onEvent(SchemaRecorded.class, (state, event) -> state.with(state.live().get(event.name()).withSpec(event.spec())))
+                .onEvent(PolicyUpdated.class, (state, event) -> state.with(state.find(event.name()).withPolicy(event.policy())))
+                .onEvent(SchemaRecorded.class, (state, event) -> state.with(state.find(event.name()).withSpec(event.spec())))
                 .onEvent(Dropped.class, (state, event) -> state.drop(event.name(), event.at()))
                 .onEvent(Purged.class, (state, event) -> state.purge(event.incarnation()))
                 .build();
