@@ -35,6 +35,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -196,9 +200,8 @@ class ThreeNodeClusterTest {
     @Order(5)
     void badBatchesAreRefusedByTheReceivingNode() throws Exception {
         long before = table().latestVersion();
-        try (VectorSchemaRoot batch = VectorSchemaRoot.create(new org.apache.arrow.vector.types.pojo.Schema(List.of(
-                AllTypes.SCHEMA.findField("id"), new org.apache.arrow.vector.types.pojo.Field("nope",
-                        org.apache.arrow.vector.types.pojo.FieldType.nullable(org.apache.arrow.vector.types.pojo.ArrowType.Utf8.INSTANCE), null))), allocator)) {
+        try (VectorSchemaRoot batch = VectorSchemaRoot.create(new Schema(List.of(
+                AllTypes.SCHEMA.findField("id"), new Field("nope", FieldType.nullable(ArrowType.Utf8.INSTANCE), null))), allocator)) {
             batch.setRowCount(0);
             TableEntity.WriteReply reply = cluster.nodes.get(2).ingest().write(TENANT, SPANS, batch, new IdempotencyKey("bad", 1))
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);

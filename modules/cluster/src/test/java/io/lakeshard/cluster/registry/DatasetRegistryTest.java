@@ -1,7 +1,6 @@
 package io.lakeshard.cluster.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -149,7 +148,7 @@ class DatasetRegistryTest {
         assertEquals(before, registry.restart().state());
         List<DatasetRecord> listed = registry.<DatasetRegistry.Datasets>runCommand(DatasetRegistry.ListDatasets::new).reply().records();
         assertEquals(List.of(NAME), listed.stream().map(DatasetRecord::name).toList());
-        assertFalse(listed.get(0).isDropped());
+        assertNull(listed.get(0).droppedAt());
     }
 
     private CommandResultWithReply<Command, Event, State, Reply> register(DatasetSpec spec) {
