@@ -4,7 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.server.LakeshardServer;
-import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;

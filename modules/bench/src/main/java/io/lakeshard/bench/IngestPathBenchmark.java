@@ -4,7 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.cluster.registry.DatasetSpec;
-import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.cluster.table.IngestRouter;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.storage.dataset.DatasetDefinition;

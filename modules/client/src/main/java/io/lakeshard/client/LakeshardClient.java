@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lakeshard.api.v1.AdminServiceClient;
+import io.lakeshard.api.v1.CancelRequest;
 import io.lakeshard.api.v1.ClusterStatusRequest;
 import io.lakeshard.api.v1.ClusterStatusResponse;
 import io.lakeshard.api.v1.Dataset;
@@ -25,12 +26,15 @@ import io.lakeshard.api.v1.GetDatasetRequest;
 import io.lakeshard.api.v1.IdempotencyKey;
 import io.lakeshard.api.v1.IngestServiceClient;
 import io.lakeshard.api.v1.ListDatasetsRequest;
+import io.lakeshard.api.v1.ListQueriesRequest;
 import io.lakeshard.api.v1.ListTasksRequest;
 import io.lakeshard.api.v1.MaintenanceRequest;
 import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.QueryServiceClient;
+import io.lakeshard.api.v1.QueryStarted;
 import io.lakeshard.api.v1.QuerySummary;
 import io.lakeshard.api.v1.RegisterDatasetRequest;
+import io.lakeshard.api.v1.RunningQuery;
 import io.lakeshard.api.v1.Task;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
@@ -195,9 +199,14 @@ public final class LakeshardClient implements AutoCloseable {
     // Queries
 
     public QueryResults query(QueryRequest request) {
+        CompletableFuture<QueryStarted> started = new CompletableFuture<>();
         CompletableFuture<QuerySummary> summary = new CompletableFuture<>();
         java.io.InputStream bytes = queries.query().addHeader("authorization", authorization).invoke(request)
                 .map(response -> {
+                    if (response.hasStarted()) {
+                        started.complete(response.getStarted());
+                        return ByteString.emptyByteString();
+                    }
                     if (response.hasSummary()) {
                         summary.complete(response.getSummary());
                         return ByteString.emptyByteString();
@@ -207,18 +216,31 @@ public final class LakeshardClient implements AutoCloseable {
                 .watchTermination((mat, done) -> {
                     done.whenComplete((ok, error) -> {
                         if (error != null) {
+                            started.completeExceptionally(error);
                             summary.completeExceptionally(error);
                         }
                     });
                     return mat;
                 })
                 .runWith(StreamConverters.asInputStream(CALL_TIMEOUT), system);
-        return new QueryResults(bytes, summary, allocator);
+        return new QueryResults(bytes, started, summary, allocator);
     }
 
     public QueryResults query(String sql) {
         return query(QueryRequest.newBuilder().setSql(sql)
                 .setConsistency(io.lakeshard.api.v1.Consistency.CONSISTENCY_READ_YOUR_WRITES).build());
+    }
+
+    /** Cancels one of this tenant's queries, on whichever node it runs; false if none runs by that id. */
+    public boolean cancel(String queryId) {
+        return call(() -> queries.cancel().addHeader("authorization", authorization)
+                .invoke(CancelRequest.newBuilder().setQueryId(queryId).build())).getCancelled();
+    }
+
+    /** This tenant's queries running anywhere in the cluster. */
+    public List<RunningQuery> runningQueries() {
+        return call(() -> queries.listQueries().addHeader("authorization", authorization)
+                .invoke(ListQueriesRequest.getDefaultInstance())).getQueriesList();
     }
 
     public DescribeTableResponse describe(String table) {

@@ -1,5 +1,6 @@
 package io.lakeshard.client;
 
+import io.lakeshard.api.v1.QueryStarted;
 import io.lakeshard.api.v1.QuerySummary;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,10 +20,13 @@ import org.apache.arrow.vector.ipc.ArrowStreamReader;
 public final class QueryResults implements AutoCloseable {
     private final ArrowStreamReader reader;
     private final InputStream bytes;
+    private final CompletableFuture<QueryStarted> started;
     private final CompletableFuture<QuerySummary> summary;
 
-    QueryResults(InputStream bytes, CompletableFuture<QuerySummary> summary, BufferAllocator allocator) {
+    QueryResults(InputStream bytes, CompletableFuture<QueryStarted> started, CompletableFuture<QuerySummary> summary,
+            BufferAllocator allocator) {
         this.bytes = bytes;
+        this.started = started;
         this.summary = summary;
         this.reader = new ArrowStreamReader(bytes, allocator);
     }
@@ -85,10 +89,22 @@ public final class QueryResults implements AutoCloseable {
         };
     }
 
+    /**
+     * The id the server gave the query, for {@link LakeshardClient#cancel}: the stream's first message, so known
+     * before any row arrives.
+     */
+    public String queryId() {
+        return await(started).getQueryId();
+    }
+
     /** Rows, truncation and table versions: available once every batch was read. */
     public QuerySummary summary() {
+        return await(summary);
+    }
+
+    private static <T> T await(CompletableFuture<T> part) {
         try {
-            return summary.get(1, TimeUnit.MINUTES);
+            return part.get(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -9,7 +9,7 @@ import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.cluster.registry.DatasetSpec;
-import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.query.QueryRequest;

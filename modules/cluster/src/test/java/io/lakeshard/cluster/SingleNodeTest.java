@@ -11,7 +11,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.cluster.registry.DatasetSpec;
-import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.storage.AllTypes;
 import io.lakeshard.storage.dataset.DatasetDefinition;

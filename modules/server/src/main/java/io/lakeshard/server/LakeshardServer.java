@@ -1,100 +1,91 @@
 package io.lakeshard.server;
 
-import akka.actor.typed.ActorSystem;
-import akka.actor.typed.DispatcherSelector;
+import akka.actor.ClassicActorSystemProvider;
+import akka.grpc.javadsl.ServiceHandler;
+import akka.http.javadsl.ConnectionContext;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.ServerBuilder;
+import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.japi.function.Function;
+import akka.stream.Materializer;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.api.v1.AdminServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.DatasetServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.IngestServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.QueryServicePowerApiHandlerFactory;
-import io.lakeshard.cluster.node.LakeshardNode;
-import io.lakeshard.server.auth.ApiKeys;
 import io.lakeshard.server.grpc.AdminGrpc;
 import io.lakeshard.server.grpc.DatasetGrpc;
 import io.lakeshard.server.grpc.IngestGrpc;
 import io.lakeshard.server.grpc.QueryGrpc;
+import io.lakeshard.service.LakeshardService;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.slf4j.LoggerFactory;
 
 /**
- * A Lakeshard node serving the gRPC API. With no API keys configured (the embedded default) it makes a development
- * key for tenant {@code dev} and prints it.
+ * A Lakeshard node serving the gRPC API and {@code /metrics}: the service layer with the gRPC door in front. With
+ * no API keys configured (the embedded default) the service makes a development key for tenant {@code dev}.
  */
 public final class LakeshardServer implements AutoCloseable {
-    private final LakeshardNode node;
+    private final LakeshardService service;
     private final ServerBinding binding;
-    private final String developmentKey;
 
-    private LakeshardServer(LakeshardNode node, ServerBinding binding, String developmentKey) {
-        this.node = node;
+    private LakeshardServer(LakeshardService service, ServerBinding binding) {
+        this.service = service;
         this.binding = binding;
-        this.developmentKey = developmentKey;
     }
 
     public static LakeshardServer start(Config overrides) throws Exception {
-        Config config = LakeshardNode.config(overrides, ConfigFactory.parseResourcesAnySyntax("lakeshard-server"));
-        LakeshardNode node = LakeshardNode.start(config);
+        Config config = LakeshardService.config(overrides, ConfigFactory.parseResourcesAnySyntax("lakeshard-server"));
+        ServerSettings settings = ServerSettings.from(config);
+        LakeshardService service = LakeshardService.start(config);
         try {
-            ActorSystem<?> system = node.system();
-            ApiKeys keys = ApiKeys.fromConfig(config);
-            String developmentKey = null;
-            if (keys.isEmpty()) {
-                byte[] random = new byte[24];
-                new SecureRandom().nextBytes(random);
-                developmentKey = "dev_" + HexFormat.of().formatHex(random);
-                keys = keys.with(developmentKey, new ApiKeys.Principal("dev", true));
-            }
-            Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("lakeshard.blocking-dispatcher"));
-            var allocator = node.allocator().newChildAllocator("grpc", 0, Long.MAX_VALUE);
-            Function<HttpRequest, CompletionStage<HttpResponse>> handler = akka.grpc.javadsl.ServiceHandler.concatOrNotFound(
-                    DatasetServicePowerApiHandlerFactory.create(new DatasetGrpc(node, keys, allocator,
-                            config.getDuration("lakeshard.maintenance.purge-after")), system),
-                    IngestServicePowerApiHandlerFactory.create(new IngestGrpc(node, keys, allocator, new IngestGrpc.Limits(
-                            config.getBytes("lakeshard.server.max-message-bytes"), config.getLong("lakeshard.server.max-rows-per-write"))), system),
-                    QueryServicePowerApiHandlerFactory.create(new QueryGrpc(node, keys, node.catalog(),
-                            blocking, config.getLong("lakeshard.server.default-row-limit"),
-                            config.getDuration("lakeshard.server.default-query-timeout"),
-                            config.getInt("lakeshard.server.max-concurrent-queries-per-tenant")), system),
-                    AdminServicePowerApiHandlerFactory.create(new AdminGrpc(node, keys, blocking), system));
-            Function<HttpRequest, CompletionStage<HttpResponse>> withMetrics = request ->
+            ClassicActorSystemProvider system = service.actorSystem();
+            var allocator = service.allocator();
+            Function<HttpRequest, CompletionStage<HttpResponse>> grpc = ServiceHandler.concatOrNotFound(
+                    DatasetServicePowerApiHandlerFactory.create(new DatasetGrpc(service.datasets(), service.keys(), allocator), system),
+                    IngestServicePowerApiHandlerFactory.create(new IngestGrpc(service.ingest(), service.keys(), allocator,
+                            Materializer.matFromSystem(system)), system),
+                    QueryServicePowerApiHandlerFactory.create(new QueryGrpc(service.queries(), service.keys(), allocator,
+                            "lakeshard.blocking-dispatcher"), system),
+                    AdminServicePowerApiHandlerFactory.create(new AdminGrpc(service.admin(), service.keys()), system));
+            Function<HttpRequest, CompletionStage<HttpResponse>> handler = request ->
                     request.getUri().path().equals("/metrics")
-                            ? java.util.concurrent.CompletableFuture.completedFuture(HttpResponse.create().withEntity(
-                                    akka.http.javadsl.model.ContentTypes.TEXT_PLAIN_UTF8, node.metrics().render()))
-                            : handler.apply(request);
-            var serverBuilder = Http.get(system).newServerAt(config.getString("lakeshard.server.host"), config.getInt("lakeshard.server.port"));
-            if (config.getBoolean("lakeshard.server.tls.enabled")) {
-                serverBuilder = serverBuilder.enableHttps(akka.http.javadsl.ConnectionContext.httpsServer(tls(config)));
+                            ? CompletableFuture.completedFuture(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, service.metricsText()))
+                            : grpc.apply(request);
+            ServerBuilder server = Http.get(system).newServerAt(settings.host(), settings.port());
+            if (settings.tls().isPresent()) {
+                server = server.enableHttps(ConnectionContext.httpsServer(tls(settings.tls().get())));
             }
-            ServerBinding binding = serverBuilder
-                    .bind(withMetrics)
-                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
-            org.slf4j.LoggerFactory.getLogger(LakeshardServer.class).info("serving the gRPC API and /metrics on {}",
-                    binding.localAddress());
-            return new LakeshardServer(node, binding, developmentKey);
+            ServerBinding binding = server.bind(handler).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            LoggerFactory.getLogger(LakeshardServer.class).info("serving the gRPC API and /metrics on {}", binding.localAddress());
+            return new LakeshardServer(service, binding);
         } catch (Exception e) {
-            node.close();
+            service.close();
             throw e;
         }
     }
 
-    private static javax.net.ssl.SSLContext tls(Config config) throws Exception {
-        char[] password = config.getString("lakeshard.server.tls.keystore-password").toCharArray();
-        java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
-        try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(config.getString("lakeshard.server.tls.keystore")))) {
+    private static SSLContext tls(ServerSettings.Tls tls) throws Exception {
+        char[] password = tls.password().toCharArray();
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(tls.keystore())) {
             keys.load(in, password);
         }
-        javax.net.ssl.KeyManagerFactory managers = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         managers.init(keys, password);
-        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        SSLContext context = SSLContext.getInstance("TLS");
         context.init(managers.getKeyManagers(), null, new SecureRandom());
         return context;
     }
@@ -103,19 +94,19 @@ public final class LakeshardServer implements AutoCloseable {
         return binding.localAddress().getPort();
     }
 
-    public LakeshardNode node() {
-        return node;
+    public LakeshardService service() {
+        return service;
     }
 
     /** The generated key when none was configured, else null. */
     public String developmentKey() {
-        return developmentKey;
+        return service.developmentKey().orElse(null);
     }
 
     @Override
     public void close() throws Exception {
         binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        node.close();
+        service.close();
     }
 
     public static void main(String[] args) throws Exception {
@@ -125,9 +116,7 @@ public final class LakeshardServer implements AutoCloseable {
         }
         LakeshardServer server = start(ConfigFactory.empty());
         System.out.println("Lakeshard is listening for gRPC on " + server.binding.localAddress());
-        if (server.developmentKey != null) {
-            System.out.println("Development API key (tenant 'dev'): " + server.developmentKey);
-        }
+        server.service.developmentKey().ifPresent(key -> System.out.println("Development API key (tenant 'dev'): " + key));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.close();
@@ -135,6 +124,6 @@ public final class LakeshardServer implements AutoCloseable {
                 e.printStackTrace();
             }
         }));
-        server.node.system().getWhenTerminated().toCompletableFuture().join();
+        server.service.whenTerminated().toCompletableFuture().join();
     }
 }

@@ -19,7 +19,7 @@ import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
-import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.S3FaultProxy;
 import io.lakeshard.storage.S3TestServer;
 import io.lakeshard.storage.TestTables;

@@ -13,7 +13,7 @@ import io.lakeshard.client.BatchingWriter;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
-import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.TestTables;
 import io.lakeshard.storage.example.SpanBatches;
 import java.nio.file.Path;

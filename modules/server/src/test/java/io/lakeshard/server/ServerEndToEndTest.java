@@ -22,7 +22,7 @@ import io.lakeshard.api.v1.QueryServiceClient;
 import io.lakeshard.api.v1.RegisterDatasetRequest;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
-import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.server.grpc.ArrowIpc;
 import io.lakeshard.storage.AllTypes;
 import io.lakeshard.storage.TestTables;
@@ -250,10 +250,10 @@ class ServerEndToEndTest {
         register(ACME_KEY, "moved.test.t", AllTypes.SCHEMA, List.of());
         write(ACME_KEY, "moved.test.t", 0, 5, "mover", 1);
         // Another writer (an old owner, a split brain) commits behind the table's writer.
-        var record = server.node().registry().get("acme", io.lakeshard.storage.dataset.DatasetName.parse("moved.test.t"))
+        var record = server.service().node().registry().get("acme", io.lakeshard.storage.dataset.DatasetName.parse("moved.test.t"))
                 .toCompletableFuture().get(10, TimeUnit.SECONDS).orElseThrow();
         var ref = new io.lakeshard.cluster.table.TableRef("acme", record.name(), record.incarnation());
-        var outsider = io.lakeshard.storage.table.DeltaTable.at(server.node().tables().storage(), ref.location(server.node().tables().storage()));
+        var outsider = io.lakeshard.storage.table.DeltaTable.at(server.service().node().tables().storage(), ref.location(server.service().node().tables().storage()));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 100, 2)) {
             outsider.append(TestTables.write(outsider, allocator, batch), new io.lakeshard.storage.table.IdempotencyKey("outsider", 1));
         }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
-import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.AllTypes;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.lakeshard.cluster.maintenance;
 
-import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import java.time.Duration;
 
 /** Packs small files into target-size files, in the dataset's sort order. */

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 
 /**
  * The stable name of a kind of maintenance task, as events, reports and operators carry it. Serialised as the bare

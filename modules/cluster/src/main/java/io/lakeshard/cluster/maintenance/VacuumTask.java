@@ -1,6 +1,6 @@
 package io.lakeshard.cluster.maintenance;
 
-import io.lakeshard.cluster.registry.MaintenancePolicy;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.storage.maintenance.Vacuum;
 import java.time.Duration;
 

@@ -3,8 +3,11 @@ package io.lakeshard.cluster.node;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.pubsub.Topic;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
 import akka.management.cluster.bootstrap.ClusterBootstrap;
 import akka.management.javadsl.AkkaManagement;
 import com.typesafe.config.Config;
@@ -31,7 +34,6 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,7 @@ import org.apache.arrow.memory.RootAllocator;
  * and akka-management's health checks ({@code /ready}, {@code /alive}).
  */
 public final class LakeshardNode implements AutoCloseable {
+    private final NodeSettings settings;
     private final ActorSystem<Void> system;
     private final BufferAllocator allocator;
     private final TableStore tables;
@@ -56,9 +59,10 @@ public final class LakeshardNode implements AutoCloseable {
     private final Metrics metrics;
     private final DatasetCatalog catalog;
 
-    private LakeshardNode(ActorSystem<Void> system, BufferAllocator allocator, TableStore tables, RegistryClient registry,
+    private LakeshardNode(NodeSettings settings, ActorSystem<Void> system, BufferAllocator allocator, TableStore tables, RegistryClient registry,
             SnapshotService snapshots, IngestRouter ingest, QueryEngine queries, ActorRef<MaintenanceScheduler.Command> scheduler,
             DatasetService datasets, Metrics metrics, DatasetCatalog catalog) {
+        this.settings = settings;
         this.metrics = metrics;
         this.catalog = catalog;
         this.system = system;
@@ -104,9 +108,10 @@ public final class LakeshardNode implements AutoCloseable {
     }
 
     private static LakeshardNode start(ActorSystem<Void> system, Config config) throws SQLException {
+        NodeSettings settings = NodeSettings.from(config);
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("lakeshard.blocking-dispatcher"));
-        Path dataDir = Path.of(config.getString("lakeshard.data-dir")).toAbsolutePath();
-        Duration timeout = config.getDuration("lakeshard.ask-timeout");
+        Path dataDir = settings.dataDir();
+        Duration timeout = settings.askTimeout();
         StorageRoot storage = NodeStorage.open(config, dataDir);
         BufferAllocator allocator = new RootAllocator();
         Clock clock = Clock.systemUTC();
@@ -114,10 +119,9 @@ public final class LakeshardNode implements AutoCloseable {
         SnapshotService snapshots = new SnapshotService(tables);
 
         ActorRef<Topic.Command<TableVersion>> topic = system.systemActorOf(
-                Topic.create(TableVersion.class, TableVersion.TOPIC), "table-versions", akka.actor.typed.Props.empty());
-        system.systemActorOf(snapshots.subscriber(topic, config.getDuration("lakeshard.snapshot-poll-interval")),
-                "snapshot-freshness", akka.actor.typed.Props.empty());
-        String dataRole = config.getString("lakeshard.cluster.data-role");
+                Topic.create(TableVersion.class, TableVersion.TOPIC), "table-versions", Props.empty());
+        system.systemActorOf(snapshots.subscriber(topic, settings.snapshotPollInterval()), "snapshot-freshness", Props.empty());
+        String dataRole = settings.dataRole();
         DatasetRegistry.init(system, tables, dataRole, clock);
         Metrics metrics = new Metrics();
         metrics.gauge("lakeshard_snapshot_lag_versions", "Published table versions not yet in this node's snapshots", snapshots::lagVersions);
@@ -129,10 +133,10 @@ public final class LakeshardNode implements AutoCloseable {
 
         RegistryClient registry = new RegistryClient(system, timeout);
         IngestRouter ingest = new IngestRouter(system, registry, snapshots, tables,
-                allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), config.getBytes("lakeshard.inline-write-threshold-bytes"), timeout, clock);
-        EngineSettings engine = new EngineSettings(config.getInt("lakeshard.query.threads"),
-                config.getString("lakeshard.query.memory-limit"), dataDir.resolve("duckdb-tmp"), "10GB",
-                NodeStorage.readableDirectories(storage), config.getInt("lakeshard.query.batch-rows"));
+                allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), settings.inlineWriteThresholdBytes(), timeout, clock);
+        NodeSettings.QuerySettings query = settings.query();
+        EngineSettings engine = new EngineSettings(query.threads(), query.memoryLimit(), dataDir.resolve("duckdb-tmp"),
+                query.maxTempDirectorySize(), NodeStorage.readableDirectories(storage), query.batchRows());
         ClusterTableResolver resolver = new ClusterTableResolver(registry, snapshots, timeout, ingest::committedVersion);
         Optional<RemoteFileCache> fileCache = NodeStorage.fileCache(config, storage, dataDir);
         QueryEngine queries = new QueryEngine(engine, resolver,
@@ -143,33 +147,27 @@ public final class LakeshardNode implements AutoCloseable {
             metrics.gauge("lakeshard_file_cache_bytes", "Bytes of data files held in the local cache", cache::bytes);
         });
 
-        ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, new MaintenanceScheduler.Settings(
-                config.getDuration("lakeshard.maintenance.tick-interval"), config.getDuration("lakeshard.maintenance.lease-duration"),
-                config.getDuration("lakeshard.maintenance.initial-backoff"), config.getDuration("lakeshard.maintenance.purge-after")),
+        ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, settings.maintenance(),
                 dataRole, tables, registry, metrics, clock);
         DatasetService datasets = new DatasetService(system, registry, timeout);
 
-        if (config.getBoolean("lakeshard.management.enabled")) {
+        if (settings.managementEnabled()) {
             AkkaManagement.get(system).start();
         }
-        if (kubernetesBootstrap(config)) {
+        if (settings.discovery() == NodeSettings.Discovery.KUBERNETES_API) {
             ClusterBootstrap.get(system).start();
         } else if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
             // No seeds: the embedded default, a cluster of this one node.
-            akka.cluster.typed.Cluster cluster = akka.cluster.typed.Cluster.get(system);
-            cluster.manager().tell(akka.cluster.typed.Join.create(cluster.selfMember().address()));
+            Cluster cluster = Cluster.get(system);
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
         }
         metrics.gauge("lakeshard_queries_running", "Queries running on this node", queries::runningQueries);
-        return new LakeshardNode(system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets, metrics,
+        return new LakeshardNode(settings, system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets, metrics,
                 new DatasetCatalog(resolver));
     }
 
-    private static boolean kubernetesBootstrap(Config config) {
-        String discovery = config.getString("lakeshard.cluster.discovery");
-        if (!discovery.equals("seed-nodes") && !discovery.equals("kubernetes-api")) {
-            throw new IllegalArgumentException("lakeshard.cluster.discovery: expected seed-nodes or kubernetes-api, got '" + discovery + "'");
-        }
-        return discovery.equals("kubernetes-api");
+    public NodeSettings settings() {
+        return settings;
     }
 
     public ActorSystem<Void> system() {

@@ -2,6 +2,7 @@ package io.lakeshard.cluster.registry;
 
 import io.lakeshard.cluster.CborSerializable;
 import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import java.time.Instant;
 
 /**

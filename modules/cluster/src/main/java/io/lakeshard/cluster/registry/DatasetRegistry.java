@@ -22,6 +22,7 @@ import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -9,6 +9,7 @@ import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.query.UnknownTableException;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

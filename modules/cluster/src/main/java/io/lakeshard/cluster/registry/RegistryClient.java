@@ -4,6 +4,7 @@ import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

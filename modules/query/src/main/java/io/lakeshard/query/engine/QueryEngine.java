@@ -191,10 +191,13 @@ public final class QueryEngine implements AutoCloseable {
         }
     }
 
-    /** Cancels a running query; its stream then ends with {@link QueryTimeoutException}. */
-    public boolean cancel(String queryId) {
+    /**
+     * Cancels a running query of the tenant; its stream then ends with {@link QueryTimeoutException}. Another
+     * tenant's query with the same id is not touched: false.
+     */
+    public boolean cancel(String tenant, String queryId) {
         Running query = running.get(queryId);
-        if (query == null) {
+        if (query == null || !query.tenant.equals(tenant)) {
             return false;
         }
         query.cancel();
@@ -346,7 +349,7 @@ public final class QueryEngine implements AutoCloseable {
     private QueryResult start(DuckDBConnection connection, QueryRequest request, String sql,
             Map<DatasetName, Long> versions, Map<DatasetName, Integer> files, RemoteFileCache.Lease lease) throws SQLException {
         PreparedStatement statement = connection.prepareStatement(sql);
-        Running query = new Running(request.queryId(), connection, statement, lease);
+        Running query = new Running(request.queryId(), request.tenant(), connection, statement, lease);
         if (running.putIfAbsent(request.queryId(), query) != null) {
             query.close();
             throw new IllegalArgumentException("a query with id " + request.queryId() + " is running");
@@ -384,6 +387,7 @@ public final class QueryEngine implements AutoCloseable {
     /** A query in flight: what cancelling and closing it must release. */
     private final class Running {
         final String id;
+        final String tenant;
         final DuckDBConnection connection;
         final PreparedStatement statement;
         final RemoteFileCache.Lease lease;
@@ -393,8 +397,9 @@ public final class QueryEngine implements AutoCloseable {
         volatile ArrowReader reader;
         volatile ResultSet resultSet;
 
-        Running(String id, DuckDBConnection connection, PreparedStatement statement, RemoteFileCache.Lease lease) {
+        Running(String id, String tenant, DuckDBConnection connection, PreparedStatement statement, RemoteFileCache.Lease lease) {
             this.id = id;
+            this.tenant = tenant;
             this.connection = connection;
             this.statement = statement;
             this.lease = lease;

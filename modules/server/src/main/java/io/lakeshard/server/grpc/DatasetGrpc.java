@@ -13,92 +13,83 @@ import io.lakeshard.api.v1.ListDatasetsRequest;
 import io.lakeshard.api.v1.ListDatasetsResponse;
 import io.lakeshard.api.v1.RegisterDatasetRequest;
 import io.lakeshard.api.v1.UpdatePolicyRequest;
-import io.lakeshard.cluster.node.LakeshardNode;
-import io.lakeshard.cluster.registry.DatasetRecord;
-import io.lakeshard.cluster.registry.DatasetRegistry;
-import io.lakeshard.cluster.registry.DatasetSpec;
-import io.lakeshard.cluster.registry.MaintenancePolicy;
-import io.lakeshard.query.UnknownTableException;
-import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.service.auth.ApiKeys;
+import io.lakeshard.service.datasets.DatasetInfo;
+import io.lakeshard.service.datasets.Datasets;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.storage.dataset.WriterOptions;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.arrow.memory.BufferAllocator;
 
-/** DatasetService: a tenant's datasets, through the registry. */
+/** DatasetService over gRPC. */
 public final class DatasetGrpc implements DatasetServicePowerApi {
-    private final LakeshardNode node;
+    private final Datasets datasets;
     private final ApiKeys keys;
     private final BufferAllocator allocator;
-    private final Duration purgeAfter;
 
-    public DatasetGrpc(LakeshardNode node, ApiKeys keys, BufferAllocator allocator, Duration purgeAfter) {
-        this.node = requireNonNull(node, "node is null");
+    public DatasetGrpc(Datasets datasets, ApiKeys keys, BufferAllocator allocator) {
+        this.datasets = requireNonNull(datasets, "datasets is null");
         this.keys = requireNonNull(keys, "keys is null");
         this.allocator = requireNonNull(allocator, "allocator is null");
-        this.purgeAfter = requireNonNull(purgeAfter, "purgeAfter is null");
     }
 
     @Override
     public CompletionStage<Dataset> registerDataset(RegisterDatasetRequest in, Metadata metadata) {
         return Errors.guarded(() -> {
-            String tenant = keys.authenticate(metadata).tenant();
+            var principal = Callers.principal(keys, metadata);
             DatasetName name = DatasetName.parse(in.getName());
             DatasetDefinition definition = new DatasetDefinition(ArrowIpc.schema(in.getArrowSchema(), "arrow_schema", allocator),
                     in.getPartitionColumnsList(), optional(in.getEventTimeColumn()), options(in.getOptions()));
             MaintenancePolicy policy = in.hasPolicy() ? policy(in.getPolicy()) : MaintenancePolicy.defaults();
-            return node.registry().register(tenant, name, DatasetSpec.of(definition), policy).thenApply(reply -> {
-                if (reply instanceof DatasetRegistry.Accepted accepted) {
-                    return toProto(accepted.record()).toBuilder().setCreated(accepted.created()).build();
-                }
-                throw Errors.rejected((DatasetRegistry.Rejected) reply);
-            });
+            return datasets.register(principal, name, definition, policy).thenApply(this::toProto);
         });
     }
 
     @Override
     public CompletionStage<Dataset> getDataset(GetDatasetRequest in, Metadata metadata) {
-        return Errors.guarded(() -> {
-            String tenant = keys.authenticate(metadata).tenant();
-            DatasetName name = DatasetName.parse(in.getName());
-            return node.registry().get(tenant, name).thenApply(record -> toProto(record.orElseThrow(
-                    () -> new UnknownTableException("dataset " + name + " does not exist"))));
-        });
+        return Errors.guarded(() -> datasets.get(Callers.principal(keys, metadata), DatasetName.parse(in.getName()))
+                .thenApply(this::toProto));
     }
 
     @Override
     public CompletionStage<ListDatasetsResponse> listDatasets(ListDatasetsRequest in, Metadata metadata) {
-        return Errors.guarded(() -> node.registry().list(keys.authenticate(metadata).tenant())
-                .thenApply(records -> ListDatasetsResponse.newBuilder().addAllDatasets(records.stream().map(this::toProto).toList()).build()));
+        return Errors.guarded(() -> datasets.list(Callers.principal(keys, metadata))
+                .thenApply(all -> ListDatasetsResponse.newBuilder().addAllDatasets(all.stream().map(this::toProto).toList()).build()));
     }
 
     @Override
     public CompletionStage<Dataset> updatePolicy(UpdatePolicyRequest in, Metadata metadata) {
-        return Errors.guarded(() -> node.datasets().updatePolicy(keys.authenticate(metadata).tenant(), DatasetName.parse(in.getName()),
-                policy(in.getPolicy())).thenApply(this::toProto));
+        return Errors.guarded(() -> {
+            var principal = Callers.principal(keys, metadata);
+            return datasets.updatePolicy(principal, DatasetName.parse(in.getName()), policy(in.getPolicy())).thenApply(this::toProto);
+        });
     }
 
     @Override
     public CompletionStage<Dataset> evolveSchema(EvolveSchemaRequest in, Metadata metadata) {
-        return Errors.guarded(() -> node.datasets().addColumns(keys.authenticate(metadata).tenant(), DatasetName.parse(in.getName()),
-                ArrowIpc.schema(in.getArrowColumns(), "arrow_columns", allocator).getFields()).thenApply(this::toProto));
+        return Errors.guarded(() -> {
+            var principal = Callers.principal(keys, metadata);
+            return datasets.addColumns(principal, DatasetName.parse(in.getName()),
+                    ArrowIpc.schema(in.getArrowColumns(), "arrow_columns", allocator).getFields()).thenApply(this::toProto);
+        });
     }
 
     @Override
     public CompletionStage<DropDatasetResponse> dropDataset(DropDatasetRequest in, Metadata metadata) {
-        return Errors.guarded(() -> node.datasets().drop(keys.authenticate(metadata).tenant(), DatasetName.parse(in.getName()))
-                .thenApply(record -> DropDatasetResponse.newBuilder().setPurgeAfterMillis(purgeAfter.toMillis()).build()));
+        return Errors.guarded(() -> datasets.drop(Callers.principal(keys, metadata), DatasetName.parse(in.getName()))
+                .thenApply(purgeAfter -> DropDatasetResponse.newBuilder().setPurgeAfterMillis(purgeAfter.toMillis()).build()));
     }
 
-    private Dataset toProto(DatasetRecord record) {
-        DatasetDefinition definition = record.spec().toDefinition();
+    private Dataset toProto(DatasetInfo dataset) {
+        DatasetDefinition definition = dataset.definition();
         WriterOptions options = definition.writerOptions();
-        MaintenancePolicy policy = record.policy();
+        MaintenancePolicy policy = dataset.policy();
         return Dataset.newBuilder()
-                .setName(record.name().toString())
+                .setName(dataset.name().toString())
                 .setArrowSchema(ArrowIpc.schema(definition.userSchema(), allocator))
                 .addAllPartitionColumns(definition.partitionColumns())
                 .setEventTimeColumn(definition.eventTimeColumn().orElse(""))
@@ -113,7 +104,8 @@ public final class DatasetGrpc implements DatasetServicePowerApi {
                         .setVacuumEverySeconds(policy.vacuumEvery().toSeconds())
                         .setVacuumRetentionSeconds(policy.vacuumRetention().toSeconds())
                         .setRetentionDays(policy.retentionDays()))
-                .setRegisteredAtMillis(record.registeredAt().toEpochMilli())
+                .setRegisteredAtMillis(dataset.registeredAt().toEpochMilli())
+                .setCreated(dataset.created())
                 .build();
     }
 

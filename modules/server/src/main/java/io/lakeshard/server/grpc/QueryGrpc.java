@@ -15,20 +15,25 @@ import io.lakeshard.api.v1.ExplainRequest;
 import io.lakeshard.api.v1.ExplainResponse;
 import io.lakeshard.api.v1.ListCatalogsRequest;
 import io.lakeshard.api.v1.ListCatalogsResponse;
+import io.lakeshard.api.v1.ListQueriesRequest;
+import io.lakeshard.api.v1.ListQueriesResponse;
 import io.lakeshard.api.v1.ListSchemasRequest;
 import io.lakeshard.api.v1.ListSchemasResponse;
 import io.lakeshard.api.v1.ListTablesRequest;
 import io.lakeshard.api.v1.ListTablesResponse;
+import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.QueryResponse;
 import io.lakeshard.api.v1.QueryServicePowerApi;
+import io.lakeshard.api.v1.QueryStarted;
 import io.lakeshard.api.v1.QuerySummary;
-import io.lakeshard.cluster.node.LakeshardNode;
+import io.lakeshard.api.v1.RunningQuery;
 import io.lakeshard.query.Consistency;
-import io.lakeshard.query.QueryRequest;
 import io.lakeshard.query.TimeTravel;
-import io.lakeshard.query.catalog.DatasetCatalog;
-import io.lakeshard.query.engine.QueryResult;
-import io.lakeshard.server.auth.ApiKeys;
+import io.lakeshard.service.Principal;
+import io.lakeshard.service.auth.ApiKeys;
+import io.lakeshard.service.query.Queries;
+import io.lakeshard.service.query.QuerySpec;
+import io.lakeshard.service.query.QueryStream;
 import io.lakeshard.storage.dataset.DatasetName;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,175 +41,142 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
+import java.util.OptionalLong;
+import java.util.Queue;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 
-/** QueryService: SQL over the tenant's datasets, Arrow IPC back in chunks. */
+/** QueryService over gRPC: SQL in, the query's id first, then Arrow IPC in chunks, then a summary. */
 public final class QueryGrpc implements QueryServicePowerApi {
-    private final LakeshardNode node;
+    private final Queries queries;
     private final ApiKeys keys;
-    private final DatasetCatalog catalog;
-    private final Executor blocking;
-    private final long defaultRowLimit;
-    private final Duration defaultTimeout;
-    private final int maxConcurrentPerTenant;
-    private final Map<String, java.util.concurrent.Semaphore> running = new java.util.concurrent.ConcurrentHashMap<>();
+    private final BufferAllocator allocator;
+    private final String blockingDispatcher;
 
-    public QueryGrpc(LakeshardNode node, ApiKeys keys, DatasetCatalog catalog, Executor blocking, long defaultRowLimit,
-            Duration defaultTimeout, int maxConcurrentPerTenant) {
-        this.maxConcurrentPerTenant = maxConcurrentPerTenant;
-        this.node = requireNonNull(node, "node is null");
+    /** @param blockingDispatcher the dispatcher a result is streamed on: planning and reading block */
+    public QueryGrpc(Queries queries, ApiKeys keys, BufferAllocator allocator, String blockingDispatcher) {
+        this.queries = requireNonNull(queries, "queries is null");
         this.keys = requireNonNull(keys, "keys is null");
-        this.catalog = requireNonNull(catalog, "catalog is null");
-        this.blocking = requireNonNull(blocking, "blocking is null");
-        this.defaultRowLimit = defaultRowLimit;
-        this.defaultTimeout = defaultTimeout;
+        this.allocator = requireNonNull(allocator, "allocator is null");
+        this.blockingDispatcher = requireNonNull(blockingDispatcher, "blockingDispatcher is null");
     }
 
     @Override
-    public Source<QueryResponse, NotUsed> query(io.lakeshard.api.v1.QueryRequest in, Metadata metadata) {
-        QueryRequest request;
-        java.util.concurrent.Semaphore permits;
+    public Source<QueryResponse, NotUsed> query(QueryRequest in, Metadata metadata) {
+        QueryStream query;
         try {
-            String tenant = keys.authenticate(metadata).tenant();
-            request = request(tenant, in);
-            permits = running.computeIfAbsent(tenant, t -> new java.util.concurrent.Semaphore(maxConcurrentPerTenant));
+            query = queries.start(Callers.principal(keys, metadata), spec(in));
         } catch (RuntimeException e) {
             return Source.failed(Errors.status(e));
         }
-        if (!permits.tryAcquire()) {
-            return Source.failed(new akka.grpc.GrpcServiceException(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription(
-                    "at most " + maxConcurrentPerTenant + " queries of a tenant run at once; retry when one ends")));
-        }
-        return Source.<QueryResponse, Chunks>unfoldResource(
-                        () -> {
-                            try {
-                                return new Chunks(node.queries().execute(request), request.queryId(), permits, node.metrics());
-                            } catch (RuntimeException e) {
-                                permits.release();
-                                throw e;
-                            }
-                        },
-                        Chunks::next,
-                        Chunks::close)
+        QueryResponse started = QueryResponse.newBuilder()
+                .setStarted(QueryStarted.newBuilder().setQueryId(query.id()).setLabel(query.label())).build();
+        return Source.single(started)
+                .concat(Source.<QueryResponse, Chunks>unfoldResource(() -> new Chunks(query.open()), Chunks::next, Chunks::close)
+                        .withAttributes(ActorAttributes.dispatcher(blockingDispatcher)))
                 .mapError(Throwable.class, Errors::status)
-                .withAttributes(ActorAttributes.dispatcher("lakeshard.blocking-dispatcher"));
+                // Closed however the call ends, even before the result was opened: the tenant's slot comes back.
+                .watchTermination((notUsed, done) -> {
+                    done.whenComplete((ok, error) -> query.close());
+                    return notUsed;
+                });
     }
 
     @Override
     public CompletionStage<ExplainResponse> explain(ExplainRequest in, Metadata metadata) {
         return Errors.guarded(() -> {
-            String tenant = keys.authenticate(metadata).tenant();
-            QueryRequest request = QueryRequest.of(UUID.randomUUID().toString(), tenant, in.getSql())
-                    .withDefaults(emptyToNull(in.getDefaultCatalog()), emptyToNull(in.getDefaultSchema()));
-            return CompletableFuture.supplyAsync(() -> ExplainResponse.newBuilder()
-                    .setPlan(node.queries().explain(request, in.getAnalyze())).build(), blocking);
+            Principal principal = Callers.principal(keys, metadata);
+            QuerySpec spec = new QuerySpec("", in.getSql(), optional(in.getDefaultCatalog()), optional(in.getDefaultSchema()),
+                    OptionalLong.empty(), Optional.empty(), Consistency.LATEST_COMMITTED, Map.of());
+            return queries.explain(principal, spec, in.getAnalyze())
+                    .thenApply(plan -> ExplainResponse.newBuilder().setPlan(plan).build());
         });
     }
 
     @Override
     public CompletionStage<CancelResponse> cancel(CancelRequest in, Metadata metadata) {
-        return Errors.guarded(() -> {
-            keys.authenticate(metadata);
-            return CompletableFuture.completedFuture(CancelResponse.newBuilder()
-                    .setCancelled(node.queries().cancel(in.getQueryId())).build());
-        });
+        return Errors.guarded(() -> queries.cancel(Callers.principal(keys, metadata), in.getQueryId())
+                .thenApply(cancelled -> CancelResponse.newBuilder().setCancelled(cancelled).build()));
+    }
+
+    @Override
+    public CompletionStage<ListQueriesResponse> listQueries(ListQueriesRequest in, Metadata metadata) {
+        return Errors.guarded(() -> queries.running(Callers.principal(keys, metadata))
+                .thenApply(running -> ListQueriesResponse.newBuilder().addAllQueries(running.stream()
+                        .map(query -> RunningQuery.newBuilder().setQueryId(query.queryId()).setLabel(query.label())
+                                .setSql(query.sql()).setStartedAtMillis(query.startedAt().toEpochMilli()).setNode(query.node()).build())
+                        .toList()).build()));
     }
 
     @Override
     public CompletionStage<ListCatalogsResponse> listCatalogs(ListCatalogsRequest in, Metadata metadata) {
-        return Errors.guarded(() -> {
-            String tenant = keys.authenticate(metadata).tenant();
-            return CompletableFuture.supplyAsync(() -> ListCatalogsResponse.newBuilder().addAllCatalogs(catalog.catalogs(tenant)).build(), blocking);
-        });
+        return Errors.guarded(() -> queries.catalogs(Callers.principal(keys, metadata))
+                .thenApply(catalogs -> ListCatalogsResponse.newBuilder().addAllCatalogs(catalogs).build()));
     }
 
     @Override
     public CompletionStage<ListSchemasResponse> listSchemas(ListSchemasRequest in, Metadata metadata) {
-        return Errors.guarded(() -> {
-            String tenant = keys.authenticate(metadata).tenant();
-            return CompletableFuture.supplyAsync(() -> ListSchemasResponse.newBuilder()
-                    .addAllSchemas(catalog.schemas(tenant, in.getCatalog())).build(), blocking);
-        });
+        return Errors.guarded(() -> queries.schemas(Callers.principal(keys, metadata), in.getCatalog())
+                .thenApply(schemas -> ListSchemasResponse.newBuilder().addAllSchemas(schemas).build()));
     }
 
     @Override
     public CompletionStage<ListTablesResponse> listTables(ListTablesRequest in, Metadata metadata) {
-        return Errors.guarded(() -> {
-            String tenant = keys.authenticate(metadata).tenant();
-            return CompletableFuture.supplyAsync(() -> ListTablesResponse.newBuilder().addAllTables(
-                    catalog.tables(tenant, in.getCatalog(), emptyToNull(in.getSchema())).stream().map(DatasetName::toString).toList())
-                    .build(), blocking);
-        });
+        return Errors.guarded(() -> queries.tables(Callers.principal(keys, metadata), in.getCatalog(), optional(in.getSchema()).orElse(null))
+                .thenApply(tables -> ListTablesResponse.newBuilder()
+                        .addAllTables(tables.stream().map(DatasetName::toString).toList()).build()));
     }
 
     @Override
     public CompletionStage<DescribeTableResponse> describeTable(DescribeTableRequest in, Metadata metadata) {
         return Errors.guarded(() -> {
-            String tenant = keys.authenticate(metadata).tenant();
+            Principal principal = Callers.principal(keys, metadata);
             DatasetName name = DatasetName.parse(in.getTable());
-            return CompletableFuture.supplyAsync(() -> {
-                DatasetCatalog.TableDescription table = catalog.describe(tenant, name);
-                return DescribeTableResponse.newBuilder().setTable(name.toString())
-                        .setArrowSchema(ArrowIpc.schema(table.schema(), node.allocator()))
-                        .addAllPartitionColumns(table.partitionColumns()).setVersion(table.version())
-                        .setFiles(table.files()).setRows(table.rows()).setBytes(table.bytes()).build();
-            }, blocking);
+            return queries.describe(principal, name).thenApply(table -> DescribeTableResponse.newBuilder().setTable(name.toString())
+                    .setArrowSchema(ArrowIpc.schema(table.schema(), allocator))
+                    .addAllPartitionColumns(table.partitionColumns()).setVersion(table.version())
+                    .setFiles(table.files()).setRows(table.rows()).setBytes(table.bytes()).build());
         });
     }
 
-    private QueryRequest request(String tenant, io.lakeshard.api.v1.QueryRequest in) {
+    private static QuerySpec spec(QueryRequest in) {
         Map<DatasetName, TimeTravel> travel = new HashMap<>();
         for (io.lakeshard.api.v1.TimeTravel target : in.getTimeTravelList()) {
             travel.put(DatasetName.parse(target.getTable()), target.hasVersion()
                     ? TimeTravel.atVersion(target.getVersion()) : TimeTravel.asOf(Instant.ofEpochMilli(target.getTimestampMillis())));
         }
-        return new QueryRequest(in.getQueryId().isEmpty() ? UUID.randomUUID().toString() : in.getQueryId(), tenant, in.getSql(),
-                emptyToNull(in.getDefaultCatalog()), emptyToNull(in.getDefaultSchema()),
-                in.getRowLimit() > 0 ? in.getRowLimit() : defaultRowLimit,
-                in.getTimeoutMillis() > 0 ? Duration.ofMillis(in.getTimeoutMillis()) : defaultTimeout,
+        return new QuerySpec(in.getLabel(), in.getSql(), optional(in.getDefaultCatalog()), optional(in.getDefaultSchema()),
+                in.getRowLimit() > 0 ? OptionalLong.of(in.getRowLimit()) : OptionalLong.empty(),
+                in.getTimeoutMillis() > 0 ? Optional.of(Duration.ofMillis(in.getTimeoutMillis())) : Optional.empty(),
                 in.getConsistency() == io.lakeshard.api.v1.Consistency.CONSISTENCY_READ_YOUR_WRITES
                         ? Consistency.READ_YOUR_WRITES : Consistency.LATEST_LOCAL,
                 travel);
     }
 
-    private static String emptyToNull(String value) {
-        return value.isEmpty() ? null : value;
+    private static Optional<String> optional(String value) {
+        return value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
 
-    /** A running query as response messages: the IPC stream's schema, each batch, its end, then the summary. */
+    /** An opened query as response messages: the IPC stream's schema, each batch, its end, then the summary. */
     private static final class Chunks {
-        private final QueryResult result;
-        private final String queryId;
-        private final java.util.concurrent.Semaphore permits;
-        private boolean closed;
+        private final QueryStream query;
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         private final ArrowStreamWriter writer;
-        private final List<QueryResponse> pending = new ArrayList<>();
+        private final Queue<QueryResponse> pending = new ArrayDeque<>();
         private boolean finished;
 
-        private final io.lakeshard.cluster.metrics.Metrics metrics;
-        private final long started = System.nanoTime();
-
-        Chunks(QueryResult result, String queryId, java.util.concurrent.Semaphore permits, io.lakeshard.cluster.metrics.Metrics metrics) {
-            this.metrics = metrics;
-            this.result = result;
-            this.queryId = queryId;
-            this.permits = permits;
+        Chunks(QueryStream query) {
+            this.query = query;
             try {
-                this.writer = new ArrowStreamWriter(result.batch(), null, Channels.newChannel(buffer));
+                this.writer = new ArrowStreamWriter(query.batch(), null, Channels.newChannel(buffer));
                 writer.start();
             } catch (IOException | RuntimeException e) {
-                close();
+                query.close();
                 throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
             }
             pending.add(drain());
@@ -212,21 +184,20 @@ public final class QueryGrpc implements QueryServicePowerApi {
 
         Optional<QueryResponse> next() throws IOException {
             if (!pending.isEmpty()) {
-                return Optional.of(pending.remove(0));
+                return Optional.of(pending.remove());
             }
             if (finished) {
                 return Optional.empty();
             }
-            if (result.next()) {
+            if (query.next()) {
                 writer.writeBatch();
                 return Optional.of(drain());
             }
             writer.end();
             finished = true;
-            Map<String, Long> versions = new HashMap<>();
-            result.versions().forEach((name, version) -> versions.put(name.toString(), version));
-            pending.add(QueryResponse.newBuilder().setSummary(QuerySummary.newBuilder().setQueryId(queryId)
-                    .setRows(result.rows()).setTruncated(result.truncated()).putAllTableVersions(versions)).build());
+            pending.add(QueryResponse.newBuilder().setSummary(QuerySummary.newBuilder().setQueryId(query.id())
+                    .setLabel(query.label()).setRows(query.rows()).setTruncated(query.truncated())
+                    .putAllTableVersions(query.tableVersions())).build());
             return Optional.of(drain());
         }
 
@@ -237,16 +208,7 @@ public final class QueryGrpc implements QueryServicePowerApi {
         }
 
         void close() {
-            if (!closed) {
-                closed = true;
-                metrics.time("lakeshard_query_seconds", "Queries: time from start to the last row sent", System.nanoTime() - started);
-                metrics.count("lakeshard_queries_total", "Queries by outcome", finished ? "result=\"completed\"" : "result=\"stopped\"", 1);
-                try {
-                    result.close();
-                } finally {
-                    permits.release();
-                }
-            }
+            query.close();
         }
     }
 }

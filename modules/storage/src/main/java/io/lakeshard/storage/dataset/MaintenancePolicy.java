@@ -1,19 +1,16 @@
-package io.lakeshard.cluster.registry;
+package io.lakeshard.storage.dataset;
 
-import io.lakeshard.cluster.CborSerializable;
-import io.lakeshard.storage.dataset.InvalidInputException;
 import java.time.Duration;
 
 /**
- * How a dataset is looked after.
+ * How a dataset is looked after: what the maintenance scheduler runs, and how often.
  *
  * @param optimizeEvery how often small files are packed
  * @param vacuumEvery how often unreferenced files are deleted
  * @param vacuumRetention how long replaced files stay readable for time travel and running queries
  * @param retentionDays days of data kept; 0 keeps everything
  */
-public record MaintenancePolicy(Duration optimizeEvery, Duration vacuumEvery, Duration vacuumRetention, int retentionDays)
-        implements CborSerializable {
+public record MaintenancePolicy(Duration optimizeEvery, Duration vacuumEvery, Duration vacuumRetention, int retentionDays) {
 
     public MaintenancePolicy {
         if (optimizeEvery.compareTo(Duration.ofMinutes(1)) < 0) {

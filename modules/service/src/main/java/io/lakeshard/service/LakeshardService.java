@@ -1,0 +1,149 @@
+package io.lakeshard.service;
+
+import static java.util.Objects.requireNonNull;
+
+import akka.Done;
+import akka.actor.ClassicActorSystemProvider;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.lakeshard.cluster.node.LakeshardNode;
+import io.lakeshard.cluster.query.ClusterQueries;
+import io.lakeshard.service.admin.Admin;
+import io.lakeshard.service.auth.ApiKeys;
+import io.lakeshard.service.datasets.Datasets;
+import io.lakeshard.service.ingest.Ingest;
+import io.lakeshard.service.query.Queries;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.arrow.memory.BufferAllocator;
+
+/**
+ * The use cases of one node, for any door: a door authenticates the caller with {@link #keys()}, decodes its
+ * protocol's request, calls {@link #datasets()}, {@link #ingest()}, {@link #queries()} or {@link #admin()} with the
+ * principal, and encodes the result or maps the {@link ServiceException}. Admission, limits, metrics and audit happen
+ * here, once.
+ */
+public final class LakeshardService implements AutoCloseable {
+    private final LakeshardNode node;
+    private final ServiceSettings settings;
+    private final ApiKeys keys;
+    private final Optional<String> developmentKey;
+    private final Datasets datasets;
+    private final Ingest ingest;
+    private final Queries queries;
+    private final Admin admin;
+    private final BufferAllocator allocator;
+
+    private LakeshardService(LakeshardNode node, ServiceSettings settings, ApiKeys keys, Optional<String> developmentKey) {
+        this.node = requireNonNull(node, "node is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.keys = requireNonNull(keys, "keys is null");
+        this.developmentKey = requireNonNull(developmentKey, "developmentKey is null");
+        ActorSystem<Void> system = node.system();
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("lakeshard.blocking-dispatcher"));
+        Duration askTimeout = node.settings().askTimeout();
+        this.allocator = node.allocator().newChildAllocator("service", 0, Long.MAX_VALUE);
+        this.datasets = new Datasets(node.registry(), node.datasets(), settings.purgeAfter());
+        this.ingest = new Ingest(node.ingest(), settings, node.metrics());
+        this.queries = new Queries(node.queries(), node.catalog(), settings, node.metrics(), blocking, Clock.systemUTC(),
+                system.address().toString(), local -> new ClusterQueries(system, local, askTimeout));
+        this.admin = new Admin(system, node.scheduler(), node.ingest(), node.snapshots(), node.queries(), node.datasets(), blocking,
+                settings.defaultMaintenanceTimeout());
+    }
+
+    /**
+     * The node's configuration: {@code overrides} over the application's config over {@code defaults} (a door's own)
+     * over the service's and the node's defaults.
+     */
+    public static Config config(Config overrides, Config defaults) {
+        return LakeshardNode.config(overrides, defaults.withFallback(ConfigFactory.parseResourcesAnySyntax("lakeshard-service")));
+    }
+
+    /**
+     * Starts a node and its use cases. With no API keys configured (the embedded default) a development key for
+     * tenant {@code dev}, an admin, is made up: see {@link #developmentKey()}.
+     */
+    public static LakeshardService start(Config config) throws Exception {
+        ServiceSettings settings = ServiceSettings.from(config);
+        ApiKeys keys = ApiKeys.from(config);
+        Optional<String> developmentKey = Optional.empty();
+        if (keys.isEmpty()) {
+            byte[] random = new byte[24];
+            new SecureRandom().nextBytes(random);
+            developmentKey = Optional.of("dev_" + HexFormat.of().formatHex(random));
+            keys = keys.with(developmentKey.get(), Principal.admin("dev"));
+        }
+        LakeshardNode node = LakeshardNode.start(config);
+        try {
+            return new LakeshardService(node, settings, keys, developmentKey);
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    public ApiKeys keys() {
+        return keys;
+    }
+
+    /** The key made up because none was configured. */
+    public Optional<String> developmentKey() {
+        return developmentKey;
+    }
+
+    public ServiceSettings settings() {
+        return settings;
+    }
+
+    public Datasets datasets() {
+        return datasets;
+    }
+
+    public Ingest ingest() {
+        return ingest;
+    }
+
+    public Queries queries() {
+        return queries;
+    }
+
+    public Admin admin() {
+        return admin;
+    }
+
+    /** Arrow memory for a door's decoding and encoding. */
+    public BufferAllocator allocator() {
+        return allocator;
+    }
+
+    /** The node's metrics in Prometheus' text format. */
+    public String metricsText() {
+        return node.metrics().render();
+    }
+
+    /** What akka-http and akka-grpc doors are bound with. */
+    public ClassicActorSystemProvider actorSystem() {
+        return node.system();
+    }
+
+    public CompletionStage<Done> whenTerminated() {
+        return node.system().getWhenTerminated();
+    }
+
+    /** The node underneath, for tests and embedding; doors use the use cases. */
+    public LakeshardNode node() {
+        return node;
+    }
+
+    @Override
+    public void close() throws Exception {
+        node.close();
+    }
+}

@@ -1,0 +1,122 @@
+package io.lakeshard.service.query;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lakeshard.cluster.metrics.Metrics;
+import io.lakeshard.query.QueryTimeoutException;
+import io.lakeshard.query.engine.QueryResult;
+import io.lakeshard.service.ServiceErrors;
+import io.lakeshard.service.ServiceException;
+import io.lakeshard.storage.dataset.DatasetName;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * An admitted query as a door streams it: its server-given id at once, then, after {@link #open()}, its batches; and
+ * a close that gives back the tenant's query slot. A door sends the id first, so the caller can cancel a query
+ * before its first row (an aggregate's first row comes only at its end). Close it when done or when the caller goes
+ * away, opened or not.
+ */
+public final class QueryStream implements AutoCloseable {
+    private final String id;
+    private final String label;
+    private final Supplier<QueryResult> execute;
+    private final Runnable release;
+    private final Metrics metrics;
+    private final long startedNanos = System.nanoTime();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    private volatile QueryResult result;
+    private volatile boolean finished;
+
+    QueryStream(String id, String label, Supplier<QueryResult> execute, Runnable release, Metrics metrics) {
+        this.id = requireNonNull(id, "id is null");
+        this.label = requireNonNull(label, "label is null");
+        this.execute = requireNonNull(execute, "execute is null");
+        this.release = requireNonNull(release, "release is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
+    }
+
+    /**
+     * Plans and starts the query. Blocks (planning, and for an aggregate the whole run): call it where blocking is
+     * allowed.
+     *
+     * @throws ServiceException DEADLINE_EXCEEDED if it was cancelled first, or the query's own failure
+     */
+    public QueryStream open() {
+        try {
+            if (cancelled.get()) {
+                throw new QueryTimeoutException("query " + id + " was cancelled", null);
+            }
+            result = execute.get();
+            return this;
+        } catch (RuntimeException e) {
+            throw ServiceErrors.map(e);
+        }
+    }
+
+    /** Marks the query cancelled, for a cancel that arrives before it was opened. */
+    boolean markCancelled() {
+        return cancelled.compareAndSet(false, true);
+    }
+
+    /** The server's id of the query: what cancel and the query list take. */
+    public String id() {
+        return id;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    /** The batch {@link #next()} loaded; its schema is the result's from the start. */
+    public VectorSchemaRoot batch() {
+        return result.batch();
+    }
+
+    /** Loads the next batch; false at the end of the result. */
+    public boolean next() {
+        boolean more = result.next();
+        if (!more) {
+            finished = true;
+        }
+        return more;
+    }
+
+    public long rows() {
+        return result.rows();
+    }
+
+    /** True when rows beyond the row limit were left out. */
+    public boolean truncated() {
+        return result.truncated();
+    }
+
+    /** The version of each table the query read. */
+    public Map<String, Long> tableVersions() {
+        Map<String, Long> versions = new HashMap<>();
+        for (Map.Entry<DatasetName, Long> entry : result.versions().entrySet()) {
+            versions.put(entry.getKey().toString(), entry.getValue());
+        }
+        return versions;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        metrics.time("lakeshard_query_seconds", "Queries: time from start to the last row sent", System.nanoTime() - startedNanos);
+        metrics.count("lakeshard_queries_total", "Queries by outcome", finished ? "result=\"completed\"" : "result=\"stopped\"", 1);
+        try {
+            if (result != null) {
+                result.close();
+            }
+        } finally {
+            release.run();
+        }
+    }
+}
