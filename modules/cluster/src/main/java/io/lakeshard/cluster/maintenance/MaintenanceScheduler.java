@@ -210,11 +210,13 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
 
         /** The journal's tagged registry events, the sharded writers, the shared storage and the registry. */
         static Environment inCluster(ActorSystem<?> system, TableStore tables, RegistryClient registry) {
-            JdbcReadJournal journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
             ClusterSharding sharding = ClusterSharding.get(system);
             return new Environment() {
                 @Override
                 public Source<RegistryChanged, NotUsed> registryEventsAfter(long offset) {
+                    // Looked up here, on the singleton's node only: the read journal polls the database once started.
+                    JdbcReadJournal journal = PersistenceQuery.get(system)
+                            .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
                     return journal.eventsByTag(DatasetRegistry.TAG, Offset.sequence(offset)).map(envelope -> new RegistryChanged(
                             ((Sequence) envelope.offset()).value(),
                             envelope.persistenceId().substring(envelope.persistenceId().indexOf('|') + 1),
@@ -298,8 +300,8 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
 
     public static ActorRef<Command> init(ActorSystem<?> system, Settings settings, String role, TableStore tables,
             RegistryClient registry, Metrics metrics, Clock clock) {
-        return ClusterSingleton.get(system).init(SingletonActor.of(
-                create(settings, clock, Environment.inCluster(system, tables, registry), metrics),
+        return ClusterSingleton.get(system).init(SingletonActor.of(Behaviors.<Command>setup(context ->
+                        create(settings, clock, Environment.inCluster(context.getSystem(), tables, registry), metrics)),
                 "maintenance-scheduler").withSettings(ClusterSingletonSettings.create(system).withRole(role)));
     }
 
