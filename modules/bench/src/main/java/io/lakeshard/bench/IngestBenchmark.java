@@ -8,11 +8,12 @@ import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
-import io.lakeshard.storage.example.SpanBatches;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.write.BatchWriter;
+import io.lakeshard.testing.SpanBatches;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ public final class IngestBenchmark {
             StorageRoot storage = StorageRoot.local(dir.resolve("raw"));
             DeltaTable raw = DeltaTable.create(storage, storage.tableUri(new DatasetId("bench", DatasetName.parse("raw.parquet.writer"))),
                     DatasetDefinition.of(SpanBatches.SCHEMA, List.of()).withEventTimeColumn("start_time"), TableSettings.defaults());
-            BatchWriter writer = BatchWriter.forDefinition(raw.hadoopConf(), raw.root(), raw.snapshot().schema(), raw.definition(), allocator);
+            BatchWriter writer = BatchWriter.forDefinition(raw.storage(), raw.root(), raw.snapshot().schema(), raw.definition(), allocator);
             writer.write(bulk.get(0), "warm-up", Instant.now());
             long rawStart = System.nanoTime();
             for (VectorSchemaRoot batch : bulk) {
@@ -147,7 +148,7 @@ public final class IngestBenchmark {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
     }
 
-    private static int freePort() throws java.io.IOException {
+    private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

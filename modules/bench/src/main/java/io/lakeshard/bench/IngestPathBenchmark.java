@@ -1,5 +1,7 @@
 package io.lakeshard.bench;
 
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.registry.DatasetRegistry;
@@ -7,20 +9,27 @@ import io.lakeshard.cluster.registry.DatasetSpec;
 import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.cluster.table.IngestRouter;
 import io.lakeshard.cluster.table.TableEntity;
+import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetName;
-import io.lakeshard.storage.example.SpanBatches;
+import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.testing.SpanBatches;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -101,21 +110,21 @@ public final class IngestPathBenchmark {
                 long threshold = path == 0 ? Long.MAX_VALUE : -1;
                 List<IngestRouter> routers = nodes.stream().map(node -> new IngestRouter(node.system(), node.registry(),
                         node.snapshots(), node.tables(), node.allocator(), threshold, Duration.ofSeconds(60), Clock.systemUTC())).toList();
-                io.lakeshard.storage.table.DeltaTable table = table(nodes.get(0), name);
+                DeltaTable table = table(nodes.get(0), name);
                 long versionBefore = table.latestVersion();
                 int filesBefore = table.snapshot().files().size();
                 List<VectorSchemaRoot> batches = new ArrayList<>();
-                List<java.util.concurrent.CompletableFuture<TableEntity.WriteReply>> acks = new ArrayList<>();
+                List<CompletableFuture<TableEntity.WriteReply>> acks = new ArrayList<>();
                 long start = System.nanoTime();
                 for (int w = 0; w < CONCURRENT_WRITES; w++) {
                     // Recent spans of distinct traces: all in today's partition, as concurrent collectors send them.
                     VectorSchemaRoot batch = SpanBatches.batch(nodes.get(0).allocator(), (sequence + w) * 100L, 100,
-                            java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, java.time.Instant.now()), 10L);
+                            ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()), 10L);
                     batches.add(batch);
                     acks.add(routers.get(w % routers.size()).write("bench", name, batch,
                             new IdempotencyKey("concurrent-" + UUID.randomUUID(), 0)).toCompletableFuture());
                 }
-                java.util.concurrent.CompletableFuture.allOf(acks.toArray(java.util.concurrent.CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
                 long wall = (System.nanoTime() - start) / 1_000_000;
                 batches.forEach(VectorSchemaRoot::close);
                 sequence += CONCURRENT_WRITES;
@@ -129,17 +138,17 @@ public final class IngestPathBenchmark {
         }
     }
 
-    private static io.lakeshard.storage.table.DeltaTable table(LakeshardNode node, DatasetName name) throws Exception {
+    private static DeltaTable table(LakeshardNode node, DatasetName name) throws Exception {
         var record = node.registry().get("bench", name).toCompletableFuture().get(30, TimeUnit.SECONDS).orElseThrow();
-        var ref = new io.lakeshard.cluster.table.TableRef("bench", name, record.incarnation());
-        return io.lakeshard.storage.table.DeltaTable.at(node.tables().storage(), ref.location(node.tables().storage()));
+        var ref = new TableRef("bench", name, record.incarnation());
+        return DeltaTable.at(node.tables().storage(), ref.location(node.tables().storage()));
     }
 
     private static void waitForCluster(List<LakeshardNode> nodes) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (akka.cluster.typed.Cluster.get(nodes.get(0).system()).state().getMembers().spliterator().estimateSize() < nodes.size()
-                || !java.util.stream.StreamSupport.stream(akka.cluster.typed.Cluster.get(nodes.get(0).system()).state().getMembers().spliterator(), false)
-                .allMatch(m -> m.status() == akka.cluster.MemberStatus.up())) {
+        while (Cluster.get(nodes.get(0).system()).state().getMembers().spliterator().estimateSize() < nodes.size()
+                || !StreamSupport.stream(Cluster.get(nodes.get(0).system()).state().getMembers().spliterator(), false)
+                .allMatch(m -> m.status() == MemberStatus.up())) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the cluster did not form");
             }
@@ -147,7 +156,7 @@ public final class IngestPathBenchmark {
         }
     }
 
-    private static int freePort() throws java.io.IOException {
+    private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

@@ -6,17 +6,18 @@ import io.lakeshard.query.engine.QueryEngine;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
-import io.lakeshard.storage.example.SpanBatches;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.maintenance.Maintenance;
 import io.lakeshard.storage.maintenance.MaintenanceMetrics;
 import io.lakeshard.storage.snapshot.SnapshotCache;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.PendingAppend;
 import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.storage.write.NewDataFile;
+import io.lakeshard.testing.SpanBatches;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -52,7 +53,7 @@ public final class QueryBenchmark {
                 rows, traces, DAYS, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
 
         try (BufferAllocator allocator = new RootAllocator()) {
-            BatchWriter writer = BatchWriter.forDefinition(table.hadoopConf(), table.root(), table.snapshot().schema(),
+            BatchWriter writer = BatchWriter.forDefinition(table.storage(), table.root(), table.snapshot().schema(),
                     table.definition(), allocator);
             long writeStart = System.nanoTime();
             long written = 0;
@@ -60,7 +61,7 @@ public final class QueryBenchmark {
                 int batchRows = (int) Math.min(BATCH_ROWS, (traces - first) * SpanBatches.SPANS_PER_TRACE);
                 try (VectorSchemaRoot batch = SpanBatches.batch(allocator, first, batchRows, start, spacing)) {
                     List<NewDataFile> files = writer.write(batch, UUID.randomUUID().toString(), Instant.now());
-                    table.append(files, new IdempotencyKey("bench", first));
+                    table.appendGroup(List.of(new PendingAppend(files, new IdempotencyKey("bench", first))), table.latestVersion());
                 }
                 written += batchRows;
                 if ((written / BATCH_ROWS) % 10 == 0) {

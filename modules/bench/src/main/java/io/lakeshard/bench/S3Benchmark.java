@@ -8,7 +8,6 @@ import io.lakeshard.storage.S3TestServer;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
-import io.lakeshard.storage.example.SpanBatches;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.snapshot.SnapshotCache;
 import io.lakeshard.storage.table.DeltaTable;
@@ -17,6 +16,7 @@ import io.lakeshard.storage.table.PendingAppend;
 import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.BatchWriter;
+import io.lakeshard.testing.SpanBatches;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -75,7 +75,7 @@ public final class S3Benchmark {
         DeltaTable table = DeltaTable.create(storage, storage.tableUri(new DatasetId("bench", name)),
                 DatasetDefinition.of(SpanBatches.SCHEMA, List.of()).withEventTimeColumn("start_time"), TableSettings.defaults());
         long start = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.parse("2026-11-01T00:00:00Z"));
-        BatchWriter writer = BatchWriter.forDefinition(table.hadoopConf(), table.root(), table.snapshot().schema(),
+        BatchWriter writer = BatchWriter.forDefinition(table.storage(), table.root(), table.snapshot().schema(),
                 table.definition(), allocator);
 
         // As the table writer commits a small write: its file, then one commit at the version it expects.
@@ -93,7 +93,8 @@ public final class S3Benchmark {
         for (long first = 0; first < traces; first += BATCH_ROWS / SpanBatches.SPANS_PER_TRACE) {
             int batchRows = (int) Math.min(BATCH_ROWS, (traces - first) * SpanBatches.SPANS_PER_TRACE);
             try (VectorSchemaRoot batch = SpanBatches.batch(allocator, 1_000_000 + first, batchRows, start, 10_000L)) {
-                table.append(writer.write(batch, UUID.randomUUID().toString(), Instant.now()), new IdempotencyKey("bulk", first));
+                table.appendGroup(List.of(new PendingAppend(writer.write(batch, UUID.randomUUID().toString(), Instant.now()),
+                        new IdempotencyKey("bulk", first))), table.latestVersion());
             }
         }
         double bulkRowsPerSecond = rows / ((System.nanoTime() - bulkStart) / 1e9);
@@ -104,19 +105,19 @@ public final class S3Benchmark {
         Optional<RemoteFileCache> cache = Optional.empty();
         if (!storage.isLocal()) {
             List<URI> files = snapshot.files().stream().map(file -> file.uri(table.root())).toList();
-            RemoteFileCache scratch = new RemoteFileCache(work.resolve("fetch-serial"), Long.MAX_VALUE, storage.hadoopConf());
+            RemoteFileCache scratch = new RemoteFileCache(work.resolve("fetch-serial"), Long.MAX_VALUE, storage);
             long t0 = System.nanoTime();
             try (RemoteFileCache.Lease lease = scratch.lease()) {
                 files.forEach(lease::localPath);
             }
             serial = (System.nanoTime() - t0) / 1e6;
-            scratch = new RemoteFileCache(work.resolve("fetch-parallel"), Long.MAX_VALUE, storage.hadoopConf());
+            scratch = new RemoteFileCache(work.resolve("fetch-parallel"), Long.MAX_VALUE, storage);
             t0 = System.nanoTime();
             try (RemoteFileCache.Lease lease = scratch.lease()) {
                 lease.localPaths(files);
             }
             parallel = (System.nanoTime() - t0) / 1e6;
-            cache = Optional.of(new RemoteFileCache(work.resolve("query-cache"), 10L << 30, storage.hadoopConf()));
+            cache = Optional.of(new RemoteFileCache(work.resolve("query-cache"), 10L << 30, storage));
         }
 
         SnapshotCache snapshots = new SnapshotCache(table);

@@ -186,7 +186,7 @@ class ThreeNodeClusterTest {
         // An old owner (or the other half of a split brain) commits behind the writer's back.
         DeltaTable outsider = DeltaTable.at(cluster.nodes.get(0).tables().storage(), ref().location(cluster.nodes.get(0).tables().storage()));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 200_000, 5)) {
-            outsider.append(TestTables.write(outsider, allocator, batch), new IdempotencyKey("outsider", 1));
+            TestTables.commit(outsider, TestTables.write(outsider, allocator, batch), new IdempotencyKey("outsider", 1));
         }
         IdempotencyKey key = new IdempotencyKey("fenced-client", 1);
         TableEntity.WriteRejected refused = assertInstanceOf(TableEntity.WriteRejected.class, write(1, 300_000, 5, key));

@@ -27,7 +27,7 @@ class DatasetCatalogTest {
         datasets.create("acme", "sales.eu.orders", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
         datasets.create("globex", "hidden.x.y", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
         try (BufferAllocator allocator = new RootAllocator(); VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 30)) {
-            spans.append(TestTables.write(spans, allocator, batch), new IdempotencyKey("w", 1));
+            TestTables.commit(spans, TestTables.write(spans, allocator, batch), new IdempotencyKey("w", 1));
         }
         DatasetCatalog catalog = new DatasetCatalog(datasets);
         assertEquals(List.of("obs", "sales"), catalog.catalogs("acme"));

@@ -52,18 +52,18 @@ class QueryEngineTest {
         DeltaTable allTypes = datasets.create("acme", "main.test.all_types", DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 200)) {
             allTypesRows = TestTables.rows(batch, true);
-            allTypes.append(TestTables.write(allTypes, allocator, batch), new IdempotencyKey("w", 1));
+            TestTables.commit(allTypes, TestTables.write(allTypes, allocator, batch), new IdempotencyKey("w", 1));
         }
         regions = datasets.create("acme", "main.test.regions", DatasetDefinition.of(AllTypes.SCHEMA, List.of("i8")));
         for (int b = 0; b < 3; b++) {
             try (VectorSchemaRoot batch = AllTypes.batch(allocator, b * 1000L, 240)) {
-                regions.append(TestTables.write(regions, allocator, batch), new IdempotencyKey("w", b));
+                TestTables.commit(regions, TestTables.write(regions, allocator, batch), new IdempotencyKey("w", b));
             }
         }
         // Another tenant with a dataset of the same name and different rows.
         DeltaTable other = datasets.create("globex", "main.test.all_types", DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 50_000, 10)) {
-            other.append(TestTables.write(other, allocator, batch), new IdempotencyKey("w", 1));
+            TestTables.commit(other, TestTables.write(other, allocator, batch), new IdempotencyKey("w", 1));
         }
     }
 
@@ -177,7 +177,7 @@ class QueryEngineTest {
         String count = "SELECT count(*) AS n FROM main.test.fresh";
         assertEquals(0L, run(QueryRequest.of("c1", "acme", count)).get(0).get("n"));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 5)) {
-            table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
+            TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
         }
         assertEquals(0L, run(QueryRequest.of("c2", "acme", count).withConsistency(Consistency.LATEST_LOCAL)).get(0).get("n"),
                 "the node's snapshot until something refreshes it");

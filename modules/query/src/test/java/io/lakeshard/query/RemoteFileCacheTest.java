@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakeshard.query.cache.RemoteFileCache;
+import io.lakeshard.storage.fs.StorageRoot;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +26,7 @@ class RemoteFileCacheTest {
             Files.write(file, new byte[1000 + i]);
             files[i] = file.toUri();
         }
-        RemoteFileCache cache = new RemoteFileCache(dir.resolve("cache"), 2_500, new Configuration());
+        RemoteFileCache cache = new RemoteFileCache(dir.resolve("cache"), 2_500, StorageRoot.local(source));
 
         Path first;
         Path second;
@@ -71,7 +71,7 @@ class RemoteFileCacheTest {
             Files.write(file, new byte[100 + i]);
             files.add(file.toUri());
         }
-        RemoteFileCache cache = new RemoteFileCache(dir.resolve("cache"), 1 << 20, new Configuration());
+        RemoteFileCache cache = new RemoteFileCache(dir.resolve("cache"), 1 << 20, StorageRoot.local(source));
         try (RemoteFileCache.Lease lease = cache.lease()) {
             List<URI> twice = new ArrayList<>(files);
             twice.addAll(files);

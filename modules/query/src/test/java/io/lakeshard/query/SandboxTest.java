@@ -40,8 +40,8 @@ class SandboxTest {
         DeltaTable mine = datasets.create("acme", "main.test.spans", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
         DeltaTable theirs = datasets.create("globex", "main.test.secrets", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 10)) {
-            mine.append(TestTables.write(mine, allocator, batch), new IdempotencyKey("w", 1));
-            theirs.append(TestTables.write(theirs, allocator, batch), new IdempotencyKey("w", 1));
+            TestTables.commit(mine, TestTables.write(mine, allocator, batch), new IdempotencyKey("w", 1));
+            TestTables.commit(theirs, TestTables.write(theirs, allocator, batch), new IdempotencyKey("w", 1));
         }
         otherTenantFile = Path.of(theirs.snapshot().files().iterator().next().uri(theirs.root())).toString();
     }

@@ -12,12 +12,12 @@ import io.lakeshard.storage.TestTables;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.WriterOptions;
-import io.lakeshard.storage.example.SpanBatches;
 import io.lakeshard.storage.maintenance.Maintenance;
 import io.lakeshard.storage.maintenance.Vacuum;
 import io.lakeshard.storage.scan.ColumnPredicate;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.testing.SpanBatches;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,7 +67,7 @@ class TracesQueryTest {
         for (int b = 0; b < TRACES / tracesPerBatch; b++) {
             try (VectorSchemaRoot batch = SpanBatches.batch(allocator, (long) b * tracesPerBatch,
                     tracesPerBatch * SpanBatches.SPANS_PER_TRACE, start, SPACING_MICROS)) {
-                spans.append(TestTables.write(spans, allocator, batch), new IdempotencyKey("collector", b));
+                TestTables.commit(spans, TestTables.write(spans, allocator, batch), new IdempotencyKey("collector", b));
             }
         }
     }
@@ -143,7 +143,7 @@ class TracesQueryTest {
         DeltaTable table = datasets.create("acme", "obs.traces.isolated", DatasetDefinition.of(SpanBatches.SCHEMA, List.of("service_name")));
         for (int b = 0; b < 4; b++) {
             try (VectorSchemaRoot batch = SpanBatches.batch(allocator, b * 100L, 800, start, SPACING_MICROS)) {
-                table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", b));
+                TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", b));
             }
         }
         long pinnedVersion = table.latestVersion();
@@ -152,7 +152,7 @@ class TracesQueryTest {
             assertTrue(result.next());
             TestTables.rows(result.batch(), false).forEach(row -> seen.add((String) row.get("span_id")));
             try (VectorSchemaRoot batch = SpanBatches.batch(allocator, 10_000, 800, start, SPACING_MICROS)) {
-                table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 99));
+                TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 99));
             }
             Maintenance maintenance = new Maintenance(table, allocator);
             maintenance.optimize();

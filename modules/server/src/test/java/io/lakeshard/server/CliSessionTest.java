@@ -78,6 +78,13 @@ class CliSessionTest {
             assertTrue(table.out().contains("| NULL         | 1  |"), table.out());
             assertTrue(table.out().trim().endsWith("5 rows"), table.out());
 
+            Run queries = cli(address, "queries");
+            assertEquals(0, queries.exit(), queries.err());
+            assertTrue(queries.out().contains("| query_id | label | started | node | sql |"), "none running: " + queries.out());
+            Run cancel = cli(address, "cancel", "4b1f0000-0000-0000-0000-000000000000");
+            assertEquals(2, cancel.exit(), cancel.out());
+            assertTrue(cancel.err().contains("no query 4b1f0000-0000-0000-0000-000000000000 is running for your tenant"), cancel.err());
+
             Run asCsv = cli(address, "query", "SELECT id, service FROM obs.web.spans WHERE id < 2 ORDER BY id", "--format", "CSV");
             assertEquals("id,service\n0,cart\n1,\"checkout, eu\"\n", asCsv.out());
 

@@ -15,7 +15,7 @@ import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.TestTables;
-import io.lakeshard.storage.example.SpanBatches;
+import io.lakeshard.testing.SpanBatches;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -22,11 +22,11 @@ import io.lakeshard.api.v1.QueryServiceClient;
 import io.lakeshard.api.v1.RegisterDatasetRequest;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
+import io.lakeshard.arrow.ArrowStreams;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.server.grpc.ArrowIpc;
 import io.lakeshard.storage.AllTypes;
 import io.lakeshard.storage.TestTables;
-import io.lakeshard.storage.write.ArrowStreams;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -255,7 +255,7 @@ class ServerEndToEndTest {
         var ref = new io.lakeshard.cluster.table.TableRef("acme", record.name(), record.incarnation());
         var outsider = io.lakeshard.storage.table.DeltaTable.at(server.service().node().tables().storage(), ref.location(server.service().node().tables().storage()));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 100, 2)) {
-            outsider.append(TestTables.write(outsider, allocator, batch), new io.lakeshard.storage.table.IdempotencyKey("outsider", 1));
+            TestTables.commit(outsider, TestTables.write(outsider, allocator, batch), new io.lakeshard.storage.table.IdempotencyKey("outsider", 1));
         }
         Exception moved = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                 () -> write(ACME_KEY, "moved.test.t", 5, 5, "mover", 2));

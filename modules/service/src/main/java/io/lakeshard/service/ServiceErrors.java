@@ -7,9 +7,8 @@ import io.lakeshard.query.QueryTimeoutException;
 import io.lakeshard.query.UnknownTableException;
 import io.lakeshard.query.VersionNotAvailableException;
 import io.lakeshard.service.ServiceException.Code;
+import io.lakeshard.storage.StorageErrors;
 import io.lakeshard.storage.dataset.InvalidInputException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,22 +45,12 @@ public final class ServiceErrors {
         if (cause instanceof TimeoutException || cause instanceof AskTimeoutException) {
             return new ServiceException(Code.UNAVAILABLE, "the cluster did not answer in time; retry");
         }
-        if (storageFailure(cause)) {
+        if (StorageErrors.isUnavailable(cause)) {
             log.warn("the shared storage failed a request", cause);
             return new ServiceException(Code.UNAVAILABLE,
                     "the shared storage did not answer; retry (a write with the same idempotency key)");
         }
         log.error("request failed", cause);
         return new ServiceException(Code.INTERNAL, "internal error; see the server log");
-    }
-
-    /** An I/O failure anywhere in the chain: the object store or disk, which a retry may find back. */
-    private static boolean storageFailure(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof IOException || cause instanceof UncheckedIOException) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -11,6 +11,7 @@ import java.io.Reader;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -64,20 +65,9 @@ public final class CommitRacer {
                 } catch (CommitConflictException e) {
                     // Lost at the version check before committing, or at the log's put-if-absent itself.
                     outcome = e.getCause() != null ? "lost at the log" : "lost at the check";
-                    commitAfterConflict(table, append);
+                    TestTables.commit(table, append.files(), append.key());
                 }
                 publish(sync.resolve("result-" + writer + "-" + round), outcome);
-            }
-        }
-    }
-
-    private static void commitAfterConflict(DeltaTable table, PendingAppend append) {
-        while (true) {
-            try {
-                table.appendGroup(List.of(append), table.latestVersion());
-                return;
-            } catch (CommitConflictException again) {
-                // The other writer moved the log once more; its commits are as good as ours.
             }
         }
     }
@@ -86,7 +76,7 @@ public final class CommitRacer {
     private static void publish(Path file, String content) throws IOException {
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(temp, content);
-        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void await(Path file) throws IOException, InterruptedException {

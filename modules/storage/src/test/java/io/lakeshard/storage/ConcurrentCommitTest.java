@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -39,7 +40,7 @@ class ConcurrentCommitTest {
     void eightWritersNeverLoseOrCorruptACommit() throws Exception {
         DeltaTable table = TestTables.create(dir, "race", DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")));
         AtomicLong acknowledgedRows = new AtomicLong();
-        Set<Long> versions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<Long> versions = ConcurrentHashMap.newKeySet();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (BufferAllocator allocator = new RootAllocator()) {
             List<Future<?>> futures = new ArrayList<>();
@@ -51,7 +52,7 @@ class ConcurrentCommitTest {
                     for (int c = 0; c < COMMITS_PER_THREAD; c++) {
                         long first = ((long) thread * COMMITS_PER_THREAD + c) * ROWS_PER_COMMIT;
                         try (VectorSchemaRoot batch = AllTypes.batch(allocator, first, ROWS_PER_COMMIT)) {
-                            CommitResult result = handle.append(TestTables.write(handle, allocator, batch),
+                            CommitResult result = TestTables.commit(handle, TestTables.write(handle, allocator, batch),
                                     new IdempotencyKey("writer-" + thread, c));
                             assertTrue(result.applied());
                             assertTrue(versions.add(result.version()), "two commits got version " + result.version());

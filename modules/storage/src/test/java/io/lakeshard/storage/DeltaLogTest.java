@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.dataset.DatasetId;
+import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.maintenance.Maintenance;
 import io.lakeshard.storage.scan.ColumnPredicate;
 import io.lakeshard.storage.snapshot.SnapshotCache;
@@ -19,8 +22,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
@@ -47,7 +52,7 @@ class DeltaLogTest {
 
     private void append(DeltaTable table, long first, int rows, long sequence) {
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, first, rows)) {
-            table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("loader", sequence));
+            TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("loader", sequence));
         }
     }
 
@@ -143,5 +148,22 @@ class DeltaLogTest {
         DeltaTable table = TestTables.create(dir, "plain", DatasetDefinition.of(plain, List.of()));
         String commit = Files.readString(log(table).resolve(String.format("%020d.json", 0)));
         assertTrue(commit.contains("\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}"), commit);
+    }
+
+    @Test
+    void commitsTakeTheirTimestampsFromTheStoragesClock() throws IOException {
+        Instant fixed = Instant.parse("2030-01-02T03:04:05Z");
+        StorageRoot storage = StorageRoot.local(dir, Clock.fixed(fixed, ZoneOffset.UTC));
+        DatasetId id = new DatasetId("tenant_a", new DatasetName("main", "test", "clocked"));
+        DeltaTable table = DeltaTable.create(storage, storage.tableUri(id), DatasetDefinition.of(AllTypes.SCHEMA, List.of()),
+                TableSettings.defaults());
+        append(table, 0, 10, 1);
+        append(table, 10, 10, 2);
+        new Maintenance(table, allocator).optimize();
+
+        String group = Files.readString(log(table).resolve(String.format("%020d.json", 1)));
+        assertTrue(group.contains("\"lastUpdated\":" + fixed.toEpochMilli()), group);
+        String rewrite = Files.readString(log(table).resolve(String.format("%020d.json", 3)));
+        assertTrue(rewrite.contains("\"deletionTimestamp\":" + fixed.toEpochMilli()), rewrite);
     }
 }

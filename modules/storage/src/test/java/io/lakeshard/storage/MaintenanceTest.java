@@ -69,7 +69,7 @@ class MaintenanceTest {
 
     private void append(DeltaTable table, long first, int rows, long sequence) {
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, first, rows)) {
-            table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("loader", sequence));
+            TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("loader", sequence));
         }
     }
 

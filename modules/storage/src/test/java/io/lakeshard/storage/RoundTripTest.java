@@ -5,23 +5,33 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.internal.read.DataFileReader;
+import io.lakeshard.storage.maintenance.Maintenance;
+import io.lakeshard.storage.stats.FileStats;
+import io.lakeshard.storage.stats.StatValues;
 import io.lakeshard.storage.table.CommitResult;
+import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.NewDataFile;
-import io.lakeshard.storage.stats.FileStats;
-import io.lakeshard.storage.stats.StatValues;
-import io.lakeshard.storage.table.DataFile;
-import io.lakeshard.storage.table.DataFileReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +56,7 @@ class RoundTripTest {
             expected = TestTables.rows(batch, true);
             List<NewDataFile> files = TestTables.write(table, allocator, batch);
             assertEquals(4, files.size(), "one file per region, null region included");
-            CommitResult result = table.append(files, new IdempotencyKey("writer-1", 1));
+            CommitResult result = TestTables.commit(table, files, new IdempotencyKey("writer-1", 1));
             assertTrue(result.applied());
         }
         TableSnapshot snapshot = table.snapshot();
@@ -61,7 +71,7 @@ class RoundTripTest {
     void fileStatisticsBoundEveryValueAndCountEveryNull() {
         DeltaTable table = TestTables.create(dir, "stats", DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 500)) {
-            table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
+            TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
         }
         TableSnapshot snapshot = table.snapshot();
         DataFileReader reader = new DataFileReader(table, allocator);
@@ -99,27 +109,27 @@ class RoundTripTest {
 
     @Test
     void partitionValuesWithSpacesAndReservedCharactersSurviveEveryPath() {
-        org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
-                new org.apache.arrow.vector.types.pojo.Field("id", org.apache.arrow.vector.types.pojo.FieldType.notNullable(
-                        new org.apache.arrow.vector.types.pojo.ArrowType.Int(64, true)), null),
-                new org.apache.arrow.vector.types.pojo.Field("service", org.apache.arrow.vector.types.pojo.FieldType.nullable(
-                        org.apache.arrow.vector.types.pojo.ArrowType.Utf8.INSTANCE), null)));
+        Schema schema = new Schema(List.of(
+                new Field("id", FieldType.notNullable(
+                        new ArrowType.Int(64, true)), null),
+                new Field("service", FieldType.nullable(
+                        ArrowType.Utf8.INSTANCE), null)));
         DeltaTable table = TestTables.create(dir, "odd_partitions", DatasetDefinition.of(schema, List.of("service")));
         String[] services = {"checkout, eu", "50% off", "a=b/c", "é ü"};
         for (int round = 0; round < 2; round++) {
             try (VectorSchemaRoot batch = VectorSchemaRoot.create(schema, allocator)) {
                 for (int i = 0; i < services.length; i++) {
-                    ((org.apache.arrow.vector.BigIntVector) batch.getVector("id")).setSafe(i, round * 10L + i);
-                    ((org.apache.arrow.vector.VarCharVector) batch.getVector("service")).setSafe(i, services[i].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    ((BigIntVector) batch.getVector("id")).setSafe(i, round * 10L + i);
+                    ((VarCharVector) batch.getVector("service")).setSafe(i, services[i].getBytes(StandardCharsets.UTF_8));
                 }
                 batch.setRowCount(services.length);
-                table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("odd", round));
+                TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("odd", round));
             }
         }
-        new io.lakeshard.storage.maintenance.Maintenance(table, allocator).optimize();
+        new Maintenance(table, allocator).optimize();
         List<Map<String, Object>> rows = TestTables.readAll(table, table.snapshot(), allocator);
         assertEquals(8, rows.size());
-        assertEquals(java.util.Set.of(services), rows.stream().map(r -> r.get("service")).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(Set.of(services), rows.stream().map(r -> r.get("service")).collect(Collectors.toSet()));
         assertEquals(4, table.snapshot().files().size(), "one file per partition after optimize");
     }
 
@@ -127,10 +137,10 @@ class RoundTripTest {
     void aRetriedWriteWithTheSameKeyAddsNoRows() {
         DeltaTable table = TestTables.create(dir, "idem", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 50)) {
-            CommitResult first = table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 7));
+            CommitResult first = TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 7));
             List<NewDataFile> retryFiles = TestTables.write(table, allocator, batch);
-            CommitResult retry = table.append(retryFiles, new IdempotencyKey("w", 7));
-            CommitResult older = table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 3));
+            CommitResult retry = TestTables.commit(table, retryFiles, new IdempotencyKey("w", 7));
+            CommitResult older = TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 3));
             assertTrue(first.applied());
             assertFalse(retry.applied(), "same key: already applied");
             assertFalse(older.applied(), "a lower sequence of the same writer is a late retry");
@@ -140,7 +150,7 @@ class RoundTripTest {
                 assertFalse(dir.resolve("tenant_a/main/test/idem/" + file.relativePath()).toFile().exists(),
                         "the duplicate file of a replay is deleted");
             }
-            CommitResult next = table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 8));
+            CommitResult next = TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 8));
             assertTrue(next.applied());
             assertEquals(100, table.snapshot().numRecords());
         }

@@ -10,36 +10,37 @@ import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.fs.S3Settings;
 import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.maintenance.Maintenance;
+import io.lakeshard.storage.maintenance.MaintenanceMetrics;
+import io.lakeshard.storage.maintenance.Vacuum;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.LogStores;
 import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.table.TableSnapshot;
-import io.lakeshard.storage.example.SpanBatches;
-import io.lakeshard.storage.maintenance.Maintenance;
-import io.lakeshard.storage.maintenance.MaintenanceMetrics;
-import io.lakeshard.storage.maintenance.Vacuum;
+import io.lakeshard.testing.SpanBatches;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.stream.Stream;
-import java.nio.file.Files;
-import java.nio.file.attribute.FileTime;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -65,7 +66,7 @@ class S3CommitTest {
     }
 
     static StorageRoot root(Map<String, String> extra) throws Exception {
-        Map<String, String> settings = new java.util.HashMap<>(s3.hadoopSettings());
+        Map<String, String> settings = new HashMap<>(s3.hadoopSettings());
         settings.putAll(extra);
         return StorageRoot.of(URI.create("s3a://" + s3.createBucket() + "/tables"), settings);
     }
@@ -77,8 +78,8 @@ class S3CommitTest {
         DeltaTable table = DeltaTable.create(storage, storage.tableUri(id), DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")),
                 TableSettings.defaults());
         try (BufferAllocator allocator = new RootAllocator(); VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 50)) {
-            assertTrue(table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 0)).applied());
-            assertFalse(table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", 0)).applied());
+            assertTrue(TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 0)).applied());
+            assertFalse(TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 0)).applied());
             TableSnapshot snapshot = table.snapshot();
             assertEquals(1, snapshot.version());
             assertEquals(50, TestTables.readAll(table, snapshot, allocator).size());
@@ -98,7 +99,7 @@ class S3CommitTest {
         try (BufferAllocator allocator = new RootAllocator()) {
             for (int b = 0; b < 4; b++) {
                 try (VectorSchemaRoot batch = SpanBatches.batch(allocator, b * 100L, 800, b < 2 ? tenDaysAgo : now, 1_000L)) {
-                    assertTrue(table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", b)).applied());
+                    assertTrue(TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", b)).applied());
                 }
             }
             TableSnapshot written = table.snapshot();
@@ -149,7 +150,7 @@ class S3CommitTest {
         try (BufferAllocator allocator = new RootAllocator()) {
             for (int commit = 0; commit < 4; commit++) {
                 try (VectorSchemaRoot batch = AllTypes.batch(allocator, commit * 10L, 10)) {
-                    table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", commit));
+                    TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", commit));
                 }
             }
             // The store keeps modification times in its files: age the first commits past the log retention.
@@ -161,7 +162,7 @@ class S3CommitTest {
             }
             for (int commit = 4; commit < 6; commit++) {
                 try (VectorSchemaRoot batch = AllTypes.batch(allocator, commit * 10L, 10)) {
-                    table.append(TestTables.write(table, allocator, batch), new IdempotencyKey("w", commit));
+                    TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", commit));
                 }
             }
             TableSnapshot latest = table.snapshot();

@@ -4,9 +4,14 @@ import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.internal.read.DataFileReader;
+import io.lakeshard.storage.table.CommitConflictException;
+import io.lakeshard.storage.table.CommitResult;
 import io.lakeshard.storage.table.DataFile;
-import io.lakeshard.storage.table.DataFileReader;
 import io.lakeshard.storage.table.DeltaTable;
+import io.lakeshard.storage.table.GroupCommitResult;
+import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.PendingAppend;
 import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.BatchWriter;
@@ -39,8 +44,25 @@ public final class TestTables {
         return DeltaTable.create(storage, storage.tableUri(id), definition, settings);
     }
 
+    /**
+     * Commits one writer's files as the table's owner does: a group commit of one append at the version just read.
+     * Another writer moving the log first is a conflict; the owner reloads and commits again under the same key, and
+     * so does this.
+     */
+    public static CommitResult commit(DeltaTable table, List<NewDataFile> files, IdempotencyKey key) {
+        List<PendingAppend> append = List.of(new PendingAppend(files, key));
+        while (true) {
+            try {
+                GroupCommitResult result = table.appendGroup(append, table.latestVersion());
+                return new CommitResult(result.version(), result.applied().get(0));
+            } catch (CommitConflictException e) {
+                // Another writer committed between the read and the commit; its commit is as good as ours.
+            }
+        }
+    }
+
     public static List<NewDataFile> write(DeltaTable table, BufferAllocator allocator, VectorSchemaRoot batch) {
-        BatchWriter writer = BatchWriter.forDefinition(table.hadoopConf(), table.root(), table.snapshot().schema(),
+        BatchWriter writer = BatchWriter.forDefinition(table.storage(), table.root(), table.snapshot().schema(),
                 table.definition(), allocator);
         return writer.write(batch, UUID.randomUUID().toString(), Instant.now());
     }

@@ -3,6 +3,7 @@ package io.lakeshard.client.cli;
 import io.lakeshard.api.v1.Dataset;
 import io.lakeshard.api.v1.DescribeTableResponse;
 import io.lakeshard.api.v1.QueryRequest;
+import io.lakeshard.api.v1.RunningQuery;
 import io.lakeshard.api.v1.Task;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.client.BatchingWriter;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             LakeshardCli.Register.class, LakeshardCli.ListDatasets.class, LakeshardCli.Describe.class, LakeshardCli.Write.class,
             LakeshardCli.Query.class, LakeshardCli.Optimize.class, LakeshardCli.Vacuum.class, LakeshardCli.Expire.class, LakeshardCli.Delete.class,
-            LakeshardCli.Tasks.class, LakeshardCli.Drop.class})
+            LakeshardCli.Queries.class, LakeshardCli.Cancel.class, LakeshardCli.Tasks.class, LakeshardCli.Drop.class})
 public final class LakeshardCli {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -276,10 +277,13 @@ public final class LakeshardCli {
         @Option(names = "--limit", defaultValue = "1000")
         long limit;
 
+        @Option(names = "--label", defaultValue = "", description = "a name shown beside the query's id in 'lakeshard queries'")
+        String label;
+
         @Override
         void run(LakeshardClient client) {
             TablePrinter printer = new TablePrinter(format);
-            try (QueryResults results = client.query(QueryRequest.newBuilder().setSql(sql).setRowLimit(limit)
+            try (QueryResults results = client.query(QueryRequest.newBuilder().setSql(sql).setRowLimit(limit).setLabel(label)
                     .setConsistency(io.lakeshard.api.v1.Consistency.CONSISTENCY_READ_YOUR_WRITES).build())) {
                 while (results.next()) {
                     printer.add(results.batch());
@@ -354,6 +358,37 @@ public final class LakeshardCli {
                 table.add(root);
             }
             table.print(out());
+        }
+    }
+
+    @Command(name = "queries", description = "Your tenant's queries running anywhere in the cluster.")
+    static final class Queries extends Base {
+        @Override
+        void run(LakeshardClient client) {
+            TablePrinter table = new TablePrinter(TablePrinter.Format.TABLE);
+            List<List<String>> rows = new ArrayList<>();
+            for (RunningQuery query : client.runningQueries()) {
+                rows.add(List.of(query.getQueryId(), query.getLabel(), Instant.ofEpochMilli(query.getStartedAtMillis()).toString(),
+                        query.getNode(), query.getSql()));
+            }
+            try (VectorSchemaRoot root = Rows.of(client.allocator(), List.of("query_id", "label", "started", "node", "sql"), rows)) {
+                table.add(root);
+            }
+            table.print(out());
+        }
+    }
+
+    @Command(name = "cancel", description = "Cancel one of your tenant's queries, on whichever node it runs.")
+    static final class Cancel extends Base {
+        @Parameters(index = "0", description = "the query's id, as 'lakeshard queries' lists it")
+        String queryId;
+
+        @Override
+        void run(LakeshardClient client) {
+            if (!client.cancel(queryId)) {
+                throw new IllegalArgumentException("no query " + queryId + " is running for your tenant");
+            }
+            out().println("cancelled " + queryId);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.lakeshard.client.cli;
 
+import io.lakeshard.arrow.DuckDbTypes;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -11,8 +12,6 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.types.FloatingPointPrecision;
-import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.duckdb.DuckDBResultSet;
@@ -65,25 +64,13 @@ final class ParquetRows implements AutoCloseable {
         connection.close();
     }
 
+    /** The dataset's type in DuckDB; the CLI's text and Parquet paths take scalar columns only. */
     private static String sqlType(Field field) {
-        ArrowType type = field.getType();
-        return switch (type.getTypeID()) {
-            case Bool -> "BOOLEAN";
-            case Int -> switch (((ArrowType.Int) type).getBitWidth()) {
-                case 8 -> "TINYINT";
-                case 16 -> "SMALLINT";
-                case 32 -> "INTEGER";
-                default -> "BIGINT";
-            };
-            case FloatingPoint -> ((ArrowType.FloatingPoint) type).getPrecision() == FloatingPointPrecision.SINGLE ? "FLOAT" : "DOUBLE";
-            case Decimal -> "DECIMAL(" + ((ArrowType.Decimal) type).getPrecision() + "," + ((ArrowType.Decimal) type).getScale() + ")";
-            case Utf8, LargeUtf8 -> "VARCHAR";
-            case Binary, FixedSizeBinary -> "BLOB";
-            case Date -> "DATE";
-            case Timestamp -> ((ArrowType.Timestamp) type).getTimezone() == null ? "TIMESTAMP" : "TIMESTAMPTZ";
-            default -> throw new IllegalArgumentException("column '" + field.getName() + "' is " + type
+        if (!field.getChildren().isEmpty()) {
+            throw new IllegalArgumentException("column '" + field.getName() + "' is " + field.getType()
                     + ": the CLI writes scalar columns only; use the Java SDK for nested data");
-        };
+        }
+        return DuckDbTypes.sqlType(field);
     }
 
     private static String identifier(String name) {

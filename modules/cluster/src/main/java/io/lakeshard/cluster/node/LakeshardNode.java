@@ -112,7 +112,7 @@ public final class LakeshardNode implements AutoCloseable {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("lakeshard.blocking-dispatcher"));
         Path dataDir = settings.dataDir();
         Duration timeout = settings.askTimeout();
-        StorageRoot storage = NodeStorage.open(config, dataDir);
+        StorageRoot storage = NodeStorage.open(settings.storage(), dataDir);
         BufferAllocator allocator = new RootAllocator();
         Clock clock = Clock.systemUTC();
         TableStore tables = new TableStore(storage, TableSettings.defaults(), blocking);
@@ -138,7 +138,7 @@ public final class LakeshardNode implements AutoCloseable {
         EngineSettings engine = new EngineSettings(query.threads(), query.memoryLimit(), dataDir.resolve("duckdb-tmp"),
                 query.maxTempDirectorySize(), NodeStorage.readableDirectories(storage), query.batchRows());
         ClusterTableResolver resolver = new ClusterTableResolver(registry, snapshots, timeout, ingest::committedVersion);
-        Optional<RemoteFileCache> fileCache = NodeStorage.fileCache(config, storage, dataDir);
+        Optional<RemoteFileCache> fileCache = NodeStorage.fileCache(settings.storage(), storage, dataDir);
         QueryEngine queries = new QueryEngine(engine, resolver,
                 allocator.newChildAllocator("queries", 0, Long.MAX_VALUE), fileCache);
         fileCache.ifPresent(cache -> {
@@ -156,7 +156,7 @@ public final class LakeshardNode implements AutoCloseable {
         }
         if (settings.discovery() == NodeSettings.Discovery.KUBERNETES_API) {
             ClusterBootstrap.get(system).start();
-        } else if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+        } else if (!settings.seedNodesConfigured()) {
             // No seeds: the embedded default, a cluster of this one node.
             Cluster cluster = Cluster.get(system);
             cluster.manager().tell(Join.create(cluster.selfMember().address()));

@@ -9,13 +9,16 @@ import java.time.Duration;
 
 /**
  * A node's own settings, read once from {@code lakeshard.*} (defaults and the environment variables that override
- * them: {@code lakeshard-cluster.conf}). Storage and the journal read their own sections.
+ * them: {@code lakeshard-cluster.conf}). The journal reads its own section ({@link JournalDatabase}).
  *
  * @param dataDir where the embedded journal, DuckDB's spill files and the file cache live
  * @param askTimeout how long a node waits for another actor (a writer, the registry) to answer
  * @param snapshotPollInterval how often every node checks the logs of tables it has snapshots of, beside the push
  * @param dataRole the members that run writers, registries and the scheduler
+ * @param seedNodesConfigured whether {@code akka.cluster.seed-nodes} names any; none (and no Kubernetes discovery):
+ *     the node forms a cluster of itself
  * @param inlineWriteThresholdBytes batches up to this size travel to the writer as Arrow; larger ones are encoded here
+ * @param storage the shared storage every node reads and writes
  * @param query the DuckDB engine's limits
  */
 public record NodeSettings(
@@ -24,8 +27,10 @@ public record NodeSettings(
         Duration snapshotPollInterval,
         String dataRole,
         Discovery discovery,
+        boolean seedNodesConfigured,
         boolean managementEnabled,
         long inlineWriteThresholdBytes,
+        StorageSettings storage,
         QuerySettings query,
         MaintenanceScheduler.Settings maintenance) {
 
@@ -57,6 +62,7 @@ public record NodeSettings(
         requireNonNull(snapshotPollInterval, "snapshotPollInterval is null");
         requireNonNull(dataRole, "dataRole is null");
         requireNonNull(discovery, "discovery is null");
+        requireNonNull(storage, "storage is null");
         requireNonNull(query, "query is null");
         requireNonNull(maintenance, "maintenance is null");
         if (inlineWriteThresholdBytes < 0) {
@@ -74,8 +80,10 @@ public record NodeSettings(
                 lakeshard.getDuration("snapshot-poll-interval"),
                 lakeshard.getString("cluster.data-role"),
                 discovery(lakeshard.getString("cluster.discovery")),
+                !config.getStringList("akka.cluster.seed-nodes").isEmpty(),
                 lakeshard.getBoolean("management.enabled"),
                 lakeshard.getBytes("inline-write-threshold-bytes"),
+                StorageSettings.from(config),
                 new QuerySettings(query.getInt("threads"), query.getString("memory-limit"),
                         query.getString("max-temp-directory-size"), query.getInt("batch-rows")),
                 new MaintenanceScheduler.Settings(maintenance.getDuration("tick-interval"), maintenance.getDuration("lease-duration"),

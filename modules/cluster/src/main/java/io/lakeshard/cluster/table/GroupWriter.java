@@ -2,6 +2,7 @@ package io.lakeshard.cluster.table;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lakeshard.arrow.ArrowStreams;
 import io.lakeshard.cluster.table.TableEntity.Write;
 import io.lakeshard.cluster.table.TableEntity.WriteAck;
 import io.lakeshard.cluster.table.TableEntity.WriteRejected;
@@ -12,9 +13,7 @@ import io.lakeshard.storage.table.GroupCommitResult;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.PendingAppend;
 import io.lakeshard.storage.table.TableSnapshot;
-import io.lakeshard.storage.write.ArrowStreams;
 import io.lakeshard.storage.write.BatchWriter;
-import io.lakeshard.storage.write.DataFiles;
 import io.lakeshard.storage.write.NewDataFile;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -147,7 +146,7 @@ public final class GroupWriter {
             }
             return new Committed(version, entries.stream().map(entry -> entry.reply).toList());
         } catch (RuntimeException e) {
-            DataFiles.deleteQuietly(table.hadoopConf(), table.root(), written);
+            table.discard(written);
             sequences.remove(ref);
             throw e;
         } finally {
@@ -174,7 +173,7 @@ public final class GroupWriter {
                             + " of writer '" + key.appId() + "' is below its last sequence " + last
                             + "; keep one write in flight per app id (use several app ids for concurrency)"));
                 }
-                DataFiles.deleteQuietly(table.hadoopConf(), table.root(), write.files());
+                table.discard(write.files());
                 continue;
             }
             if (write.arrowIpc() == null) {
@@ -218,7 +217,7 @@ public final class GroupWriter {
 
     private BatchWriter batchWriter(DeltaTable table) {
         TableSnapshot metadata = table.latestMetadata();
-        return BatchWriter.forDefinition(table.hadoopConf(), table.root(), metadata.schema(), DeltaTable.definitionOf(metadata), allocator);
+        return BatchWriter.forDefinition(table.storage(), table.root(), metadata.schema(), DeltaTable.definitionOf(metadata), allocator);
     }
 
     private VectorSchemaRoot decode(byte[] ipc) throws IOException {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.lakeshard.arrow.ArrowStreams;
 import io.lakeshard.cluster.freshness.SnapshotService;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.RegistryClient;
@@ -13,7 +14,6 @@ import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.TableSnapshot;
-import io.lakeshard.storage.write.ArrowStreams;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.storage.write.NewDataFile;
 import java.time.Clock;
@@ -109,7 +109,7 @@ public final class IngestRouter {
     }
 
     private BatchWriter validated(TableSnapshot snapshot, DatasetRecord record, VectorSchemaRoot batch) {
-        BatchWriter writer = BatchWriter.forDefinition(tables.storage().hadoopConf(), snapshot.tableRoot(), snapshot.schema(),
+        BatchWriter writer = BatchWriter.forDefinition(tables.storage(), snapshot.tableRoot(), snapshot.schema(),
                 record.spec().toDefinition(), allocator);
         writer.validate(batch);
         return writer;

@@ -37,12 +37,7 @@ public final class TableStore {
     public CompletableFuture<Boolean> purge(TableRef ref) {
         return CompletableFuture.supplyAsync(() -> {
             open.remove(ref);
-            java.net.URI location = ref.location(storage);
-            try {
-                return storage.fileSystem(location).delete(new org.apache.hadoop.fs.Path(location), true);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("purging " + location + " failed", e);
-            }
+            return storage.deleteRecursively(ref.location(storage));
         }, blocking);
     }
 

@@ -2,6 +2,7 @@ package io.lakeshard.query.cache;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lakeshard.storage.fs.StorageRoot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -26,8 +27,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 
 /**
  * Local copies of data files that DuckDB cannot read where they are (object stores). Data files never change once
@@ -39,17 +38,17 @@ public final class RemoteFileCache {
 
     private final Path directory;
     private final long maxBytes;
-    private final Configuration hadoopConf;
+    private final StorageRoot storage;
     private final Map<URI, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
     private final ExecutorService fetches;
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
     private long bytes;
 
-    public RemoteFileCache(Path directory, long maxBytes, Configuration hadoopConf) throws IOException {
+    public RemoteFileCache(Path directory, long maxBytes, StorageRoot storage) throws IOException {
         this.directory = requireNonNull(directory, "directory is null").toAbsolutePath().normalize();
         this.maxBytes = maxBytes;
-        this.hadoopConf = requireNonNull(hadoopConf, "hadoopConf is null");
+        this.storage = requireNonNull(storage, "storage is null");
         // Object stores answer each GET after a round trip: a query's files are fetched several at a time. Idle
         // threads end, so a cache that is no longer used holds none.
         ThreadPoolExecutor pool = new ThreadPoolExecutor(FETCH_THREADS, FETCH_THREADS, 30, TimeUnit.SECONDS,
@@ -171,9 +170,7 @@ public final class RemoteFileCache {
     /** Copies to a temporary name and moves into place, so a reader never sees half a file. */
     private long fetch(URI remote, Path local) {
         Path temp = local.resolveSibling(local.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
-        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(remote);
-        // The shared filesystem instance: S3A's connection pool and threads are per instance.
-        try (InputStream in = FileSystem.get(remote, hadoopConf).open(path)) {
+        try (InputStream in = storage.open(remote)) {
             long size = Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
             Files.move(temp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return size;

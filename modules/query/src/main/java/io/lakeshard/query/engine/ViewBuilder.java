@@ -1,9 +1,10 @@
 package io.lakeshard.query.engine;
 
+import static io.lakeshard.arrow.DuckDbTypes.sqlType;
 import static io.lakeshard.query.engine.DuckTypes.quote;
-import static io.lakeshard.query.engine.DuckTypes.sqlType;
 import static io.lakeshard.query.engine.DuckTypes.string;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.storage.dataset.TableSchema;
@@ -87,7 +88,7 @@ final class ViewBuilder {
         if (file.statsJson() != null) {
             try {
                 nullCount = JSON.readTree(file.statsJson()).get("nullCount");
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 nullCount = null;
             }
         }

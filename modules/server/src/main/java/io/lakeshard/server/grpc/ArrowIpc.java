@@ -1,15 +1,14 @@
 package io.lakeshard.server.grpc;
 
 import com.google.protobuf.ByteString;
+import io.lakeshard.arrow.ArrowStreams;
 import io.lakeshard.storage.dataset.InvalidInputException;
-import io.lakeshard.storage.write.ArrowStreams;
 import java.io.IOException;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-/** Arrow IPC streams in API messages: schemas, and record batches. */
+/** Arrow IPC streams in API messages: the shared {@link ArrowStreams} over ByteStrings, a bad stream as bad input. */
 public final class ArrowIpc {
     private ArrowIpc() {}
 
@@ -19,8 +18,8 @@ public final class ArrowIpc {
     }
 
     public static Schema schema(ByteString bytes, String field, BufferAllocator allocator) {
-        try (ArrowStreamReader reader = new ArrowStreamReader(bytes.newInput(), allocator)) {
-            return reader.getVectorSchemaRoot().getSchema();
+        try {
+            return ArrowStreams.readSchema(bytes.newInput(), allocator);
         } catch (IOException | RuntimeException e) {
             throw new InvalidInputException(field, "expected an Arrow IPC stream holding a schema: " + e.getMessage());
         }

@@ -2,6 +2,8 @@ package io.lakeshard.storage.dataset;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lakeshard.storage.internal.schema.SupportedTypes;
+import io.lakeshard.storage.internal.schema.SystemColumns;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

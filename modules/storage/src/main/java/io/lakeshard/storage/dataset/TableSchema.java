@@ -2,6 +2,7 @@ package io.lakeshard.storage.dataset;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lakeshard.storage.internal.schema.SystemColumns;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -87,7 +87,7 @@ public record S3Settings(
      * What every s3a root starts from. The configuration is built without Hadoop's XML defaults, so the keys S3A
      * would otherwise find there are set here.
      */
-    static Map<String, String> defaults() {
+    public static Map<String, String> defaults() {
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("fs.s3a.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
         conf.put("fs.s3a.buffer.dir", System.getProperty("java.io.tmpdir") + "/lakeshard-s3a");

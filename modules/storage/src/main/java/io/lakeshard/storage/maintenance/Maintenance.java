@@ -2,29 +2,35 @@ package io.lakeshard.storage.maintenance;
 
 import static java.util.Objects.requireNonNull;
 
-import io.lakeshard.storage.dataset.SystemColumns;
+import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.dataset.WriterOptions;
+import io.lakeshard.storage.internal.fs.HadoopStorage;
+import io.lakeshard.storage.internal.maintenance.RowOrder;
+import io.lakeshard.storage.internal.read.DataFileReader;
+import io.lakeshard.storage.internal.scan.Filter;
+import io.lakeshard.storage.internal.schema.SystemColumns;
+import io.lakeshard.storage.internal.write.PartitionFileWriter;
 import io.lakeshard.storage.scan.ColumnPredicate;
-import io.lakeshard.storage.scan.Filter;
 import io.lakeshard.storage.scan.ScanPlanner;
 import io.lakeshard.storage.table.CommitResult;
 import io.lakeshard.storage.table.DataFile;
-import io.lakeshard.storage.table.DataFileReader;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.TableSnapshot;
-import io.lakeshard.storage.write.DataFiles;
 import io.lakeshard.storage.write.NewDataFile;
-import io.lakeshard.storage.write.PartitionFileWriter;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.util.VectorSchemaRootAppender;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * Rewrites a table's files: optimize (bin-packing, sorting or z-ordering small files), partition expiry and row
@@ -33,10 +39,12 @@ import org.apache.arrow.vector.util.VectorSchemaRootAppender;
 public final class Maintenance {
     private final DeltaTable table;
     private final BufferAllocator allocator;
+    private final Configuration hadoopConf;
 
     public Maintenance(DeltaTable table, BufferAllocator allocator) {
         this.table = requireNonNull(table, "table is null");
         this.allocator = requireNonNull(allocator, "allocator is null");
+        this.hadoopConf = HadoopStorage.of(table.storage()).conf();
     }
 
     /**
@@ -49,7 +57,7 @@ public final class Maintenance {
     }
 
     /** The files of {@link #optimize()}, written but not committed; empty when there is nothing to pack. */
-    public java.util.Optional<PreparedRewrite> prepareOptimize() {
+    public Optional<PreparedRewrite> prepareOptimize() {
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
         WriterOptions options = DeltaTable.definitionOf(snapshot).writerOptions();
@@ -68,7 +76,7 @@ public final class Maintenance {
                 }
                 try (VectorSchemaRoot rows = readAll(snapshot, partition.getValue())) {
                     int[] order = RowOrder.of(rows, options);
-                    List<NewDataFile> written = PartitionFileWriter.write(table.hadoopConf(), table.root(), snapshot.schema(),
+                    List<NewDataFile> written = PartitionFileWriter.write(hadoopConf, table.root(), snapshot.schema(),
                             options, partition.getKey(), rows, order, options.targetFileSizeBytes());
                     adds.addAll(written);
                     long expected = partition.getValue().stream().mapToLong(DataFile::numRecords).sum();
@@ -81,11 +89,11 @@ public final class Maintenance {
                 }
             }
             if (removes.isEmpty()) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
-            return java.util.Optional.of(new PreparedRewrite("optimize", snapshot, removes, adds, false, start));
+            return Optional.of(new PreparedRewrite("optimize", snapshot, removes, adds, false, start));
         } catch (RuntimeException e) {
-            DataFiles.deleteQuietly(table.hadoopConf(), table.root(), adds);
+            table.discard(adds);
             throw e;
         }
     }
@@ -95,16 +103,16 @@ public final class Maintenance {
         return run("expire", prepareExpire(cutoff));
     }
 
-    public java.util.Optional<PreparedRewrite> prepareExpire(LocalDate cutoff) {
+    public Optional<PreparedRewrite> prepareExpire(LocalDate cutoff) {
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
         List<DataFile> removes = ScanPlanner.plan(snapshot,
                 List.of(ColumnPredicate.lt(SystemColumns.PARTITION_DATE, cutoff))).stream()
                 .map(ScanPlanner.PlannedFile::file).toList();
         if (removes.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(new PreparedRewrite("expire", snapshot, removes, List.of(), true, start));
+        return Optional.of(new PreparedRewrite("expire", snapshot, removes, List.of(), true, start));
     }
 
     /**
@@ -115,9 +123,9 @@ public final class Maintenance {
         return run("delete", prepareDelete(predicates));
     }
 
-    public java.util.Optional<PreparedRewrite> prepareDelete(List<ColumnPredicate> predicates) {
+    public Optional<PreparedRewrite> prepareDelete(List<ColumnPredicate> predicates) {
         if (predicates.isEmpty()) {
-            throw new io.lakeshard.storage.dataset.InvalidInputException("predicates", "a delete needs at least one predicate");
+            throw new InvalidInputException("predicates", "a delete needs at least one predicate");
         }
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
@@ -127,26 +135,26 @@ public final class Maintenance {
         List<DataFile> removes = new ArrayList<>();
         List<NewDataFile> adds = new ArrayList<>();
         try {
-            for (ScanPlanner.PlannedFile candidate : ScanPlanner.plan(snapshot, filter)) {
+            for (ScanPlanner.PlannedFile candidate : ScanPlanner.plan(snapshot, predicates)) {
                 try (VectorSchemaRoot rows = reader.read(snapshot, candidate.file())) {
-                    int[] kept = java.util.stream.IntStream.range(0, rows.getRowCount())
+                    int[] kept = IntStream.range(0, rows.getRowCount())
                             .filter(row -> !filter.matches(rows, row)).toArray();
                     if (kept.length == rows.getRowCount()) {
                         continue;
                     }
                     removes.add(candidate.file());
                     if (kept.length > 0) {
-                        adds.addAll(PartitionFileWriter.write(table.hadoopConf(), table.root(), snapshot.schema(), options,
+                        adds.addAll(PartitionFileWriter.write(hadoopConf, table.root(), snapshot.schema(), options,
                                 candidate.file().partitionValues(), rows, kept, Long.MAX_VALUE));
                     }
                 }
             }
             if (removes.isEmpty()) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
-            return java.util.Optional.of(new PreparedRewrite("delete", snapshot, removes, adds, true, start));
+            return Optional.of(new PreparedRewrite("delete", snapshot, removes, adds, true, start));
         } catch (RuntimeException e) {
-            DataFiles.deleteQuietly(table.hadoopConf(), table.root(), adds);
+            table.discard(adds);
             throw e;
         }
     }
@@ -172,7 +180,7 @@ public final class Maintenance {
 
     /** Deletes a prepared rewrite's files; nothing references them. */
     public void abandon(PreparedRewrite rewrite) {
-        DataFiles.deleteQuietly(table.hadoopConf(), table.root(), rewrite.adds());
+        table.discard(rewrite.adds());
     }
 
     /** What a maintenance operation that found nothing to do reports. */
@@ -180,7 +188,7 @@ public final class Maintenance {
         return metrics(operation, -1, snapshot, List.of(), List.of(), System.nanoTime());
     }
 
-    private MaintenanceMetrics run(String operation, java.util.Optional<PreparedRewrite> prepared) {
+    private MaintenanceMetrics run(String operation, Optional<PreparedRewrite> prepared) {
         return prepared.map(this::commit).orElseGet(() -> nothingToDo(operation, table.snapshot()));
     }
 
@@ -204,7 +212,7 @@ public final class Maintenance {
     }
 
     private static MaintenanceMetrics metrics(String operation, long version, TableSnapshot before,
-            java.util.Collection<DataFile> removed, List<NewDataFile> added, long startNanos) {
+            Collection<DataFile> removed, List<NewDataFile> added, long startNanos) {
         long removedRows = removed.stream().mapToLong(DataFile::numRecords).sum();
         long removedBytes = removed.stream().mapToLong(DataFile::sizeBytes).sum();
         long addedRows = added.stream().mapToLong(NewDataFile::numRecords).sum();

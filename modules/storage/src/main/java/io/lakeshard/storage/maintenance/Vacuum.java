@@ -3,6 +3,7 @@ package io.lakeshard.storage.maintenance;
 import static java.util.Objects.requireNonNull;
 
 import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.internal.fs.HadoopStorage;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.TableChange;
@@ -51,8 +52,9 @@ public final class Vacuum {
         Set<String> referenced = referencedSince(cutoff);
         List<URI> doomed = new ArrayList<>();
         long bytes = 0;
+        HadoopStorage storage = HadoopStorage.of(table.storage());
         try {
-            for (FileStatus status : table.storage().listFiles(table.root())) {
+            for (FileStatus status : storage.listFiles(table.root())) {
                 URI uri = status.getPath().toUri();
                 String relative = table.root().relativize(uri).getPath();
                 if (relative.startsWith("_delta_log/") || referenced.contains(relative)
@@ -64,7 +66,7 @@ public final class Vacuum {
             }
             if (!dryRun) {
                 for (URI file : doomed) {
-                    table.storage().delete(file);
+                    storage.delete(file);
                 }
             }
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package io.lakeshard.storage.scan;
 
 import io.lakeshard.storage.dataset.TableSchema;
+import io.lakeshard.storage.internal.scan.Filter;
 import io.lakeshard.storage.stats.FileStats;
 import io.lakeshard.storage.stats.StatValues;
 import io.lakeshard.storage.table.DataFile;
@@ -26,7 +27,7 @@ public final class ScanPlanner {
         return plan(snapshot, Filter.bind(snapshot.schema(), predicates));
     }
 
-    public static List<PlannedFile> plan(TableSnapshot snapshot, Filter filter) {
+    private static List<PlannedFile> plan(TableSnapshot snapshot, Filter filter) {
         TableSchema schema = snapshot.schema();
         List<PlannedFile> planned = new ArrayList<>();
         for (DataFile file : snapshot.files()) {

@@ -2,8 +2,10 @@ package io.lakeshard.storage.stats;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakeshard.storage.internal.stats.StatsCollector;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -41,7 +43,7 @@ public record FileStats(long numRecords, Map<String, ColumnStats> columns) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new UncheckedIOException("malformed file statistics: " + json, e);
         }
         JsonNode min = root.path("minValues");

@@ -3,6 +3,7 @@ package io.lakeshard.storage.stats;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -10,7 +11,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.nio.charset.StandardCharsets;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.DateDayVector;
@@ -128,7 +128,7 @@ public final class StatValues {
         return Integer.compare(left.length() - i, right.length() - j);
     }
 
-    static JsonNode toJson(ArrowType type, Comparable<?> value) {
+    public static JsonNode toJson(ArrowType type, Comparable<?> value) {
         JsonNodeFactory json = JsonNodeFactory.instance;
         return switch (type.getTypeID()) {
             case Int -> json.numberNode((Long) value);

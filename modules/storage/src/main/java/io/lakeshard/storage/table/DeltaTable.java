@@ -11,9 +11,11 @@ import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.exceptions.ConcurrentTransactionException;
 import io.delta.kernel.exceptions.ConcurrentWriteException;
+import io.delta.kernel.exceptions.KernelException;
+import io.delta.kernel.exceptions.MaxCommitRetryLimitReachedException;
 import io.delta.kernel.exceptions.TableNotFoundException;
+import io.delta.kernel.expressions.Column;
 import io.delta.kernel.hook.PostCommitHook;
 import io.delta.kernel.transaction.DataLayoutSpec;
 import io.delta.kernel.transaction.UpdateTableTransactionBuilder;
@@ -21,19 +23,23 @@ import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
 import io.delta.kernel.utils.CloseableIterator;
+import io.lakeshard.storage.StorageUnavailableException;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.InvalidInputException;
-import io.lakeshard.storage.dataset.SupportedTypes;
-import io.lakeshard.storage.dataset.SystemColumns;
 import io.lakeshard.storage.dataset.TableSchema;
-import io.lakeshard.storage.dataset.WriterOptions;
 import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.internal.fs.HadoopStorage;
+import io.lakeshard.storage.internal.kernel.DeltaSchemas;
+import io.lakeshard.storage.internal.kernel.KernelActions;
+import io.lakeshard.storage.internal.kernel.TableProperties;
+import io.lakeshard.storage.internal.schema.SupportedTypes;
+import io.lakeshard.storage.internal.schema.SystemColumns;
+import io.lakeshard.storage.internal.write.DataFiles;
 import io.lakeshard.storage.stats.FileStats;
-import io.lakeshard.storage.write.DataFiles;
 import io.lakeshard.storage.write.NewDataFile;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -48,6 +54,7 @@ import java.util.regex.Pattern;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,14 +73,15 @@ public final class DeltaTable {
     private final String path;
     private final Engine engine;
     private final Configuration hadoopConf;
+    private final Clock clock;
 
     private DeltaTable(StorageRoot storage, URI root) {
         this.storage = requireNonNull(storage, "storage is null");
         this.root = requireNonNull(root, "root is null");
         this.path = root.toString();
-        this.hadoopConf = storage.hadoopConf();
-        LogStores.configure(hadoopConf);
+        this.hadoopConf = HadoopStorage.of(storage).conf();
         this.engine = DefaultEngine.create(hadoopConf);
+        this.clock = storage.clock();
     }
 
     public static DeltaTable at(StorageRoot storage, URI root) {
@@ -97,7 +105,7 @@ public final class DeltaTable {
         Transaction txn = TableManager.buildCreateTableTransaction(table.path,
                         DeltaSchemas.toDelta(definition.tableSchema()), ENGINE_INFO)
                 .withDataLayoutSpec(DataLayoutSpec.partitioned(definition.tablePartitionColumns().stream()
-                        .map(io.delta.kernel.expressions.Column::new).toList()))
+                        .map(Column::new).toList()))
                 .withTableProperties(TableProperties.forCreate(definition, settings.checkpointInterval(), settings.logRetention()))
                 .build(table.engine);
         try {
@@ -117,9 +125,9 @@ public final class DeltaTable {
         return storage;
     }
 
-    /** The Hadoop configuration this table's files are read and written with. */
-    public Configuration hadoopConf() {
-        return new Configuration(hadoopConf);
+    /** Deletes files written for this table that will never be committed; a failure only leaves an orphan for vacuum. */
+    public void discard(List<NewDataFile> files) {
+        DataFiles.deleteQuietly(hadoopConf, root, files);
     }
 
     public boolean exists() {
@@ -157,7 +165,7 @@ public final class DeltaTable {
         }
         try {
             return Optional.of(TableManager.loadSnapshot(path).atTimestamp(time.toEpochMilli(), latest).build(engine).getVersion());
-        } catch (io.delta.kernel.exceptions.KernelException e) {
+        } catch (KernelException e) {
             if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("before the earliest")) {
                 return Optional.empty();
             }
@@ -188,38 +196,6 @@ public final class DeltaTable {
     /** The last sequence number committed for a writer. */
     public Optional<Long> lastSequence(String appId) {
         return latest().getLatestTransactionVersion(engine, appId);
-    }
-
-    /**
-     * Commits new files as one atomic append, at most once per idempotency key. Concurrent appends from other
-     * writers are merged (they cannot conflict). A retried key returns {@code applied=false} and deletes the
-     * duplicate files.
-     */
-    public CommitResult append(List<NewDataFile> files, IdempotencyKey key) {
-        requireNonNull(files, "files is null");
-        requireNonNull(key, "key is null");
-        Snapshot snapshot = latest();
-        if (alreadyApplied(snapshot, key)) {
-            DataFiles.deleteQuietly(hadoopConf, root, files);
-            return new CommitResult(snapshot.getVersion(), false);
-        }
-        StructType physical = DeltaSchemas.physical(snapshot.getSchema());
-        List<Row> actions = files.stream().map(file -> KernelActions.add(physical, file, true)).toList();
-        try {
-            Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.WRITE)
-                    .withTransactionId(key.appId(), key.sequence())
-                    .build(engine);
-            return new CommitResult(finish(txn.commit(engine, CloseableIterable.inMemoryIterable(toIterator(actions)))), true);
-        } catch (ConcurrentTransactionException e) {
-            Snapshot now = latest();
-            if (alreadyApplied(now, key)) {
-                DataFiles.deleteQuietly(hadoopConf, root, files);
-                return new CommitResult(now.getVersion(), false);
-            }
-            throw new CommitConflictException("idempotency key " + key + " conflicts with a concurrent writer", e);
-        } catch (ConcurrentWriteException e) {
-            throw new CommitConflictException("append to " + root + " conflicts: " + e.getMessage(), e);
-        }
     }
 
     /**
@@ -257,7 +233,7 @@ public final class DeltaTable {
             return new GroupCommitResult(snapshot.getVersion(), applied);
         }
         StructType physical = DeltaSchemas.physical(snapshot.getSchema());
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         List<Row> actions = new ArrayList<>();
         files.forEach(file -> actions.add(KernelActions.add(physical, file, true)));
         Map<String, Long> committedKeys = new HashMap<>();
@@ -272,14 +248,10 @@ public final class DeltaTable {
                     .withMaxRetries(0)
                     .build(engine);
             return new GroupCommitResult(finish(txn.commit(engine, CloseableIterable.inMemoryIterable(toIterator(actions)))), applied);
-        } catch (ConcurrentWriteException | io.delta.kernel.exceptions.MaxCommitRetryLimitReachedException e) {
+        } catch (ConcurrentWriteException | MaxCommitRetryLimitReachedException e) {
             throw new CommitConflictException("the log of " + root + " moved past version " + expectedVersion
                     + " during the commit: another writer committed", e);
         }
-    }
-
-    private boolean alreadyApplied(Snapshot snapshot, IdempotencyKey key) {
-        return snapshot.getLatestTransactionVersion(engine, key.appId()).map(last -> last >= key.sequence()).orElse(false);
     }
 
     /**
@@ -294,7 +266,7 @@ public final class DeltaTable {
         }
         Snapshot snapshot = TableManager.loadSnapshot(path).atVersion(readVersion).build(engine);
         StructType physical = DeltaSchemas.physical(snapshot.getSchema());
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         List<Row> actions = new ArrayList<>();
         removes.forEach(file -> actions.add(KernelActions.remove(physical, file, dataChange, now)));
         adds.forEach(file -> actions.add(KernelActions.add(physical, file, dataChange)));
@@ -347,15 +319,6 @@ public final class DeltaTable {
         return new CommitResult(commitMetadata(builder.build(engine)), true);
     }
 
-    /** Records new writer options; files already written keep their layout until optimize rewrites them. */
-    public CommitResult updateWriterOptions(WriterOptions options) {
-        Snapshot snapshot = latest();
-        Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.MANUAL_UPDATE)
-                .withTablePropertiesAdded(TableProperties.writerOptions(options))
-                .build(engine);
-        return new CommitResult(commitMetadata(txn), true);
-    }
-
     /** The writer options and event-time column the table was created or last updated with. */
     public DatasetDefinition definition() {
         return definitionOf(latestMetadata());
@@ -386,7 +349,7 @@ public final class DeltaTable {
                 if (hook.getType() == PostCommitHook.PostCommitHookType.CHECKPOINT) {
                     Map<String, String> properties = result.getPostCommitSnapshot()
                             .map(Snapshot::getTableProperties).orElse(Map.of());
-                    KernelActions.cleanupExpiredLogs(engine, path, TableProperties.logRetention(properties).toMillis());
+                    KernelActions.cleanupExpiredLogs(engine, clock, path, TableProperties.logRetention(properties).toMillis());
                     deleteOrphanedChecksums();
                 }
             } catch (IOException | RuntimeException e) {
@@ -402,18 +365,18 @@ public final class DeltaTable {
      * describes a version no reader can load.
      */
     private void deleteOrphanedChecksums() throws IOException {
-        List<org.apache.hadoop.fs.FileStatus> entries = storage.listFiles(root.resolve("_delta_log/"));
+        List<FileStatus> entries = HadoopStorage.of(storage).listFiles(root.resolve("_delta_log/"));
         long oldestCommit = Long.MAX_VALUE;
-        for (org.apache.hadoop.fs.FileStatus entry : entries) {
+        for (FileStatus entry : entries) {
             Matcher commit = LOG_ENTRY.matcher(entry.getPath().getName());
             if (commit.matches() && commit.group(2).equals("json")) {
                 oldestCommit = Math.min(oldestCommit, Long.parseLong(commit.group(1)));
             }
         }
-        for (org.apache.hadoop.fs.FileStatus entry : entries) {
+        for (FileStatus entry : entries) {
             Matcher checksum = LOG_ENTRY.matcher(entry.getPath().getName());
             if (checksum.matches() && checksum.group(2).equals("crc") && Long.parseLong(checksum.group(1)) < oldestCommit) {
-                storage.delete(entry.getPath().toUri());
+                HadoopStorage.of(storage).delete(entry.getPath().toUri());
             }
         }
     }
@@ -440,7 +403,7 @@ public final class DeltaTable {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("reading the file list of " + root, e);
+            throw new StorageUnavailableException("reading the file list of " + root, e);
         }
         return new TableSnapshot(root, snapshot.getVersion(), snapshot.getTimestamp(engine), schema,
                 snapshot.getTableProperties(), files);

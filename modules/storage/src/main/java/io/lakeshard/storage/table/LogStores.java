@@ -1,19 +1,15 @@
 package io.lakeshard.storage.table;
 
 import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.internal.fs.HadoopStorage;
+import io.lakeshard.storage.internal.log.S3ConditionalLogStore;
 import java.io.IOException;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /** Which put-if-absent implementation commits to the log, per filesystem scheme. */
 public final class LogStores {
     private LogStores() {}
-
-    static void configure(Configuration hadoopConf) {
-        hadoopConf.set("io.delta.kernel.logStore.file.impl", LocalAtomicLogStore.class.getName());
-        hadoopConf.set("io.delta.kernel.logStore.s3a.impl", S3ConditionalLogStore.class.getName());
-    }
 
     /**
      * Whether two writers racing to commit one version on {@code storage} cannot both win. Always true on a local
@@ -23,7 +19,7 @@ public final class LogStores {
         if (storage.isLocal()) {
             return true;
         }
-        return S3ConditionalLogStore.refusesSecondCreate(storage.fileSystem(storage.uri()), new Path(storage.uri()));
+        return S3ConditionalLogStore.refusesSecondCreate(HadoopStorage.of(storage).fileSystem(storage.uri()), new Path(storage.uri()));
     }
 
     /** The Hadoop setting that lets a store without conditional writes commit, guarded only by the single writer. */

@@ -4,9 +4,13 @@ import static java.util.Objects.requireNonNull;
 
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.InvalidInputException;
-import io.lakeshard.storage.dataset.SystemColumns;
 import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.dataset.WriterOptions;
+import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.internal.fs.HadoopStorage;
+import io.lakeshard.storage.internal.schema.SystemColumns;
+import io.lakeshard.storage.internal.write.DataFiles;
+import io.lakeshard.storage.internal.write.PartitionFileWriter;
 import io.lakeshard.storage.stats.StatValues;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +33,7 @@ import org.apache.arrow.vector.complex.StructVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.arrow.vector.util.Text;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -46,9 +51,9 @@ public final class BatchWriter {
     private final WriterOptions options;
     private final BufferAllocator allocator;
 
-    public BatchWriter(Configuration hadoopConf, URI tableRoot, TableSchema schema, Optional<String> eventTimeColumn,
+    public BatchWriter(StorageRoot storage, URI tableRoot, TableSchema schema, Optional<String> eventTimeColumn,
             WriterOptions options, BufferAllocator allocator) {
-        this.hadoopConf = requireNonNull(hadoopConf, "hadoopConf is null");
+        this.hadoopConf = HadoopStorage.of(storage).conf();
         this.tableRoot = requireNonNull(tableRoot, "tableRoot is null");
         this.schema = requireNonNull(schema, "schema is null");
         this.eventTimeColumn = requireNonNull(eventTimeColumn, "eventTimeColumn is null");
@@ -56,9 +61,9 @@ public final class BatchWriter {
         this.allocator = requireNonNull(allocator, "allocator is null");
     }
 
-    public static BatchWriter forDefinition(Configuration hadoopConf, URI tableRoot, TableSchema schema,
+    public static BatchWriter forDefinition(StorageRoot storage, URI tableRoot, TableSchema schema,
             DatasetDefinition definition, BufferAllocator allocator) {
-        return new BatchWriter(hadoopConf, tableRoot, schema, definition.eventTimeColumn(),
+        return new BatchWriter(storage, tableRoot, schema, definition.eventTimeColumn(),
                 definition.writerOptions(), allocator);
     }
 
@@ -178,7 +183,7 @@ public final class BatchWriter {
         }
         ArrowType type = vector.getField().getType();
         Object value = vector.getObject(row);
-        if (value instanceof org.apache.arrow.vector.util.Text text) {
+        if (value instanceof Text text) {
             value = text.toString();
         }
         if (type.getTypeID() == ArrowType.ArrowTypeID.Timestamp) {

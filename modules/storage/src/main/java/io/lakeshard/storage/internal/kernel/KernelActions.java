@@ -1,0 +1,147 @@
+package io.lakeshard.storage.internal.kernel;
+
+import io.delta.kernel.CommitActions;
+import io.delta.kernel.CommitRangeBuilder.CommitBoundary;
+import io.delta.kernel.TableManager;
+import io.delta.kernel.data.ColumnarBatch;
+import io.delta.kernel.data.Row;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
+import io.delta.kernel.internal.actions.AddFile;
+import io.delta.kernel.internal.actions.RemoveFile;
+import io.delta.kernel.internal.actions.SetTransaction;
+import io.delta.kernel.internal.actions.SingleAction;
+import io.delta.kernel.internal.fs.Path;
+import io.delta.kernel.internal.snapshot.MetadataCleanup;
+import io.delta.kernel.internal.util.VectorUtils;
+import io.delta.kernel.statistics.DataFileStatistics;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.CloseableIterator;
+import io.lakeshard.storage.table.DataFile;
+import io.lakeshard.storage.write.NewDataFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The one place Lakeshard touches Delta Kernel's internal classes. Kernel 4.4 has no public API for remove actions,
+ * for adds with {@code dataChange=false}, or for reading add actions as values; expect this class to change with
+ * Kernel versions, and nothing else.
+ */
+public final class KernelActions {
+    private KernelActions() {}
+
+    public static Row add(StructType physicalSchema, NewDataFile file, boolean dataChange) {
+        Row add = AddFile.createAddFileRow(physicalSchema, encodePath(file.relativePath()),
+                VectorUtils.stringStringMapValue(file.partitionValues()), file.sizeBytes(), file.modificationTime(),
+                dataChange, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                DataFileStatistics.deserializeFromJson(file.statsJson(), physicalSchema));
+        return SingleAction.createAddFileSingleAction(add);
+    }
+
+    public static Row remove(StructType physicalSchema, DataFile file, boolean dataChange, long deletionTimestamp) {
+        Row add = AddFile.createAddFileRow(physicalSchema, file.path(),
+                VectorUtils.stringStringMapValue(file.partitionValues()), file.sizeBytes(), file.modificationTime(),
+                true, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.ofNullable(file.statsJson()).flatMap(json -> DataFileStatistics.deserializeFromJson(json, physicalSchema)));
+        return SingleAction.createRemoveFileSingleAction(new AddFile(add).toRemoveFileRow(dataChange, Optional.of(deletionTimestamp)));
+    }
+
+    /**
+     * A {@code txn} action. Kernel's transaction builder records one writer's id per commit; a group commit records
+     * each writer's, which the Delta protocol allows.
+     */
+    public static Row txn(String appId, long version, long lastUpdated) {
+        return SingleAction.createTxnSingleAction(
+                new SetTransaction(appId, version, Optional.of(lastUpdated)).toRow());
+    }
+
+    /** An add action as Kernel's scan or commit reader returns it. */
+    public static AddedFile readAdd(Row addRow) {
+        AddFile add = new AddFile(addRow);
+        Map<String, String> partitionValues = VectorUtils.toJavaMap(add.getPartitionValues());
+        return new AddedFile(add.getPath(), partitionValues, add.getSize(), add.getModificationTime(), add.getStatsJson().orElse(null));
+    }
+
+    public record AddedFile(String path, Map<String, String> partitionValues, long size, long modificationTime, String statsJson) {}
+
+    /** The adds and removes of one commit, in log order. */
+    public record CommitChanges(long version, long timestamp, List<AddedFile> adds, List<String> removedPaths, boolean metadataChanged) {}
+
+    public static List<CommitChanges> readCommits(Engine engine, String tablePath, long fromVersion, long toVersion) {
+        List<CommitChanges> commits = new ArrayList<>();
+        var range = TableManager
+                .loadCommitRange(tablePath, CommitBoundary.atVersion(fromVersion))
+                .withEndBoundary(CommitBoundary.atVersion(toVersion))
+                .build(engine);
+        try (CloseableIterator<CommitActions> it =
+                range.getCommitActions(engine, Set.of(DeltaAction.ADD, DeltaAction.REMOVE, DeltaAction.METADATA))) {
+            while (it.hasNext()) {
+                try (CommitActions commit = it.next()) {
+                    commits.add(readCommit(commit));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e);
+        }
+        return commits;
+    }
+
+    private static CommitChanges readCommit(CommitActions commit) throws IOException {
+        List<AddedFile> adds = new ArrayList<>();
+        List<String> removes = new ArrayList<>();
+        boolean metadataChanged = false;
+        try (CloseableIterator<ColumnarBatch> batches = commit.getActions()) {
+            while (batches.hasNext()) {
+                ColumnarBatch batch = batches.next();
+                int addIndex = batch.getSchema().indexOf("add");
+                int removeIndex = batch.getSchema().indexOf("remove");
+                int metadataIndex = batch.getSchema().indexOf("metaData");
+                try (CloseableIterator<Row> rows = batch.getRows()) {
+                    while (rows.hasNext()) {
+                        Row row = rows.next();
+                        if (addIndex >= 0 && !row.isNullAt(addIndex)) {
+                            adds.add(readAdd(row.getStruct(addIndex)));
+                        }
+                        if (removeIndex >= 0 && !row.isNullAt(removeIndex)) {
+                            removes.add(new RemoveFile(row.getStruct(removeIndex)).getPath());
+                        }
+                        if (metadataIndex >= 0 && !row.isNullAt(metadataIndex)) {
+                            metadataChanged = true;
+                        }
+                    }
+                }
+            }
+        }
+        return new CommitChanges(commit.getVersion(), commit.getTimestamp(), adds, removes, metadataChanged);
+    }
+
+    /**
+     * Deletes commit and checkpoint files older than the retention that a newer checkpoint makes unnecessary. Kernel's
+     * checkpoint hook skips this for the post-commit snapshot it is handed, so the writer calls it after checkpoints.
+     */
+    public static long cleanupExpiredLogs(Engine engine, Clock clock, String tablePath, long retentionMillis) throws IOException {
+        return MetadataCleanup.cleanupExpiredLogs(engine, clock::millis, new Path(tablePath), retentionMillis);
+    }
+
+    /** The log stores paths as relative URIs: percent-encode what a URI cannot hold ('%', spaces, ...). */
+    public static String encodePath(String relativePath) {
+        try {
+            return new URI(null, null, relativePath, null).getRawPath();
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("bad path " + relativePath, e);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.lakeshard.storage.internal.write;
+
+import io.lakeshard.storage.dataset.TableSchema;
+import io.lakeshard.storage.dataset.WriterOptions;
+import io.lakeshard.storage.write.NewDataFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * Writes rows of one partition, in a given order, to as many files as the target size needs. On failure it deletes
+ * every file it wrote.
+ */
+public final class PartitionFileWriter {
+    private PartitionFileWriter() {}
+
+    public static List<NewDataFile> write(Configuration conf, URI tableRoot, TableSchema schema, WriterOptions options,
+            Map<String, String> partitionValues, VectorSchemaRoot rows, int[] order, long targetFileSize) {
+        String directory = PartitionPaths.directory(
+                schema.partitionColumns().stream().map(schema::physicalName).toList(), partitionValues);
+        List<NewDataFile> files = new ArrayList<>();
+        DataFileWriter writer = null;
+        try {
+            for (int row : order) {
+                if (writer == null) {
+                    String relative = directory + "part-" + UUID.randomUUID() + ".zstd.parquet";
+                    writer = DataFileWriter.create(conf, DataFiles.resolve(tableRoot, relative), schema.dataColumns(),
+                            options, order.length);
+                    writer.setSource(rows);
+                }
+                writer.write(row);
+                if (writer.dataSize() >= targetFileSize) {
+                    files.add(finish(writer, tableRoot, partitionValues));
+                    writer = null;
+                }
+            }
+            if (writer != null) {
+                files.add(finish(writer, tableRoot, partitionValues));
+            }
+            return files;
+        } catch (IOException | RuntimeException e) {
+            DataFiles.deleteQuietly(conf, tableRoot, files);
+            if (writer != null) {
+                try {
+                    writer.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("writing to " + tableRoot + " failed", io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    private static NewDataFile finish(DataFileWriter writer, URI tableRoot, Map<String, String> partitionValues) throws IOException {
+        DataFileWriter.WrittenFile written = writer.finish();
+        String relative = tableRoot.relativize(written.file()).getPath();
+        return new NewDataFile(relative, written.sizeBytes(), written.modificationTime(), partitionValues,
+                written.numRecords(), written.statsJson());
+    }
+}
