@@ -84,6 +84,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
 
     public record DeleteRejected(String field, String message) implements DeleteReply {}
 
+    /** A delete's rewrite, prepared off the commit path (empty when no row matched), or why preparing it failed. */
     record DeletePrepared(DeleteRows request, Optional<PreparedRewrite> rewrite, Throwable error) implements Command {}
 
     private record DeleteDone(DeleteRows request, DeleteReply reply, long version) implements Command {}
