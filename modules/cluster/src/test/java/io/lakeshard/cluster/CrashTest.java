@@ -16,13 +16,13 @@ import io.lakeshard.cluster.node.NodeMain;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.cluster.registry.DatasetSpec;
-import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.storage.AllTypes;
 import io.lakeshard.storage.TestTables;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
@@ -30,6 +30,7 @@ import io.lakeshard.storage.table.TableSnapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -43,6 +44,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -172,7 +175,7 @@ class CrashTest {
         for (int i = 0; i < 3; i++) {
             Path log = dir.resolve("node-" + i + ".log");
             if (Files.exists(log)) {
-                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(log, kept.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }
@@ -261,7 +264,7 @@ class CrashTest {
 
     private static int portOf(Path dir, int index) throws IOException {
         String config = Files.readString(dir.resolve("node-" + index + ".conf"));
-        java.util.regex.Matcher port = java.util.regex.Pattern.compile("canonical.port = (\\d+)").matcher(config);
+        Matcher port = Pattern.compile("canonical.port = (\\d+)").matcher(config);
         assertTrue(port.find());
         return Integer.parseInt(port.group(1));
     }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.cluster.registry.DatasetSpec;
-import io.lakeshard.storage.dataset.MaintenancePolicy;
+import io.lakeshard.cluster.table.IngestRouter;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.query.Consistency;
@@ -18,10 +18,12 @@ import io.lakeshard.storage.AllTypes;
 import io.lakeshard.storage.TestTables;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.TableSnapshot;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -33,6 +35,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -194,9 +200,8 @@ class ThreeNodeClusterTest {
     @Order(5)
     void badBatchesAreRefusedByTheReceivingNode() throws Exception {
         long before = table().latestVersion();
-        try (VectorSchemaRoot batch = VectorSchemaRoot.create(new org.apache.arrow.vector.types.pojo.Schema(List.of(
-                AllTypes.SCHEMA.findField("id"), new org.apache.arrow.vector.types.pojo.Field("nope",
-                        org.apache.arrow.vector.types.pojo.FieldType.nullable(org.apache.arrow.vector.types.pojo.ArrowType.Utf8.INSTANCE), null))), allocator)) {
+        try (VectorSchemaRoot batch = VectorSchemaRoot.create(new Schema(List.of(
+                AllTypes.SCHEMA.findField("id"), new Field("nope", FieldType.nullable(ArrowType.Utf8.INSTANCE), null))), allocator)) {
             batch.setRowCount(0);
             TableEntity.WriteReply reply = cluster.nodes.get(2).ingest().write(TENANT, SPANS, batch, new IdempotencyKey("bad", 1))
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -211,8 +216,8 @@ class ThreeNodeClusterTest {
     @Order(6)
     void aBatchOverTheFrameLimitGoesAsFilesWhateverTheThreshold() throws Exception {
         var node = cluster.nodes.get(1);
-        var router = new io.lakeshard.cluster.table.IngestRouter(node.system(), node.registry(), node.snapshots(), node.tables(),
-                node.allocator(), Long.MAX_VALUE, Duration.ofSeconds(30));
+        var router = new IngestRouter(node.system(), node.registry(), node.snapshots(), node.tables(),
+                node.allocator(), Long.MAX_VALUE, Duration.ofSeconds(30), Clock.systemUTC());
         long before = table().snapshot().numRecords();
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 500_000, 10_000)) {
             TableEntity.WriteReply reply = router.write(TENANT, SPANS, batch, new IdempotencyKey("large", 1))

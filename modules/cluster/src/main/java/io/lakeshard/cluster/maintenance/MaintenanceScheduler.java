@@ -1,14 +1,21 @@
 package io.lakeshard.cluster.maintenance;
 
+import static java.util.Objects.requireNonNull;
+
+import akka.NotUsed;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.RecipientRef;
 import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.typed.ClusterSingleton;
+import akka.cluster.typed.ClusterSingletonSettings;
 import akka.cluster.typed.SingletonActor;
+import akka.pattern.Patterns;
 import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import akka.persistence.query.Offset;
 import akka.persistence.query.PersistenceQuery;
@@ -21,38 +28,52 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import akka.stream.javadsl.Source;
 import io.lakeshard.cluster.CborSerializable;
+import io.lakeshard.cluster.metrics.Metrics;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.DatasetRegistry;
-import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.cluster.registry.RegistryClient;
-import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.cluster.table.TableRef;
+import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * The cluster's one maintenance scheduler (a Cluster Singleton), event-sourced so its next-run times and leases
  * survive restarts and fail-overs. It follows every tenant's registry through the journal's tagged events, leases
- * each due task to the table's writer with an expiry, and re-leases only what expired; failures back off.
+ * each due task to the table's writer with an expiry, and re-leases only what expired; failures back off. Every time
+ * is read from the clock when a command is handled and carried in the event, so a replay rebuilds the same state.
+ * Which tasks exist, and how often they run, is {@link MaintenanceTasks}'.
  */
 public final class MaintenanceScheduler extends EventSourcedBehavior<MaintenanceScheduler.Command, MaintenanceScheduler.Event, MaintenanceScheduler.State> {
     private static final Duration MAX_BACKOFF = Duration.ofHours(1);
 
     public sealed interface Command extends CborSerializable {}
 
-    private record RegistryChanged(long offset, String tenant, DatasetRegistry.Event event) implements Command {}
+    /** A registry event, as the scheduler reads it from the journal at {@code offset}. */
+    public record RegistryChanged(long offset, String tenant, DatasetRegistry.Event event) implements Command {}
 
-    private enum Tick implements Command { INSTANCE }
+    /** Look for due tasks and purges; the timer sends it. */
+    enum Tick implements Command { INSTANCE }
 
     private record Reported(TaskReport report) implements Command {}
 
@@ -71,7 +92,13 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
 
     public sealed interface Event extends CborSerializable {}
 
-    public record TableScheduled(long offset, TableRef table, MaintenancePolicy policy, Instant at) implements Event {}
+    /**
+     * A table's policy, new or changed. {@code firstRuns} holds every task the policy gives the table and when it
+     * first runs if it is new to the table (tasks it already has keep their schedule). Null in events written before
+     * it was carried: then it is derived from the policy, as it was when they were written.
+     */
+    public record TableScheduled(long offset, TableRef table, MaintenancePolicy policy, Instant at, Map<TaskType, Instant> firstRuns)
+            implements Event {}
 
     /** A dropped dataset: no more maintenance; its files are purged at {@code purgeAt}. */
     public record TableUnscheduled(long offset, TableRef table, Instant purgeAt) implements Event {}
@@ -82,9 +109,13 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
 
     public record LeaseGranted(TableRef table, TaskType type, Lease lease) implements Event {}
 
-    public record TaskCompleted(TableRef table, TaskType type, long leaseSequence, Instant at, String outcome) implements Event {}
+    /** @param nextRunAt a policy interval after {@code at}; null in events written before it was carried */
+    public record TaskCompleted(TableRef table, TaskType type, long leaseSequence, Instant at, String outcome, Instant nextRunAt)
+            implements Event {}
 
-    public record TaskFailed(TableRef table, TaskType type, long leaseSequence, Instant at, String outcome) implements Event {}
+    /** @param nextRunAt {@code at} plus the backoff; null in events written before it was carried */
+    public record TaskFailed(TableRef table, TaskType type, long leaseSequence, Instant at, String outcome, Instant nextRunAt)
+            implements Event {}
 
     public record RunRequested(TableRef table, TaskType type, Instant at) implements Event {}
 
@@ -93,6 +124,18 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
             implements CborSerializable {
         TaskState leased(Lease value) {
             return new TaskState(nextRunAt, value, value.sequence(), failures, lastOutcome);
+        }
+
+        TaskState completed(Instant next, String outcome) {
+            return new TaskState(next, null, lastLeaseSequence, 0, outcome);
+        }
+
+        TaskState failed(Instant next, String outcome) {
+            return new TaskState(next, null, lastLeaseSequence, failures + 1, outcome);
+        }
+
+        TaskState dueAt(Instant time) {
+            return new TaskState(time, lease, lastLeaseSequence, failures, lastOutcome);
         }
     }
 
@@ -121,21 +164,30 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
             return new State(Math.max(offset, newOffset), Map.copyOf(next), purges);
         }
 
-        State withTask(TableRef table, TaskType type, TaskState task) {
+        State seen(long newOffset) {
+            return new State(Math.max(offset, newOffset), tables, purges);
+        }
+
+        /** The state with one task changed; unchanged if the table or task is not scheduled. */
+        State withTask(TableRef table, TaskType type, UnaryOperator<TaskState> change) {
             TableSchedule schedule = tables.get(table.entityId());
-            if (schedule == null) {
+            TaskState task = schedule == null ? null : schedule.tasks().get(type);
+            if (task == null) {
                 return this;
             }
-            Map<TaskType, TaskState> tasks = new EnumMap<>(TaskType.class);
-            tasks.putAll(schedule.tasks());
-            tasks.put(type, task);
-            return withTable(new TableSchedule(table, schedule.policy(), tasks), offset);
+            Map<TaskType, TaskState> tasks = new HashMap<>(schedule.tasks());
+            tasks.put(type, change.apply(task));
+            return withTable(new TableSchedule(table, schedule.policy(), Map.copyOf(tasks)), offset);
         }
 
         State without(TableRef table, long newOffset) {
             Map<String, TableSchedule> next = new HashMap<>(tables);
             next.remove(table.entityId());
             return new State(Math.max(offset, newOffset), Map.copyOf(next), purges);
+        }
+
+        Optional<TaskState> task(TableRef table, TaskType type) {
+            return Optional.ofNullable(tables.get(table.entityId())).map(schedule -> schedule.tasks().get(type));
         }
     }
 
@@ -145,16 +197,55 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     /** Settings: how often due tasks are looked for and how long a lease lasts. */
     public record Settings(Duration tickInterval, Duration leaseDuration, Duration initialBackoff, Duration purgeAfter) {}
 
+    /** What the scheduler acts on beyond its own state; {@link #inCluster} in a node. */
+    public interface Environment {
+        /** Every registry event after {@code offset}, now and as they are written. */
+        Source<RegistryChanged, NotUsed> registryEventsAfter(long offset);
+
+        /** The writer of {@code table}, wherever it runs. */
+        RecipientRef<TableEntity.Command> writer(TableRef table);
+
+        /** Deletes a dropped table's files, then tells its registry. */
+        CompletionStage<?> purge(TableRef table);
+
+        /** The journal's tagged registry events, the sharded writers, the shared storage and the registry. */
+        static Environment inCluster(ActorSystem<?> system, TableStore tables, RegistryClient registry) {
+            ClusterSharding sharding = ClusterSharding.get(system);
+            return new Environment() {
+                @Override
+                public Source<RegistryChanged, NotUsed> registryEventsAfter(long offset) {
+                    // Looked up here, on the singleton's node only: the read journal polls the database once started.
+                    JdbcReadJournal journal = PersistenceQuery.get(system)
+                            .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+                    return journal.eventsByTag(DatasetRegistry.TAG, Offset.sequence(offset)).map(envelope -> new RegistryChanged(
+                            ((Sequence) envelope.offset()).value(),
+                            envelope.persistenceId().substring(envelope.persistenceId().indexOf('|') + 1),
+                            (DatasetRegistry.Event) envelope.event()));
+                }
+
+                @Override
+                public RecipientRef<TableEntity.Command> writer(TableRef table) {
+                    return sharding.entityRefFor(TableEntity.ENTITY_KEY, table.entityId());
+                }
+
+                @Override
+                public CompletionStage<?> purge(TableRef table) {
+                    return tables.purge(table).thenCompose(deleted ->
+                            registry.markPurged(table.tenant(), table.name(), table.incarnation()));
+                }
+            };
+        }
+    }
+
     /** Lists the tasks of all tables. */
-    public static java.util.concurrent.CompletionStage<List<TaskStatus>> listTasks(ActorSystem<?> system, ActorRef<Command> scheduler, Duration timeout) {
-        return akka.actor.typed.javadsl.AskPattern.ask(scheduler, ListTasks::new, timeout, system.scheduler())
-                .thenApply(Tasks::tasks);
+    public static CompletionStage<List<TaskStatus>> listTasks(ActorSystem<?> system, ActorRef<Command> scheduler, Duration timeout) {
+        return AskPattern.ask(scheduler, ListTasks::new, timeout, system.scheduler()).thenApply(Tasks::tasks);
     }
 
     /** Makes a task due now; false if the table has no such task. */
-    public static java.util.concurrent.CompletionStage<Boolean> runNow(ActorSystem<?> system, ActorRef<Command> scheduler,
+    public static CompletionStage<Boolean> runNow(ActorSystem<?> system, ActorRef<Command> scheduler,
             TableRef table, TaskType type, Duration timeout) {
-        return akka.actor.typed.javadsl.AskPattern.ask(scheduler, replyTo -> new RunNow(table, type, replyTo), timeout, system.scheduler());
+        return AskPattern.ask(scheduler, replyTo -> new RunNow(table, type, replyTo), timeout, system.scheduler());
     }
 
     /**
@@ -163,80 +254,81 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
      * (and, for retention, a policy that keeps limited days) in the registry; the scheduler learns of registrations
      * and policy changes from the journal a moment later, so a task it does not know yet is waited for.
      */
-    public static java.util.concurrent.CompletionStage<TaskStatus> runNowAndWait(ActorSystem<?> system, ActorRef<Command> scheduler,
+    public static CompletionStage<TaskStatus> runNowAndWait(ActorSystem<?> system, ActorRef<Command> scheduler,
             TableRef table, TaskType type, Duration timeout) {
-        java.time.Instant deadline = java.time.Instant.now().plus(timeout);
-        return awaitScheduled(system, scheduler, table, type, deadline).thenCompose(previous ->
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
+        return awaitScheduled(system, scheduler, table, type, deadlineNanos).thenCompose(previous ->
                 runNow(system, scheduler, table, type, Duration.ofSeconds(5))
-                        .thenCompose(ok -> awaitRun(system, scheduler, table, type, previous, deadline)));
+                        .thenCompose(ok -> awaitRun(system, scheduler, table, type, previous, deadlineNanos)));
     }
 
     /** The task's current lease sequence, once the scheduler knows the task. */
-    private static java.util.concurrent.CompletionStage<Long> awaitScheduled(ActorSystem<?> system, ActorRef<Command> scheduler,
-            TableRef table, TaskType type, java.time.Instant deadline) {
-        return pollTasks(system, scheduler, deadline, tasks -> task(tasks, table, type).map(TaskStatus::leaseSequence),
+    private static CompletionStage<Long> awaitScheduled(ActorSystem<?> system, ActorRef<Command> scheduler,
+            TableRef table, TaskType type, long deadlineNanos) {
+        return pollTasks(system, scheduler, deadlineNanos, tasks -> task(tasks, table, type).map(TaskStatus::leaseSequence),
                 "the scheduler has not learned of " + type + " for " + table.name() + " in time");
     }
 
     /** The task's status once a run under a newer lease than {@code previousLease} has ended. */
-    private static java.util.concurrent.CompletionStage<TaskStatus> awaitRun(ActorSystem<?> system, ActorRef<Command> scheduler,
-            TableRef table, TaskType type, long previousLease, java.time.Instant deadline) {
-        return pollTasks(system, scheduler, deadline,
+    private static CompletionStage<TaskStatus> awaitRun(ActorSystem<?> system, ActorRef<Command> scheduler,
+            TableRef table, TaskType type, long previousLease, long deadlineNanos) {
+        return pollTasks(system, scheduler, deadlineNanos,
                 tasks -> Optional.of(task(tasks, table, type).orElseThrow())
                         .filter(status -> status.leaseSequence() > previousLease && status.leaseExpiresAt() == null),
                 type + " of " + table.name() + " did not finish in time; it goes on, see the task list");
     }
 
     private static Optional<TaskStatus> task(List<TaskStatus> tasks, TableRef table, TaskType type) {
-        return tasks.stream().filter(t -> t.table().equals(table) && t.type() == type).findFirst();
+        return tasks.stream().filter(t -> t.table().equals(table) && t.type().equals(type)).findFirst();
     }
 
     /** Reads the task list every 100 ms until {@code found} finds what it waits for; fails with {@code late} after the deadline. */
-    private static <T> java.util.concurrent.CompletionStage<T> pollTasks(ActorSystem<?> system, ActorRef<Command> scheduler,
-            java.time.Instant deadline, java.util.function.Function<List<TaskStatus>, Optional<T>> found, String late) {
+    private static <T> CompletionStage<T> pollTasks(ActorSystem<?> system, ActorRef<Command> scheduler,
+            long deadlineNanos, Function<List<TaskStatus>, Optional<T>> found, String late) {
         return listTasks(system, scheduler, Duration.ofSeconds(5)).thenCompose(tasks -> {
             Optional<T> result = found.apply(tasks);
             if (result.isPresent()) {
-                return java.util.concurrent.CompletableFuture.completedFuture(result.get());
+                return CompletableFuture.completedFuture(result.get());
             }
-            if (java.time.Instant.now().isAfter(deadline)) {
-                return java.util.concurrent.CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException(late));
+            if (System.nanoTime() - deadlineNanos > 0) {
+                return CompletableFuture.failedFuture(new TimeoutException(late));
             }
-            return akka.pattern.Patterns.after(Duration.ofMillis(100), system.classicSystem().scheduler(), system.executionContext(),
-                    () -> pollTasks(system, scheduler, deadline, found, late));
+            return Patterns.after(Duration.ofMillis(100), system.classicSystem().scheduler(), system.executionContext(),
+                    () -> pollTasks(system, scheduler, deadlineNanos, found, late));
         });
     }
 
     public static ActorRef<Command> init(ActorSystem<?> system, Settings settings, String role, TableStore tables,
-            RegistryClient registry, io.lakeshard.cluster.metrics.Metrics metrics) {
-        return ClusterSingleton.get(system).init(SingletonActor.of(
-                Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
-                        new MaintenanceScheduler(context, timers, settings, tables, registry, metrics))),
-                "maintenance-scheduler").withSettings(akka.cluster.typed.ClusterSingletonSettings.create(system).withRole(role)));
+            RegistryClient registry, Metrics metrics, Clock clock) {
+        return ClusterSingleton.get(system).init(SingletonActor.of(Behaviors.<Command>setup(context ->
+                        create(settings, clock, Environment.inCluster(context.getSystem(), tables, registry), metrics)),
+                "maintenance-scheduler").withSettings(ClusterSingletonSettings.create(system).withRole(role)));
+    }
+
+    public static Behavior<Command> create(Settings settings, Clock clock, Environment environment, Metrics metrics) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new MaintenanceScheduler(context, timers, settings, clock, environment, metrics)));
     }
 
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
     private final Settings settings;
-    private final ClusterSharding sharding;
+    private final Clock clock;
+    private final Environment environment;
+    private final Metrics metrics;
     private final ActorRef<TaskReport> reports;
-    private final TableStore tables;
-    private final RegistryClient registry;
-    private final java.util.Set<String> purgesRunning = new java.util.HashSet<>();
+    private final Set<String> purgesRunning = new HashSet<>();
 
-    private final io.lakeshard.cluster.metrics.Metrics metrics;
-
-    private MaintenanceScheduler(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
-            TableStore tables, RegistryClient registry, io.lakeshard.cluster.metrics.Metrics metrics) {
+    private MaintenanceScheduler(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings, Clock clock,
+            Environment environment, Metrics metrics) {
         super(PersistenceId.ofUniqueId("MaintenanceScheduler"));
         this.context = context;
         this.timers = timers;
-        this.settings = settings;
-        this.sharding = ClusterSharding.get(context.getSystem());
+        this.settings = requireNonNull(settings, "settings is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.environment = requireNonNull(environment, "environment is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
         this.reports = context.messageAdapter(TaskReport.class, Reported::new);
-        this.tables = tables;
-        this.registry = registry;
-        this.metrics = metrics;
     }
 
     @Override
@@ -252,21 +344,10 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     @Override
     public SignalHandler<State> signalHandler() {
         return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
-            followRegistry(state.offset());
+            ActorRef<Command> self = context.getSelf();
+            environment.registryEventsAfter(state.offset()).runForeach(self::tell, context.getSystem());
             timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tickInterval());
         }).build();
-    }
-
-    /** Reads every registry event after {@code offset}, now and as they are written. */
-    private void followRegistry(long offset) {
-        JdbcReadJournal journal = PersistenceQuery.get(context.getSystem())
-                .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
-        ActorRef<Command> self = context.getSelf();
-        journal.eventsByTag(DatasetRegistry.TAG, Offset.sequence(offset))
-                .runForeach(envelope -> {
-                    String tenant = envelope.persistenceId().substring(envelope.persistenceId().indexOf('|') + 1);
-                    self.tell(new RegistryChanged(((Sequence) envelope.offset()).value(), tenant, (DatasetRegistry.Event) envelope.event()));
-                }, context.getSystem());
     }
 
     @Override
@@ -286,15 +367,18 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
             return Effect().none();
         }
         DatasetRegistry.Event event = changed.event();
+        Instant now = clock.instant();
         if (event instanceof DatasetRegistry.Registered registered) {
             DatasetRecord record = registered.record();
             return Effect().persist(new TableScheduled(changed.offset(),
-                    new TableRef(record.tenant(), record.name(), record.incarnation()), record.policy(), Instant.now()));
+                    new TableRef(record.tenant(), record.name(), record.incarnation()), record.policy(), now,
+                    firstRuns(record.policy(), now)));
         }
         if (event instanceof DatasetRegistry.PolicyUpdated updated) {
             TableSchedule schedule = find(state, changed.tenant(), updated.name());
             return schedule == null ? Effect().persist(new OffsetSeen(changed.offset()))
-                    : Effect().persist(new TableScheduled(changed.offset(), schedule.table(), updated.policy(), Instant.now()));
+                    : Effect().persist(new TableScheduled(changed.offset(), schedule.table(), updated.policy(), now,
+                            firstRuns(updated.policy(), now)));
         }
         if (event instanceof DatasetRegistry.Dropped dropped) {
             TableSchedule schedule = find(state, changed.tenant(), dropped.name());
@@ -311,20 +395,19 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     }
 
     private Effect<Event, State> onTick(State state, Tick tick) {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         state.purges().values().stream()
                 .filter(purge -> !purge.dueAt().isAfter(now) && purgesRunning.add(purge.table().entityId()))
                 .forEach(this::purge);
         List<Event> grants = new ArrayList<>();
         for (TableSchedule schedule : state.tables().values()) {
-            for (Map.Entry<TaskType, TaskState> entry : schedule.tasks().entrySet()) {
-                TaskState task = entry.getValue();
+            schedule.tasks().forEach((type, task) -> {
                 boolean leased = task.lease() != null && !task.lease().expired(now);
                 if (!leased && !task.nextRunAt().isAfter(now)) {
-                    grants.add(new LeaseGranted(schedule.table(), entry.getKey(),
+                    grants.add(new LeaseGranted(schedule.table(), type,
                             new Lease(task.lastLeaseSequence() + 1, now.plus(settings.leaseDuration()))));
                 }
-            }
+            });
         }
         if (grants.isEmpty()) {
             return Effect().none();
@@ -336,9 +419,7 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     /** Deletes the dropped table's directory, then tells its registry; retried on the next tick if either fails. */
     private void purge(Purge purge) {
         TableRef table = purge.table();
-        context.pipeToSelf(tables.purge(table).thenCompose(deleted ->
-                        registry.markPurged(table.tenant(), table.name(), table.incarnation())),
-                (reply, error) -> new PurgeFinished(table, error));
+        context.pipeToSelf(environment.purge(table), (reply, error) -> new PurgeFinished(table, error));
     }
 
     private Effect<Event, State> onPurgeFinished(State state, PurgeFinished finished) {
@@ -352,8 +433,7 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
 
     private void dispatch(State state, LeaseGranted grant) {
         TableSchedule schedule = state.tables().get(grant.table().entityId());
-        sharding.entityRefFor(TableEntity.ENTITY_KEY, grant.table().entityId())
-                .tell(new TableEntity.RunTask(grant.type(), grant.lease(), schedule.policy(), reports));
+        environment.writer(grant.table()).tell(new TableEntity.RunTask(grant.type(), grant.lease(), schedule.policy(), reports));
     }
 
     private Effect<Event, State> onReport(State state, Reported reported) {
@@ -363,24 +443,25 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         if (task == null || task.lease() == null || task.lease().sequence() != report.leaseSequence()) {
             return Effect().none();
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         String outcome = report instanceof TaskReport.Done ? "done" : report instanceof TaskReport.Failed ? "failed" : "refused";
         metrics.count("lakeshard_maintenance_tasks_total", "Leased maintenance tasks by type and outcome (on the scheduler's node)",
                 "type=\"" + report.type() + "\",result=\"" + outcome + "\"", 1);
         if (report instanceof TaskReport.Done done) {
-            return Effect().persist(new TaskCompleted(report.table(), report.type(), report.leaseSequence(), now, done.summary()));
+            return Effect().persist(new TaskCompleted(report.table(), report.type(), report.leaseSequence(), now, done.summary(),
+                    now.plus(interval(schedule.policy(), report.type()))));
         }
         String reason = report instanceof TaskReport.Failed failed ? "failed: " + failed.reason()
                 : "refused: " + ((TaskReport.Refused) report).reason();
-        return Effect().persist(new TaskFailed(report.table(), report.type(), report.leaseSequence(), now, reason));
+        return Effect().persist(new TaskFailed(report.table(), report.type(), report.leaseSequence(), now, reason,
+                now.plus(backoff(task.failures() + 1))));
     }
 
     private Effect<Event, State> onRunNow(State state, RunNow run) {
-        TableSchedule schedule = state.tables().get(run.table().entityId());
-        if (schedule == null || !schedule.tasks().containsKey(run.type())) {
+        if (state.task(run.table(), run.type()).isEmpty()) {
             return Effect().reply(run.replyTo(), false);
         }
-        return Effect().persist(new RunRequested(run.table(), run.type(), Instant.now()))
+        return Effect().persist(new RunRequested(run.table(), run.type(), clock.instant()))
                 .thenRun(after -> context.getSelf().tell(Tick.INSTANCE))
                 .thenReply(run.replyTo(), after -> true);
     }
@@ -391,7 +472,8 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
             schedule.tasks().forEach((type, task) -> statuses.add(new TaskStatus(schedule.table(), type, task.nextRunAt(),
                     task.lastLeaseSequence(), task.lease() == null ? null : task.lease().expiresAt(), task.failures(), task.lastOutcome())));
         }
-        statuses.sort(Comparator.comparing((TaskStatus s) -> s.table().entityId()).thenComparing(TaskStatus::type));
+        statuses.sort(Comparator.comparing((TaskStatus s) -> s.table().entityId())
+                .thenComparing(s -> MaintenanceTasks.order(s.type())));
         return statuses;
     }
 
@@ -402,56 +484,52 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
                 .onEvent(TableUnscheduled.class, (state, event) -> state.without(event.table(), event.offset())
                         .withPurge(new Purge(event.table(), event.purgeAt())))
                 .onEvent(TablePurged.class, (state, event) -> state.purged(event.table()))
-                .onEvent(OffsetSeen.class, (state, event) -> new State(Math.max(state.offset(), event.offset()), state.tables(), state.purges()))
+                .onEvent(OffsetSeen.class, (state, event) -> state.seen(event.offset()))
                 .onEvent(LeaseGranted.class, (state, event) -> state.withTask(event.table(), event.type(),
-                        task(state, event.table(), event.type()).leased(event.lease())))
-                .onEvent(TaskCompleted.class, (state, event) -> {
-                    TaskState task = task(state, event.table(), event.type());
-                    Duration interval = interval(state.tables().get(event.table().entityId()).policy(), event.type());
-                    return state.withTask(event.table(), event.type(),
-                            new TaskState(event.at().plus(interval), null, task.lastLeaseSequence(), 0, "done: " + event.outcome()));
-                })
-                .onEvent(TaskFailed.class, (state, event) -> {
-                    TaskState task = task(state, event.table(), event.type());
-                    int failures = task.failures() + 1;
-                    Duration backoff = settings.initialBackoff().multipliedBy(1L << Math.min(failures - 1, 20));
-                    Duration wait = backoff.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff;
-                    return state.withTask(event.table(), event.type(),
-                            new TaskState(event.at().plus(wait), null, task.lastLeaseSequence(), failures, event.outcome()));
-                })
-                .onEvent(RunRequested.class, (state, event) -> {
-                    TaskState task = task(state, event.table(), event.type());
-                    return state.withTask(event.table(), event.type(),
-                            new TaskState(event.at(), task.lease(), task.lastLeaseSequence(), task.failures(), task.lastOutcome()));
-                })
+                        task -> task.leased(event.lease())))
+                .onEvent(TaskCompleted.class, (state, event) -> state.withTask(event.table(), event.type(),
+                        task -> task.completed(event.nextRunAt() != null ? event.nextRunAt()
+                                : event.at().plus(interval(state.tables().get(event.table().entityId()).policy(), event.type())),
+                                "done: " + event.outcome())))
+                .onEvent(TaskFailed.class, (state, event) -> state.withTask(event.table(), event.type(),
+                        task -> task.failed(event.nextRunAt() != null ? event.nextRunAt()
+                                : event.at().plus(backoff(task.failures() + 1)), event.outcome())))
+                .onEvent(RunRequested.class, (state, event) -> state.withTask(event.table(), event.type(),
+                        task -> task.dueAt(event.at())))
                 .build();
-    }
-
-    private static TaskState task(State state, TableRef table, TaskType type) {
-        return state.tables().get(table.entityId()).tasks().get(type);
     }
 
     /** A table's tasks keep their leases and history when only its policy changes. */
     private static TableSchedule schedule(State state, TableScheduled event) {
         TableSchedule existing = state.tables().get(event.table().entityId());
-        Map<TaskType, TaskState> tasks = new EnumMap<>(TaskType.class);
-        Instant start = event.at();
-        for (TaskType type : TaskType.values()) {
-            if (!type.scheduledBy(event.policy())) {
-                continue;
-            }
+        Map<TaskType, Instant> firstRuns = event.firstRuns() != null ? event.firstRuns() : firstRuns(event.policy(), event.at());
+        Map<TaskType, TaskState> tasks = new HashMap<>();
+        firstRuns.forEach((type, firstRun) -> {
             TaskState previous = existing == null ? null : existing.tasks().get(type);
-            tasks.put(type, previous != null ? previous
-                    : new TaskState(start.plus(interval(event.policy(), type)), null, 0, 0, "never run"));
-        }
-        return new TableSchedule(event.table(), event.policy(), tasks);
+            tasks.put(type, previous != null ? previous : new TaskState(firstRun, null, 0, 0, "never run"));
+        });
+        return new TableSchedule(event.table(), event.policy(), Map.copyOf(tasks));
     }
 
+    /** Every task {@code policy} gives a table, first run a policy interval after {@code at}. */
+    private static Map<TaskType, Instant> firstRuns(MaintenancePolicy policy, Instant at) {
+        Map<TaskType, Instant> runs = new LinkedHashMap<>();
+        for (MaintenanceTask task : MaintenanceTasks.all()) {
+            if (task.scheduledBy(policy)) {
+                runs.put(task.type(), at.plus(task.interval(policy)));
+            }
+        }
+        return runs;
+    }
+
+    /** A known task's interval; a day for a type this node does not know. */
     private static Duration interval(MaintenancePolicy policy, TaskType type) {
-        return switch (type) {
-            case OPTIMIZE -> policy.optimizeEvery();
-            case VACUUM -> policy.vacuumEvery();
-            case RETENTION -> Duration.ofDays(1);
-        };
+        return MaintenanceTasks.find(type).map(task -> task.interval(policy)).orElse(Duration.ofDays(1));
+    }
+
+    /** Exponential from the initial backoff, doubling per failure in a row, at most an hour. */
+    private Duration backoff(int failures) {
+        Duration backoff = settings.initialBackoff().multipliedBy(1L << Math.min(failures - 1, 20));
+        return backoff.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff;
     }
 }

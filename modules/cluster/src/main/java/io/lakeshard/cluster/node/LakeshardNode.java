@@ -32,6 +32,7 @@ import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.table.TableSettings;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -113,6 +114,7 @@ public final class LakeshardNode implements AutoCloseable {
         Duration timeout = settings.askTimeout();
         StorageRoot storage = NodeStorage.open(settings.storage(), dataDir);
         BufferAllocator allocator = new RootAllocator();
+        Clock clock = Clock.systemUTC();
         TableStore tables = new TableStore(storage, TableSettings.defaults(), blocking);
         SnapshotService snapshots = new SnapshotService(tables);
 
@@ -120,18 +122,18 @@ public final class LakeshardNode implements AutoCloseable {
                 Topic.create(TableVersion.class, TableVersion.TOPIC), "table-versions", Props.empty());
         system.systemActorOf(snapshots.subscriber(topic, settings.snapshotPollInterval()), "snapshot-freshness", Props.empty());
         String dataRole = settings.dataRole();
-        DatasetRegistry.init(system, tables, dataRole);
+        DatasetRegistry.init(system, tables, dataRole, clock);
         Metrics metrics = new Metrics();
         metrics.gauge("lakeshard_snapshot_lag_versions", "Published table versions not yet in this node's snapshots", snapshots::lagVersions);
         metrics.gauge("lakeshard_snapshot_incremental_refreshes", "Snapshot refreshes that applied only new commits (hits)",
                 snapshots::incrementalRefreshes);
         metrics.gauge("lakeshard_snapshot_full_loads", "Snapshot loads that replayed the log (misses)", snapshots::fullLoads);
-        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE)), topic,
-                dataRole, metrics);
+        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE), clock),
+                topic, dataRole, metrics, clock);
 
         RegistryClient registry = new RegistryClient(system, timeout);
         IngestRouter ingest = new IngestRouter(system, registry, snapshots, tables,
-                allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), settings.inlineWriteThresholdBytes(), timeout);
+                allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), settings.inlineWriteThresholdBytes(), timeout, clock);
         NodeSettings.QuerySettings query = settings.query();
         EngineSettings engine = new EngineSettings(query.threads(), query.memoryLimit(), dataDir.resolve("duckdb-tmp"),
                 query.maxTempDirectorySize(), NodeStorage.readableDirectories(storage), query.batchRows());
@@ -146,7 +148,7 @@ public final class LakeshardNode implements AutoCloseable {
         });
 
         ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, settings.maintenance(),
-                dataRole, tables, registry, metrics);
+                dataRole, tables, registry, metrics, clock);
         DatasetService datasets = new DatasetService(system, registry, timeout);
 
         if (settings.managementEnabled()) {

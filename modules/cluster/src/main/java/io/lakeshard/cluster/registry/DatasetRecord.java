@@ -21,10 +21,6 @@ public record DatasetRecord(
         Instant registeredAt,
         Instant droppedAt) implements CborSerializable {
 
-    public boolean isDropped() {
-        return droppedAt != null;
-    }
-
     public DatasetRecord withSpec(DatasetSpec value) {
         return new DatasetRecord(tenant, name, incarnation, value, policy, registeredAt, droppedAt);
     }

@@ -1,5 +1,7 @@
 package io.lakeshard.cluster.registry;
 
+import static java.util.Objects.requireNonNull;
+
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -21,12 +23,14 @@ import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.dataset.MaintenancePolicy;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -50,7 +54,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     /** The reply to {@link Get}; {@code record} is null when there is no such dataset. */
     public record Found(DatasetRecord record) implements CborSerializable {}
 
-    /** The reply to {@link ListDatasets} and {@link ListDroppedBefore}. */
+    /** The reply to {@link ListDatasets}. */
     public record Datasets(List<DatasetRecord> records) implements CborSerializable {}
 
     public record UpdatePolicy(DatasetName name, MaintenancePolicy policy, ActorRef<Reply> replyTo) implements Command {}
@@ -59,9 +63,6 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     public record RecordSchema(DatasetName name, DatasetSpec spec, ActorRef<Reply> replyTo) implements Command {}
 
     public record Drop(DatasetName name, ActorRef<Reply> replyTo) implements Command {}
-
-    /** Dropped datasets whose grace period has passed, for the purger. */
-    public record ListDroppedBefore(Instant time, ActorRef<Datasets> replyTo) implements Command {}
 
     public record MarkPurged(DatasetName name, String incarnation, ActorRef<Reply> replyTo) implements Command {}
 
@@ -90,21 +91,29 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
 
     public record Purged(DatasetName name, String incarnation) implements Event {}
 
-    /** Live datasets by name, and dropped ones awaiting purge. */
-    public record State(Map<DatasetName, DatasetRecord> live, List<DatasetRecord> dropped) implements CborSerializable {
+    /**
+     * Live datasets by qualified name, and dropped ones awaiting purge. The map is keyed by the name's text: a
+     * snapshot's CBOR can carry that back as a map key, which it cannot do for a {@link DatasetName}.
+     */
+    public record State(Map<String, DatasetRecord> live, List<DatasetRecord> dropped) implements CborSerializable {
         static State empty() {
             return new State(Map.of(), List.of());
         }
 
+        /** The live dataset of that name, or null. */
+        DatasetRecord find(DatasetName name) {
+            return live.get(name.toString());
+        }
+
         State with(DatasetRecord record) {
-            Map<DatasetName, DatasetRecord> next = new HashMap<>(live);
-            next.put(record.name(), record);
+            Map<String, DatasetRecord> next = new HashMap<>(live);
+            next.put(record.name().toString(), record);
             return new State(Map.copyOf(next), dropped);
         }
 
         State drop(DatasetName name, Instant at) {
-            Map<DatasetName, DatasetRecord> next = new HashMap<>(live);
-            DatasetRecord record = next.remove(name);
+            Map<String, DatasetRecord> next = new HashMap<>(live);
+            DatasetRecord record = next.remove(name.toString());
             List<DatasetRecord> gone = new ArrayList<>(dropped);
             gone.add(record.droppedAt(at));
             return new State(Map.copyOf(next), List.copyOf(gone));
@@ -115,26 +124,28 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
         }
     }
 
-    public static void init(ActorSystem<?> system, TableStore tables, String role) {
+    public static void init(ActorSystem<?> system, TableStore tables, String role, Clock clock) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-                context -> create(context.getEntityId(), tables)).withRole(role));
+                context -> create(context.getEntityId(), tables, clock)).withRole(role));
     }
 
-    public static Behavior<Command> create(String tenant, TableStore tables) {
-        return Behaviors.setup(context -> new DatasetRegistry(context, tenant, tables));
+    public static Behavior<Command> create(String tenant, TableStore tables, Clock clock) {
+        return Behaviors.setup(context -> new DatasetRegistry(context, tenant, tables, clock));
     }
 
     private final ActorContext<Command> context;
     private final String tenant;
     private final TableStore tables;
+    private final Clock clock;
     // A registration waiting for its table: later commands wait with it, in order.
     private boolean creatingTable;
 
-    private DatasetRegistry(ActorContext<Command> context, String tenant, TableStore tables) {
+    private DatasetRegistry(ActorContext<Command> context, String tenant, TableStore tables, Clock clock) {
         super(PersistenceId.of(ENTITY_KEY.name(), tenant));
         this.context = context;
-        this.tenant = tenant;
-        this.tables = tables;
+        this.tenant = requireNonNull(tenant, "tenant is null");
+        this.tables = requireNonNull(tables, "tables is null");
+        this.clock = requireNonNull(clock, "clock is null");
     }
 
     @Override
@@ -143,8 +154,8 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     }
 
     @Override
-    public java.util.Set<String> tagsFor(Event event) {
-        return java.util.Set.of(TAG);
+    public Set<String> tagsFor(Event event) {
+        return Set.of(TAG);
     }
 
     @Override
@@ -165,7 +176,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
             return onRegister(state, register);
         }
         if (command instanceof Get get) {
-            return Effect().reply(get.replyTo(), new Found(state.live().get(get.name())));
+            return Effect().reply(get.replyTo(), new Found(state.find(get.name())));
         }
         if (command instanceof ListDatasets list) {
             List<DatasetRecord> records = state.live().values().stream()
@@ -173,31 +184,27 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
             return Effect().reply(list.replyTo(), new Datasets(records));
         }
         if (command instanceof UpdatePolicy update) {
-            if (!state.live().containsKey(update.name())) {
+            if (state.find(update.name()) == null) {
                 return Effect().reply(update.replyTo(), notFound(update.name()));
             }
             return Effect().persist(new PolicyUpdated(update.name(), update.policy()))
-                    .thenReply(update.replyTo(), s -> new Accepted(s.live().get(update.name()), false));
+                    .thenReply(update.replyTo(), s -> new Accepted(s.find(update.name()), false));
         }
         if (command instanceof RecordSchema record) {
-            if (!state.live().containsKey(record.name())) {
+            if (state.find(record.name()) == null) {
                 return Effect().reply(record.replyTo(), notFound(record.name()));
             }
             return Effect().persist(new SchemaRecorded(record.name(), record.spec()))
-                    .thenReply(record.replyTo(), s -> new Accepted(s.live().get(record.name()), false));
+                    .thenReply(record.replyTo(), s -> new Accepted(s.find(record.name()), false));
         }
         if (command instanceof Drop drop) {
-            if (!state.live().containsKey(drop.name())) {
+            if (state.find(drop.name()) == null) {
                 return Effect().reply(drop.replyTo(), notFound(drop.name()));
             }
-            DatasetRecord record = state.live().get(drop.name());
-            Instant at = Instant.now();
+            DatasetRecord record = state.find(drop.name());
+            Instant at = clock.instant();
             return Effect().persist(new Dropped(drop.name(), at))
                     .thenReply(drop.replyTo(), s -> new Accepted(record.droppedAt(at), false));
-        }
-        if (command instanceof ListDroppedBefore list) {
-            return Effect().reply(list.replyTo(),
-                    new Datasets(state.dropped().stream().filter(r -> r.droppedAt().isBefore(list.time())).toList()));
         }
         if (command instanceof MarkPurged purged) {
             return Effect().persist(new Purged(purged.name(), purged.incarnation()))
@@ -213,7 +220,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
         } catch (InvalidInputException e) {
             return Effect().reply(register.replyTo(), new Rejected(Code.INVALID_ARGUMENT, e.field(), e.getMessage()));
         }
-        DatasetRecord existing = state.live().get(register.name());
+        DatasetRecord existing = state.find(register.name());
         if (existing != null) {
             if (existing.spec().fingerprint().equals(fingerprint)) {
                 return Effect().reply(register.replyTo(), new Accepted(existing, false));
@@ -222,7 +229,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
                     "dataset " + register.name() + " exists with a different definition"));
         }
         DatasetRecord record = new DatasetRecord(tenant, register.name(), UUID.randomUUID().toString(), register.spec(),
-                register.policy(), Instant.now(), null);
+                register.policy(), clock.instant(), null);
         creatingTable = true;
         context.pipeToSelf(tables.create(new TableRef(tenant, register.name(), record.incarnation()), register.spec().toDefinition()),
                 (ok, error) -> error == null ? new TableCreated(register, record) : new TableCreationFailed(register, error));
@@ -253,8 +260,8 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     public EventHandler<State, Event> eventHandler() {
         return newEventHandlerBuilder().forAnyState()
                 .onEvent(Registered.class, (state, event) -> state.with(event.record()))
-                .onEvent(PolicyUpdated.class, (state, event) -> state.with(state.live().get(event.name()).withPolicy(event.policy())))
-                .onEvent(SchemaRecorded.class, (state, event) -> state.with(state.live().get(event.name()).withSpec(event.spec())))
+                .onEvent(PolicyUpdated.class, (state, event) -> state.with(state.find(event.name()).withPolicy(event.policy())))
+                .onEvent(SchemaRecorded.class, (state, event) -> state.with(state.find(event.name()).withSpec(event.spec())))
                 .onEvent(Dropped.class, (state, event) -> state.drop(event.name(), event.at()))
                 .onEvent(Purged.class, (state, event) -> state.purge(event.incarnation()))
                 .build();

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import io.lakeshard.cluster.table.PredicateSpec;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.query.UnknownTableException;
@@ -54,7 +55,7 @@ public final class DatasetService {
 
     /** Deletes the rows matching every predicate, through the table's writer. */
     public CompletionStage<TableEntity.RowsDeleted> deleteRows(String tenant, DatasetName name,
-            List<io.lakeshard.cluster.table.PredicateSpec> predicates) {
+            List<PredicateSpec> predicates) {
         return find(tenant, name).thenCompose(record -> sharding.entityRefFor(TableEntity.ENTITY_KEY,
                         new TableRef(tenant, name, record.incarnation()).entityId())
                 .<TableEntity.DeleteReply>ask(replyTo -> new TableEntity.DeleteRows(predicates, replyTo), timeout)

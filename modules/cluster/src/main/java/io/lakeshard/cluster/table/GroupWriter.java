@@ -17,7 +17,7 @@ import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.storage.write.NewDataFile;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -39,6 +39,7 @@ public final class GroupWriter {
     private static final int RECENT_KEYS = 10_000;
 
     private final BufferAllocator allocator;
+    private final Clock clock;
     // Per table: the last committed sequence per writer, and the keys committed recently. Only the table's entity
     // commits, one commit at a time, so this stays exact until the entity reloads and forgets it.
     private final Map<TableRef, Sequences> sequences = new ConcurrentHashMap<>();
@@ -58,8 +59,9 @@ public final class GroupWriter {
         };
     }
 
-    public GroupWriter(BufferAllocator allocator) {
+    public GroupWriter(BufferAllocator allocator, Clock clock) {
         this.allocator = requireNonNull(allocator, "allocator is null");
+        this.clock = requireNonNull(clock, "clock is null");
     }
 
     /** The table's version after the commit, and one reply per write in order. */
@@ -73,107 +75,144 @@ public final class GroupWriter {
         sequences.remove(ref);
     }
 
+    /** What becomes of one write in a group commit. */
+    private enum Outcome {
+        /** Its files go into the commit under its key. */
+        COMMIT,
+        /** Its key is already committed: acknowledged, not applied. */
+        REPLAY,
+        /** Refused before the commit; its reply says why. */
+        REJECTED
+    }
+
+    /** One write on its way through a group commit: its files, its outcome, and its reply once known. */
+    private static final class Entry implements AutoCloseable {
+        final Write write;
+        Outcome outcome = Outcome.COMMIT;
+        WriteReply reply;
+        /** An inline batch, decoded and valid, until it is written. */
+        VectorSchemaRoot batch;
+        /** What it commits: its own files (bulk), or the file of the inline batches coalesced under it. */
+        List<NewDataFile> files = List.of();
+
+        Entry(Write write) {
+            this.write = write;
+        }
+
+        void reject(WriteRejected rejection) {
+            outcome = Outcome.REJECTED;
+            reply = rejection;
+            close();
+        }
+
+        @Override
+        public void close() {
+            if (batch != null) {
+                batch.close();
+                batch = null;
+            }
+        }
+    }
+
+    /**
+     * One group commit: sort out the retries and refused writes, write the inline batches as coalesced files, then
+     * commit every remaining write's files and key at {@code expectedVersion} in one Delta commit.
+     */
     Committed commit(TableRef ref, DeltaTable table, List<Write> writes, long expectedVersion) {
         Sequences known = sequences.computeIfAbsent(ref, r -> new Sequences());
-        Map<String, Long> inThisCommit = new HashMap<>();
-        WriteReply[] replies = new WriteReply[writes.size()];
-        boolean[] replay = new boolean[writes.size()];
-        Map<Integer, VectorSchemaRoot> inline = new LinkedHashMap<>();
+        List<Entry> entries = writes.stream().map(Entry::new).toList();
         List<NewDataFile> written = new ArrayList<>();
         try {
-            BatchWriter batchWriter = null;
-            for (int i = 0; i < writes.size(); i++) {
-                Write write = writes.get(i);
-                IdempotencyKey key = write.key();
-                long committed = known.last.computeIfAbsent(key.appId(), id -> table.lastSequence(id).orElse(-1L));
-                long last = Math.max(inThisCommit.getOrDefault(key.appId(), -1L), committed);
-                if (key.sequence() <= last) {
-                    if (key.sequence() == committed || known.recent.containsKey(key)) {
-                        replay[i] = true;
-                    } else {
-                        replies[i] = new WriteRejected(false, "idempotency_key.sequence", "sequence " + key.sequence()
-                                + " of writer '" + key.appId() + "' is below its last sequence " + last
-                                + "; keep one write in flight per app id (use several app ids for concurrency)");
-                    }
-                    table.discard(write.files());
-                    continue;
-                }
-                if (write.arrowIpc() != null) {
-                    if (batchWriter == null) {
-                        batchWriter = batchWriter(table);
-                    }
-                    try {
-                        VectorSchemaRoot batch = decode(write.arrowIpc());
-                        inline.put(i, batch);
-                        batchWriter.validate(batch);
-                    } catch (InvalidInputException e) {
-                        replies[i] = new WriteRejected(false, e.field(), e.getMessage());
-                        inline.remove(i).close();
-                        continue;
-                    } catch (IOException e) {
-                        replies[i] = new WriteRejected(false, "batch", "not an Arrow IPC stream: " + e.getMessage());
-                        continue;
-                    }
-                }
-                inThisCommit.put(key.appId(), key.sequence());
-            }
-            Map<Integer, List<NewDataFile>> coalesced = coalesce(inline, batchWriter);
-            coalesced.values().forEach(written::addAll);
-            List<PendingAppend> appends = new ArrayList<>();
-            List<Integer> appendIndex = new ArrayList<>();
-            for (int i = 0; i < writes.size(); i++) {
-                if (replay[i] || replies[i] != null) {
-                    continue;
-                }
-                Write write = writes.get(i);
-                List<NewDataFile> files = write.arrowIpc() != null ? coalesced.getOrDefault(i, List.of()) : write.files();
-                appends.add(new PendingAppend(files, write.key()));
-                appendIndex.add(i);
-            }
+            BatchWriter inlineWriter = writes.stream().anyMatch(write -> write.arrowIpc() != null) ? batchWriter(table) : null;
+            Map<String, Long> inThisCommit = sortOut(entries, known, table, inlineWriter);
+            written.addAll(writeInline(entries, inlineWriter));
+            List<Entry> committing = entries.stream().filter(entry -> entry.outcome == Outcome.COMMIT).toList();
             long version = expectedVersion;
-            if (!appends.isEmpty()) {
-                GroupCommitResult result = table.appendGroup(appends, expectedVersion);
+            if (!committing.isEmpty()) {
+                GroupCommitResult result = table.appendGroup(committing.stream()
+                        .map(entry -> new PendingAppend(entry.files, entry.write.key())).toList(), expectedVersion);
                 version = result.version();
-                for (int a = 0; a < appends.size(); a++) {
-                    int i = appendIndex.get(a);
-                    replies[i] = new WriteAck(version, result.applied().get(a), writes.get(i).rows());
+                for (int i = 0; i < committing.size(); i++) {
+                    Entry entry = committing.get(i);
+                    entry.reply = new WriteAck(version, result.applied().get(i), entry.write.rows());
+                    known.recent.put(entry.write.key(), Boolean.TRUE);
                 }
                 known.last.putAll(inThisCommit);
-                for (int a = 0; a < appends.size(); a++) {
-                    known.recent.put(appends.get(a).key(), Boolean.TRUE);
+            }
+            for (Entry entry : entries) {
+                if (entry.outcome == Outcome.REPLAY) {
+                    entry.reply = new WriteAck(version, false, entry.write.rows());
                 }
             }
-            for (int i = 0; i < writes.size(); i++) {
-                if (replay[i]) {
-                    replies[i] = new WriteAck(version, false, writes.get(i).rows());
-                }
-            }
-            return new Committed(version, List.of(replies));
+            return new Committed(version, entries.stream().map(entry -> entry.reply).toList());
         } catch (RuntimeException e) {
             table.discard(written);
             sequences.remove(ref);
             throw e;
         } finally {
-            inline.values().forEach(VectorSchemaRoot::close);
+            entries.forEach(Entry::close);
         }
     }
 
     /**
-     * Small batches with the same schema become one batch, written as one file per partition; the files are
-     * committed under the first of them, the rest add only their keys.
+     * Marks retries and refused sequences (deleting any files they brought), and decodes and validates the inline
+     * batches. Returns the highest sequence per app id that this commit will record.
      */
-    private static Map<Integer, List<NewDataFile>> coalesce(Map<Integer, VectorSchemaRoot> inline, BatchWriter writer) {
-        Map<Schema, List<Integer>> bySchema = new LinkedHashMap<>();
-        inline.forEach((index, batch) -> bySchema.computeIfAbsent(batch.getSchema(), s -> new ArrayList<>()).add(index));
-        Map<Integer, List<NewDataFile>> files = new HashMap<>();
-        for (List<Integer> group : bySchema.values()) {
-            VectorSchemaRoot first = inline.get(group.get(0));
-            for (int g = 1; g < group.size(); g++) {
-                VectorSchemaRootAppender.append(first, inline.get(group.get(g)));
+    private Map<String, Long> sortOut(List<Entry> entries, Sequences known, DeltaTable table, BatchWriter inlineWriter) {
+        Map<String, Long> inThisCommit = new HashMap<>();
+        for (Entry entry : entries) {
+            Write write = entry.write;
+            IdempotencyKey key = write.key();
+            long committed = known.last.computeIfAbsent(key.appId(), id -> table.lastSequence(id).orElse(-1L));
+            long last = Math.max(inThisCommit.getOrDefault(key.appId(), -1L), committed);
+            if (key.sequence() <= last) {
+                if (key.sequence() == committed || known.recent.containsKey(key)) {
+                    entry.outcome = Outcome.REPLAY;
+                } else {
+                    entry.reject(new WriteRejected(false, "idempotency_key.sequence", "sequence " + key.sequence()
+                            + " of writer '" + key.appId() + "' is below its last sequence " + last
+                            + "; keep one write in flight per app id (use several app ids for concurrency)"));
+                }
+                table.discard(write.files());
+                continue;
             }
-            files.put(group.get(0), writer.write(first, UUID.randomUUID().toString(), Instant.now()));
+            if (write.arrowIpc() == null) {
+                entry.files = write.files();
+            } else {
+                try {
+                    entry.batch = decode(write.arrowIpc());
+                    inlineWriter.validate(entry.batch);
+                } catch (InvalidInputException e) {
+                    entry.reject(new WriteRejected(false, e.field(), e.getMessage()));
+                    continue;
+                } catch (IOException e) {
+                    entry.reject(new WriteRejected(false, "batch", "not an Arrow IPC stream: " + e.getMessage()));
+                    continue;
+                }
+            }
+            inThisCommit.put(key.appId(), key.sequence());
         }
-        return files;
+        return inThisCommit;
+    }
+
+    /**
+     * Small batches with the same schema become one batch, written as one file per partition; the files are
+     * committed under the first of them, the rest add only their keys. Returns every file written.
+     */
+    private List<NewDataFile> writeInline(List<Entry> entries, BatchWriter inlineWriter) {
+        Map<Schema, List<Entry>> bySchema = new LinkedHashMap<>();
+        entries.stream().filter(entry -> entry.batch != null)
+                .forEach(entry -> bySchema.computeIfAbsent(entry.batch.getSchema(), s -> new ArrayList<>()).add(entry));
+        List<NewDataFile> written = new ArrayList<>();
+        for (List<Entry> group : bySchema.values()) {
+            VectorSchemaRoot first = group.get(0).batch;
+            for (int i = 1; i < group.size(); i++) {
+                VectorSchemaRootAppender.append(first, group.get(i).batch);
+            }
+            group.get(0).files = inlineWriter.write(first, UUID.randomUUID().toString(), clock.instant());
+            written.addAll(group.get(0).files);
+        }
+        return written;
     }
 
     private BatchWriter batchWriter(DeltaTable table) {

@@ -11,12 +11,13 @@ import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.RegistryClient;
 import io.lakeshard.query.UnknownTableException;
 import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.storage.write.NewDataFile;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -41,9 +42,10 @@ public final class IngestRouter {
     private final BufferAllocator allocator;
     private final long inlineThresholdBytes;
     private final Duration timeout;
+    private final Clock clock;
 
     public IngestRouter(ActorSystem<?> system, RegistryClient registry, SnapshotService snapshots, TableStore tables,
-            BufferAllocator allocator, long inlineThresholdBytes, Duration timeout) {
+            BufferAllocator allocator, long inlineThresholdBytes, Duration timeout, Clock clock) {
         this.sharding = ClusterSharding.get(system);
         this.registry = requireNonNull(registry, "registry is null");
         this.snapshots = requireNonNull(snapshots, "snapshots is null");
@@ -51,6 +53,7 @@ public final class IngestRouter {
         this.allocator = requireNonNull(allocator, "allocator is null");
         this.inlineThresholdBytes = inlineThresholdBytes;
         this.timeout = requireNonNull(timeout, "timeout is null");
+        this.clock = requireNonNull(clock, "clock is null");
     }
 
     public CompletionStage<TableEntity.WriteReply> write(String tenant, DatasetName name, VectorSchemaRoot batch, IdempotencyKey key) {
@@ -86,11 +89,11 @@ public final class IngestRouter {
         BatchWriter writer;
         try {
             writer = validated(snapshots.cache(ref).current(), record, batch);
-        } catch (io.lakeshard.storage.dataset.InvalidInputException stale) {
+        } catch (InvalidInputException stale) {
             // A column added a moment ago may not be in this node's snapshot yet: look at the log once more.
             try {
                 writer = validated(snapshots.cache(ref).refresh(), record, batch);
-            } catch (io.lakeshard.storage.dataset.InvalidInputException e) {
+            } catch (InvalidInputException e) {
                 return new Prepared(new TableEntity.WriteRejected(false, e.field(), e.getMessage()), List.of(), null, 0);
             }
         }
@@ -102,7 +105,7 @@ public final class IngestRouter {
                 return new Prepared(null, List.of(), ipc, rows);
             }
         }
-        return new Prepared(null, writer.write(batch, UUID.randomUUID().toString(), Instant.now()), null, rows);
+        return new Prepared(null, writer.write(batch, UUID.randomUUID().toString(), clock.instant()), null, rows);
     }
 
     private BatchWriter validated(TableSnapshot snapshot, DatasetRecord record, VectorSchemaRoot batch) {

@@ -1,5 +1,7 @@
 package io.lakeshard.cluster.table;
 
+import static java.util.Objects.requireNonNull;
+
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -14,39 +16,44 @@ import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import io.lakeshard.cluster.CborSerializable;
 import io.lakeshard.cluster.Failures;
+import io.lakeshard.cluster.maintenance.Lease;
+import io.lakeshard.cluster.maintenance.MaintenanceTask;
+import io.lakeshard.cluster.maintenance.MaintenanceTasks;
+import io.lakeshard.cluster.maintenance.TaskContext;
+import io.lakeshard.cluster.maintenance.TaskReport;
+import io.lakeshard.cluster.maintenance.TaskType;
+import io.lakeshard.cluster.metrics.Metrics;
+import io.lakeshard.cluster.table.CommitQueue.Delete;
+import io.lakeshard.cluster.table.CommitQueue.Next;
+import io.lakeshard.cluster.table.CommitQueue.Rewrite;
+import io.lakeshard.cluster.table.CommitQueue.SchemaChange;
+import io.lakeshard.cluster.table.CommitQueue.Writes;
 import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
+import io.lakeshard.storage.dataset.TableSchema;
+import io.lakeshard.storage.maintenance.Maintenance;
+import io.lakeshard.storage.maintenance.PreparedRewrite;
 import io.lakeshard.storage.table.CommitConflictException;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.write.NewDataFile;
-import io.lakeshard.cluster.maintenance.Lease;
-import io.lakeshard.cluster.maintenance.TaskReport;
-import io.lakeshard.cluster.maintenance.TaskType;
-import io.lakeshard.storage.dataset.MaintenancePolicy;
-import io.lakeshard.storage.maintenance.Maintenance;
-import io.lakeshard.storage.maintenance.PreparedRewrite;
-import io.lakeshard.storage.maintenance.Vacuum;
+import java.io.IOException;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * The one writer of a dataset's Delta log in the cluster: a sharded entity per table. Writes that arrive while a
  * commit is in flight are combined into the next commit; small inline batches are coalesced into one file per
  * partition; every write is acknowledged only once its commit is durable, and at most once per idempotency key. A
  * commit that finds the log moved by another writer is refused and the entity reloads: it never merges over a
- * split brain.
+ * split brain. What commits next is {@link CommitQueue}'s rule; which maintenance runs is {@link TaskLeases}'.
  */
 public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Table");
-    private static final int MAX_WRITES_PER_COMMIT = 1_000;
 
     public sealed interface Command extends CborSerializable {}
 
@@ -77,7 +84,8 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
 
     public record DeleteRejected(String field, String message) implements DeleteReply {}
 
-    private record DeletePrepared(DeleteRows request, Optional<PreparedRewrite> rewrite, Throwable error) implements Command {}
+    /** A delete's rewrite, prepared off the commit path (empty when no row matched), or why preparing it failed. */
+    record DeletePrepared(DeleteRows request, Optional<PreparedRewrite> rewrite, Throwable error) implements Command {}
 
     private record DeleteDone(DeleteRows request, DeleteReply reply, long version) implements Command {}
 
@@ -93,7 +101,8 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
 
     private record SchemaChangeDone(AddColumns request, SchemaReply reply, long version) implements Command {}
 
-    private record TaskPrepared(RunTask task, Optional<PreparedRewrite> rewrite) implements Command {}
+    /** A task's rewrite, written and waiting for its commit. */
+    record TaskPrepared(RunTask task, MaintenanceTask job, PreparedRewrite rewrite) implements Command {}
 
     private record TaskFinished(RunTask task, TaskReport report) implements Command {}
 
@@ -117,17 +126,17 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     public record WriteRejected(boolean retryable, String field, String message) implements WriteReply {}
 
     public static void init(ActorSystem<?> system, TableStore tables, GroupWriter writer,
-            ActorRef<Topic.Command<TableVersion>> topic, String role, io.lakeshard.cluster.metrics.Metrics metrics) {
+            ActorRef<Topic.Command<TableVersion>> topic, String role, Metrics metrics, Clock clock) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-                context -> create(TableRef.parse(context.getEntityId()), tables, writer, topic, metrics))
+                context -> create(TableRef.parse(context.getEntityId()), tables, writer, topic, metrics, clock))
                 .withRole(role)
                 .withStopMessage(Passivate.INSTANCE));
     }
 
     public static Behavior<Command> create(TableRef ref, TableStore tables, GroupWriter writer,
-            ActorRef<Topic.Command<TableVersion>> topic, io.lakeshard.cluster.metrics.Metrics metrics) {
+            ActorRef<Topic.Command<TableVersion>> topic, Metrics metrics, Clock clock) {
         return Behaviors.withStash(10_000, stash -> Behaviors.setup(context ->
-                new TableEntity(context, stash, ref, tables, writer, topic, metrics).loading()));
+                new TableEntity(context, stash, ref, tables, writer, topic, metrics, clock).loading()));
     }
 
     private final StashBuffer<Command> stash;
@@ -135,31 +144,26 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     private final TableStore tables;
     private final GroupWriter writer;
     private final ActorRef<Topic.Command<TableVersion>> topic;
+    private final Metrics metrics;
+    private final Clock clock;
     private final DeltaTable table;
-    private final List<Write> queue = new ArrayList<>();
-    private final Map<TaskType, Long> highestLease = new EnumMap<>(TaskType.class);
     private final Maintenance maintenance;
+    private final CommitQueue queue = new CommitQueue();
+    private final TaskLeases leases = new TaskLeases();
     private long version;
-    private boolean committing;
-    private RunTask runningTask;
-    private TaskPrepared rewriteToCommit;
-    private final List<AddColumns> schemaChanges = new ArrayList<>();
-    private final List<DeletePrepared> deletes = new ArrayList<>();
-    private int deletesPreparing;
     private boolean passivating;
-
-    private final io.lakeshard.cluster.metrics.Metrics metrics;
     private long commitStartedNanos;
 
     private TableEntity(ActorContext<Command> context, StashBuffer<Command> stash, TableRef ref, TableStore tables,
-            GroupWriter writer, ActorRef<Topic.Command<TableVersion>> topic, io.lakeshard.cluster.metrics.Metrics metrics) {
+            GroupWriter writer, ActorRef<Topic.Command<TableVersion>> topic, Metrics metrics, Clock clock) {
         super(context);
-        this.metrics = metrics;
         this.stash = stash;
-        this.ref = ref;
-        this.tables = tables;
-        this.writer = writer;
-        this.topic = topic;
+        this.ref = requireNonNull(ref, "ref is null");
+        this.tables = requireNonNull(tables, "tables is null");
+        this.writer = requireNonNull(writer, "writer is null");
+        this.topic = requireNonNull(topic, "topic is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
+        this.clock = requireNonNull(clock, "clock is null");
         this.table = tables.table(ref);
         this.maintenance = new Maintenance(table, writer.allocator());
     }
@@ -196,7 +200,11 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Write.class, this::onWrite)
+                .onMessage(Write.class, write -> {
+                    queue.add(write);
+                    commitNext();
+                    return this;
+                })
                 .onMessage(GetCommittedVersion.class, get -> {
                     get.replyTo().tell(version);
                     return this;
@@ -204,11 +212,18 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                 .onMessage(CommitFinished.class, this::onCommitFinished)
                 .onMessage(CommitFailed.class, this::onCommitFailed)
                 .onMessage(RunTask.class, this::onRunTask)
-                .onMessage(TaskPrepared.class, this::onTaskPrepared)
-                .onMessage(TaskFinished.class, finished -> finishTask(finished.task(), finished.report()))
+                .onMessage(TaskPrepared.class, prepared -> {
+                    queue.add(prepared);
+                    commitNext();
+                    return this;
+                })
+                .onMessage(TaskFinished.class, finished -> {
+                    finishTask(finished.task(), finished.report());
+                    return stopIfIdle();
+                })
                 .onMessage(RewriteDone.class, this::onRewriteDone)
                 .onMessage(AddColumns.class, change -> {
-                    schemaChanges.add(change);
+                    queue.add(change);
                     commitNext();
                     return this;
                 })
@@ -223,48 +238,33 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                 .build();
     }
 
-    private boolean idle() {
-        return !committing && runningTask == null && deletesPreparing == 0 && !hasCommitWork();
-    }
-
     /** After passivation was asked for, the first moment nothing is in flight. */
     private Behavior<Command> stopIfIdle() {
-        return passivating && idle() ? Behaviors.stopped() : this;
-    }
-
-    private Behavior<Command> onWrite(Write write) {
-        queue.add(write);
-        commitNext();
-        return this;
+        return passivating && queue.idle() ? Behaviors.stopped() : this;
     }
 
     /** Starts the next waiting commit unless one holds the commit path. */
     private void commitNext() {
-        if (!committing && hasCommitWork()) {
-            commitQueued();
+        queue.startNext().ifPresent(this::start);
+    }
+
+    private void start(Next next) {
+        if (next instanceof Delete delete) {
+            commitDelete(delete.prepared());
+        } else if (next instanceof SchemaChange change) {
+            changeSchema(change.change());
+        } else if (next instanceof Rewrite rewrite) {
+            commitRewrite(rewrite.prepared());
+        } else {
+            groupCommit(((Writes) next).writes());
         }
     }
 
-    private void commitQueued() {
-        if (!deletes.isEmpty()) {
-            commitDelete(deletes.remove(0));
-            return;
-        }
-        if (!schemaChanges.isEmpty()) {
-            changeSchema(schemaChanges.remove(0));
-            return;
-        }
-        if (rewriteToCommit != null) {
-            commitRewrite();
-            return;
-        }
-        List<Write> batch = new ArrayList<>(queue.subList(0, Math.min(queue.size(), MAX_WRITES_PER_COMMIT)));
-        queue.subList(0, batch.size()).clear();
-        committing = true;
+    private void groupCommit(List<Write> writes) {
         commitStartedNanos = System.nanoTime();
         long expected = version;
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> writer.commit(ref, table, batch, expected), tables.blocking()),
-                (result, error) -> error == null ? new CommitFinished(batch, result) : new CommitFailed(batch, error));
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> writer.commit(ref, table, writes, expected), tables.blocking()),
+                (result, error) -> error == null ? new CommitFinished(writes, result) : new CommitFailed(writes, error));
     }
 
     private Behavior<Command> onCommitFinished(CommitFinished finished) {
@@ -280,86 +280,106 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         return stopIfIdle();
     }
 
+    private Behavior<Command> onCommitFailed(CommitFailed failed) {
+        Throwable cause = Failures.cause(failed.error());
+        boolean fenced = cause instanceof CommitConflictException;
+        if (fenced) {
+            getContext().getLog().warn("{}: {}; reloading", ref, cause.getMessage());
+        } else {
+            getContext().getLog().error("commit to {} failed", ref, cause);
+        }
+        for (Write write : failed.writes()) {
+            write.replyTo().tell(cause instanceof InvalidInputException invalid
+                    ? new WriteRejected(false, invalid.field(), invalid.getMessage())
+                    : new WriteRejected(true, "", fenced ? "the table moved under its writer; retry with the same key"
+                            : "the commit failed; retry with the same key"));
+        }
+        queue.ended();
+        queue.drainWrites().forEach(stash::stash);
+        return loading();
+    }
+
+    /** A commit that held the commit path ended; {@code newVersion} is -1 when it committed nothing. */
+    private void commitEnded(long newVersion) {
+        queue.ended();
+        if (newVersion > version) {
+            version = newVersion;
+            topic.tell(Topic.publish(new TableVersion(ref, version)));
+        }
+    }
+
     private Behavior<Command> onRunTask(RunTask task) {
-        Instant now = Instant.now();
-        String refusal = task.lease().expired(now) ? "lease " + task.lease().sequence() + " expired"
-                : task.lease().sequence() < highestLease.getOrDefault(task.type(), -1L)
-                        ? "lease " + task.lease().sequence() + " is stale; lease " + highestLease.get(task.type()) + " was granted since"
-                        : runningTask != null ? "busy with " + runningTask.type() : null;
-        if (refusal != null) {
-            task.replyTo().tell(new TaskReport.Refused(ref, task.type(), task.lease().sequence(), refusal));
+        Optional<MaintenanceTask> job = MaintenanceTasks.find(task.type());
+        Optional<String> refusal = job.isEmpty() ? Optional.of("this node does not know the task " + task.type())
+                : leases.start(task, clock.instant());
+        if (refusal.isPresent()) {
+            task.replyTo().tell(new TaskReport.Refused(ref, task.type(), task.lease().sequence(), refusal.get()));
             return this;
         }
-        highestLease.put(task.type(), task.lease().sequence());
-        runningTask = task;
+        queue.preparationStarted();
         getContext().getLog().info("{}: {} under lease {} started", ref, task.type(), task.lease().sequence());
-        if (task.type() == TaskType.VACUUM) {
-            getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> new Vacuum(table, Clock.systemUTC())
-                            .run(task.policy().vacuumRetention(), false, false), tables.blocking()),
-                    (result, error) -> error == null
-                            ? new TaskFinished(task, new TaskReport.Done(ref, task.type(), task.lease().sequence(),
-                                    "deleted " + result.files().size() + " files, " + result.bytes() + " bytes"))
-                            : new TaskFinished(task, failure(task, error)));
-            return this;
-        }
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> task.type() == TaskType.OPTIMIZE
-                        ? maintenance.prepareOptimize()
-                        : maintenance.prepareExpire(LocalDate.now(ZoneOffset.UTC).minusDays(task.policy().retentionDays())),
-                tables.blocking()),
-                (rewrite, error) -> error == null ? new TaskPrepared(task, rewrite) : new TaskFinished(task, failure(task, error)));
+        TaskContext context = new TaskContext(table, maintenance, clock);
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> job.get().prepare(context, task.policy()), tables.blocking()),
+                (step, error) -> error != null ? new TaskFinished(task, failure(task, error))
+                        : step instanceof MaintenanceTask.Commit commit ? new TaskPrepared(task, job.get(), commit.rewrite())
+                        : new TaskFinished(task, done(task, ((MaintenanceTask.Done) step).summary())));
         return this;
+    }
+
+    private TaskReport done(RunTask task, String summary) {
+        return new TaskReport.Done(ref, task.type(), task.lease().sequence(), summary);
     }
 
     private TaskReport failure(RunTask task, Throwable error) {
         return new TaskReport.Failed(ref, task.type(), task.lease().sequence(), Failures.message(error));
     }
 
-    /** The rewrite's files are written; its commit waits its turn among the group commits. */
-    private Behavior<Command> onTaskPrepared(TaskPrepared prepared) {
-        if (prepared.rewrite().isEmpty()) {
-            return finishTask(prepared.task(), new TaskReport.Done(ref, prepared.task().type(),
-                    prepared.task().lease().sequence(), "nothing to do"));
-        }
-        rewriteToCommit = prepared;
-        commitNext();
-        return this;
-    }
-
-    private void commitRewrite() {
-        TaskPrepared prepared = rewriteToCommit;
-        rewriteToCommit = null;
+    /** The rewrite's files are written and its turn has come; its lease is checked once more. */
+    private void commitRewrite(TaskPrepared prepared) {
         RunTask task = prepared.task();
-        PreparedRewrite rewrite = prepared.rewrite().orElseThrow();
-        if (task.lease().expired(Instant.now())) {
+        PreparedRewrite rewrite = prepared.rewrite();
+        if (task.lease().expired(clock.instant())) {
             // Another run may hold the task now: this one must not commit.
             getContext().pipeToSelf(CompletableFuture.runAsync(() -> maintenance.abandon(rewrite), tables.blocking()),
                     (done, error) -> new TaskFinished(task, new TaskReport.Refused(ref, task.type(), task.lease().sequence(),
                             "lease expired before the commit; nothing committed")));
+            queue.ended();
             // Writes queued behind the rewrite would otherwise wait for the next write to arrive.
             commitNext();
             return;
         }
-        committing = true;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> maintenance.commit(rewrite), tables.blocking()),
-                (metrics, error) -> error == null
-                        ? new RewriteDone(task, new TaskReport.Done(ref, task.type(), task.lease().sequence(),
-                                metrics.operation() + ": files " + metrics.filesBefore() + " -> " + metrics.filesAfter()
-                                        + ", rows " + metrics.rowsBefore() + " -> " + metrics.rowsAfter()), metrics.version())
+                (committed, error) -> error == null
+                        ? new RewriteDone(task, done(task, prepared.job().summary(committed)), committed.version())
                         : new RewriteDone(task, failure(task, error), -1));
+    }
+
+    private Behavior<Command> onRewriteDone(RewriteDone done) {
+        commitEnded(done.version());
+        finishTask(done.task(), done.report());
+        commitNext();
+        return stopIfIdle();
+    }
+
+    private void finishTask(RunTask task, TaskReport report) {
+        leases.finished(task);
+        queue.preparationEnded();
+        getContext().getLog().info("{}: {} under lease {} finished: {}", ref, task.type(), task.lease().sequence(), report);
+        task.replyTo().tell(report);
     }
 
     /** The rows to delete are found and their files rewritten off the commit path; the commit waits its turn. */
     private Behavior<Command> onDeleteRows(DeleteRows request) {
-        deletesPreparing++;
+        queue.preparationStarted();
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
-            io.lakeshard.storage.dataset.TableSchema schema = table.latestMetadata().schema();
+            TableSchema schema = table.latestMetadata().schema();
             return maintenance.prepareDelete(request.predicates().stream().map(p -> p.toPredicate(schema)).toList());
         }, tables.blocking()), (rewrite, error) -> new DeletePrepared(request, rewrite, error));
         return this;
     }
 
     private Behavior<Command> onDeletePrepared(DeletePrepared prepared) {
-        deletesPreparing--;
+        queue.preparationEnded();
         if (prepared.error() != null) {
             Throwable cause = Failures.cause(prepared.error());
             prepared.request().replyTo().tell(cause instanceof InvalidInputException invalid
@@ -371,18 +391,17 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
             prepared.request().replyTo().tell(new RowsDeleted(0, version));
             return stopIfIdle();
         }
-        deletes.add(prepared);
+        queue.add(prepared);
         commitNext();
         return this;
     }
 
     private void commitDelete(DeletePrepared prepared) {
-        committing = true;
         PreparedRewrite rewrite = prepared.rewrite().orElseThrow();
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> maintenance.commit(rewrite), tables.blocking()),
-                (metrics, error) -> error == null
-                        ? new DeleteDone(prepared.request(), new RowsDeleted(metrics.rowsBefore() - metrics.rowsAfter(), metrics.version()),
-                                metrics.version())
+                (committed, error) -> error == null
+                        ? new DeleteDone(prepared.request(), new RowsDeleted(committed.rowsBefore() - committed.rowsAfter(),
+                                committed.version()), committed.version())
                         : new DeleteDone(prepared.request(), new DeleteRejected("", "the delete conflicted with another change: "
                                 + Failures.message(error) + "; retry"), -1));
     }
@@ -394,17 +413,12 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         return stopIfIdle();
     }
 
-    private boolean hasCommitWork() {
-        return !queue.isEmpty() || rewriteToCommit != null || !schemaChanges.isEmpty() || !deletes.isEmpty();
-    }
-
     private void changeSchema(AddColumns change) {
-        committing = true;
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
-            List<org.apache.arrow.vector.types.pojo.Field> columns;
+            List<Field> columns;
             try {
-                columns = org.apache.arrow.vector.types.pojo.Schema.fromJSON(change.columnsJson()).getFields();
-            } catch (java.io.IOException e) {
+                columns = Schema.fromJSON(change.columnsJson()).getFields();
+            } catch (IOException e) {
                 throw new InvalidInputException("columns", "not an Arrow schema: " + e.getMessage());
             }
             long committed = table.addColumns(columns).version();
@@ -426,50 +440,5 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         done.request().replyTo().tell(done.reply());
         commitNext();
         return stopIfIdle();
-    }
-
-    /** A commit that held the commit path ended; {@code newVersion} is -1 when it committed nothing. */
-    private void commitEnded(long newVersion) {
-        committing = false;
-        if (newVersion > version) {
-            version = newVersion;
-            topic.tell(Topic.publish(new TableVersion(ref, version)));
-        }
-    }
-
-    private Behavior<Command> onRewriteDone(RewriteDone done) {
-        commitEnded(done.version());
-        finishTask(done.task(), done.report());
-        commitNext();
-        return stopIfIdle();
-    }
-
-    private Behavior<Command> finishTask(RunTask task, TaskReport report) {
-        if (runningTask == task) {
-            runningTask = null;
-        }
-        getContext().getLog().info("{}: {} under lease {} finished: {}", ref, task.type(), task.lease().sequence(), report);
-        task.replyTo().tell(report);
-        return stopIfIdle();
-    }
-
-    private Behavior<Command> onCommitFailed(CommitFailed failed) {
-        Throwable cause = Failures.cause(failed.error());
-        boolean fenced = cause instanceof CommitConflictException;
-        if (fenced) {
-            getContext().getLog().warn("{}: {}; reloading", ref, cause.getMessage());
-        } else {
-            getContext().getLog().error("commit to {} failed", ref, cause);
-        }
-        for (Write write : failed.writes()) {
-            write.replyTo().tell(cause instanceof InvalidInputException invalid
-                    ? new WriteRejected(false, invalid.field(), invalid.getMessage())
-                    : new WriteRejected(true, "", fenced ? "the table moved under its writer; retry with the same key"
-                            : "the commit failed; retry with the same key"));
-        }
-        committing = false;
-        queue.forEach(stash::stash);
-        queue.clear();
-        return loading();
     }
 }

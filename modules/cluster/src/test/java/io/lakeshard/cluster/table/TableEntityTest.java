@@ -1,0 +1,219 @@
+package io.lakeshard.cluster.table;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.pubsub.Topic;
+import io.lakeshard.arrow.ArrowStreams;
+import io.lakeshard.cluster.TestClock;
+import io.lakeshard.cluster.maintenance.Lease;
+import io.lakeshard.cluster.maintenance.TaskReport;
+import io.lakeshard.cluster.maintenance.TaskType;
+import io.lakeshard.cluster.metrics.Metrics;
+import io.lakeshard.cluster.table.TableEntity.Command;
+import io.lakeshard.cluster.table.TableEntity.RunTask;
+import io.lakeshard.cluster.table.TableEntity.Write;
+import io.lakeshard.cluster.table.TableEntity.WriteAck;
+import io.lakeshard.cluster.table.TableEntity.WriteRejected;
+import io.lakeshard.cluster.table.TableEntity.WriteReply;
+import io.lakeshard.storage.AllTypes;
+import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
+import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.TableSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A table's writer as an actor over a real table in a temporary directory; its blocking work can be held at a gate. */
+class TableEntityTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final TableRef REF = new TableRef("acme", DatasetName.parse("obs.logs.lines"), "i1");
+    private static final MaintenancePolicy POLICY = MaintenancePolicy.defaults();
+
+    @TempDir
+    Path dir;
+    private final TestClock clock = new TestClock(Instant.parse("2026-03-01T10:00:00Z"));
+    private final ExecutorService threads = Executors.newFixedThreadPool(4);
+    private final GatedExecutor blocking = new GatedExecutor(threads);
+    private final BufferAllocator allocator = new RootAllocator();
+    private ActorTestKit actors;
+    private TestProbe<Topic.Command<TableVersion>> topic;
+    private TableStore tables;
+    private GroupWriter writer;
+
+    @BeforeEach
+    void start() throws Exception {
+        actors = ActorTestKit.create();
+        topic = actors.createTestProbe();
+        tables = new TableStore(StorageRoot.local(dir), TableSettings.defaults(), blocking);
+        writer = new GroupWriter(allocator, clock);
+        tables.create(REF, DatasetDefinition.of(AllTypes.SCHEMA, List.of())).get(30, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() {
+        actors.shutdownTestKit();
+        threads.shutdownNow();
+        allocator.close();
+    }
+
+    @Test
+    void writesArrivingDuringACommitAreCommittedTogetherAndEachIsAcknowledgedOnce() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        assertEquals(0, committedVersion(entity));
+        TestProbe<WriteReply> first = actors.createTestProbe();
+        TestProbe<WriteReply> second = actors.createTestProbe();
+        TestProbe<WriteReply> third = actors.createTestProbe();
+
+        blocking.pause();
+        entity.tell(write("a", 1, 0, first));
+        blocking.awaitHeld(1, TIMEOUT);
+        entity.tell(write("b", 1, 100, second));
+        entity.tell(write("c", 1, 200, third));
+        blocking.resume();
+
+        assertEquals(new WriteAck(1, true, 10), first.receiveMessage(TIMEOUT));
+        assertEquals(new WriteAck(2, true, 10), second.receiveMessage(TIMEOUT), "one group commit for both");
+        assertEquals(new WriteAck(2, true, 10), third.receiveMessage(TIMEOUT));
+        topic.expectMessage(TIMEOUT, Topic.publish(new TableVersion(REF, 1)));
+        topic.expectMessage(TIMEOUT, Topic.publish(new TableVersion(REF, 2)));
+        for (TestProbe<WriteReply> probe : List.of(first, second, third)) {
+            probe.expectNoMessage(Duration.ofMillis(100));
+        }
+        assertEquals(2, committedVersion(entity));
+        assertEquals(30, tables.table(REF).snapshot().numRecords());
+    }
+
+    @Test
+    void aCommittedKeyIsAnsweredAsAReplayAndAnOlderOneIsRefused() {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<WriteReply> replies = actors.createTestProbe();
+        entity.tell(write("loader", 5, 0, replies));
+        assertEquals(new WriteAck(1, true, 10), replies.receiveMessage(TIMEOUT));
+        entity.tell(write("loader", 5, 0, replies));
+        assertEquals(new WriteAck(1, false, 10), replies.receiveMessage(TIMEOUT), "a retry: acknowledged, nothing written");
+        entity.tell(write("loader", 4, 0, replies));
+        WriteRejected older = (WriteRejected) replies.receiveMessage(TIMEOUT);
+        assertFalse(older.retryable());
+        assertEquals("idempotency_key.sequence", older.field());
+        assertEquals(1, tables.table(REF).latestVersion());
+        assertEquals(10, tables.table(REF).snapshot().numRecords());
+    }
+
+    @Test
+    void leasedTasksRunOneAtATimeAndStaleOrExpiredLeasesAreRefused() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<WriteReply> replies = actors.createTestProbe();
+        for (int i = 1; i <= 3; i++) {
+            entity.tell(write("loader", i, i * 100L, replies));
+            replies.expectMessage(TIMEOUT, new WriteAck(i, true, 10));
+        }
+        TestProbe<TaskReport> reports = actors.createTestProbe();
+        entity.tell(task(TaskType.OPTIMIZE, 5, Duration.ofHours(1), reports));
+        TaskReport.Done optimized = (TaskReport.Done) reports.receiveMessage(TIMEOUT);
+        assertTrue(optimized.summary().startsWith("optimize: files 3 -> 1, rows 30 -> 30"), optimized.summary());
+        assertEquals(4, committedVersion(entity), "the rewrite was committed between group commits");
+
+        entity.tell(task(TaskType.OPTIMIZE, 4, Duration.ofHours(1), reports));
+        assertRefused(reports, "lease 4 is stale; lease 5 was granted since");
+        entity.tell(task(TaskType.OPTIMIZE, 9, Duration.ofSeconds(-1), reports));
+        assertRefused(reports, "lease 9 expired");
+        entity.tell(task(TaskType.of("TAIL_SAMPLING"), 1, Duration.ofHours(1), reports));
+        assertRefused(reports, "this node does not know the task TAIL_SAMPLING");
+
+        blocking.pause();
+        entity.tell(task(TaskType.VACUUM, 1, Duration.ofHours(1), reports));
+        blocking.awaitHeld(1, TIMEOUT);
+        entity.tell(task(TaskType.OPTIMIZE, 6, Duration.ofHours(1), reports));
+        assertRefused(reports, "busy with VACUUM");
+        blocking.resume();
+        TaskReport.Done vacuumed = (TaskReport.Done) reports.receiveMessage(TIMEOUT);
+        assertEquals(new TaskReport.Done(REF, TaskType.VACUUM, 1, "deleted 0 files, 0 bytes"), vacuumed,
+                "replaced files stay within the retention");
+    }
+
+    @Test
+    void passivationWaitsForTheCommitInFlight() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        assertEquals(0, committedVersion(entity));
+        TestProbe<WriteReply> replies = actors.createTestProbe();
+        TestProbe<Object> watcher = actors.createTestProbe();
+
+        blocking.pause();
+        entity.tell(write("loader", 1, 0, replies));
+        blocking.awaitHeld(1, TIMEOUT);
+        entity.tell(TableEntity.Passivate.INSTANCE);
+        blocking.resume();
+
+        assertEquals(new WriteAck(1, true, 10), replies.receiveMessage(TIMEOUT), "the reply is not lost to the stop");
+        watcher.expectTerminated(entity, TIMEOUT);
+        assertEquals(1, tables.table(REF).latestVersion());
+    }
+
+    @Test
+    void aWriterStartedAgainOnTheSameTableResumesAtTheCommittedVersion() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<WriteReply> replies = actors.createTestProbe();
+        entity.tell(write("loader", 1, 0, replies));
+        replies.expectMessage(TIMEOUT, new WriteAck(1, true, 10));
+        entity.tell(write("loader", 2, 100, replies));
+        replies.expectMessage(TIMEOUT, new WriteAck(2, true, 10));
+        entity.tell(TableEntity.Passivate.INSTANCE);
+        actors.createTestProbe().expectTerminated(entity, TIMEOUT);
+
+        // As on another node: its own view of the storage and its own group writer, knowing nothing of the keys.
+        TableStore elsewhere = new TableStore(StorageRoot.local(dir), TableSettings.defaults(), blocking);
+        ActorRef<Command> restarted = spawn(elsewhere, new GroupWriter(allocator, clock));
+        assertEquals(2, committedVersion(restarted));
+        restarted.tell(write("loader", 2, 100, replies));
+        assertEquals(new WriteAck(2, false, 10), replies.receiveMessage(TIMEOUT), "the last key is known from the log");
+        restarted.tell(write("loader", 3, 200, replies));
+        assertEquals(new WriteAck(3, true, 10), replies.receiveMessage(TIMEOUT));
+        assertEquals(30, elsewhere.table(REF).snapshot().numRecords());
+    }
+
+    private ActorRef<Command> spawn(TableStore store, GroupWriter groupWriter) {
+        return actors.spawn(TableEntity.create(REF, store, groupWriter, topic.ref(), new Metrics(), clock));
+    }
+
+    private long committedVersion(ActorRef<Command> entity) {
+        TestProbe<Long> probe = actors.createTestProbe();
+        entity.tell(new TableEntity.GetCommittedVersion(probe.ref()));
+        return probe.receiveMessage(TIMEOUT);
+    }
+
+    /** Ten rows sent inline as Arrow IPC, as a small batch travels. */
+    private Write write(String appId, long sequence, long firstRow, TestProbe<WriteReply> replyTo) {
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, firstRow, 10)) {
+            return new Write(List.of(), ArrowStreams.write(batch), new IdempotencyKey(appId, sequence), 10, replyTo.ref());
+        }
+    }
+
+    private RunTask task(TaskType type, long sequence, Duration leaseLeft, TestProbe<TaskReport> replyTo) {
+        return new RunTask(type, new Lease(sequence, clock.instant().plus(leaseLeft)), POLICY, replyTo.ref());
+    }
+
+    private static void assertRefused(TestProbe<TaskReport> reports, String reason) {
+        TaskReport report = reports.receiveMessage(TIMEOUT);
+        assertEquals(TaskReport.Refused.class, report.getClass(), report.toString());
+        assertEquals(reason, ((TaskReport.Refused) report).reason());
+    }
+}
