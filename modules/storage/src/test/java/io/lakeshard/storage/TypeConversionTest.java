@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -28,6 +30,8 @@ import org.apache.arrow.vector.UInt8Vector;
 import org.apache.arrow.vector.VariableWidthFieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.complex.MapVector;
+import org.apache.arrow.vector.complex.StructVector;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -167,29 +171,91 @@ class TypeConversionTest {
     }
 
     @Test
-    void otherTypesAndNestedDifferencesAreRefusedNamingTheColumn() {
+    void otherTypesAreRefusedNamingTheColumn() {
         InvalidInputException strings = refused(new ArrowType.Int(64, true), ArrowType.Utf8.INSTANCE, strings("1", null, null));
         assertMessage(strings, "expected type Int(64, true), got Utf8", "no lossless conversion from Utf8 to Int(64, true)");
+        InvalidInputException largeList = refused(list(ArrowType.Utf8.INSTANCE),
+                new Field("c", FieldType.nullable(ArrowType.LargeList.INSTANCE), List.of(element(ArrowType.Utf8.INSTANCE))),
+                v -> v.setNull(0), "batch.c");
+        assertMessage(largeList, "no lossless conversion from LargeList to List");
+    }
 
-        Field want = new Field("c", FieldType.nullable(ArrowType.List.INSTANCE),
-                List.of(new Field("element", FieldType.nullable(ArrowType.Utf8.INSTANCE), null)));
-        Field given = new Field("c", FieldType.nullable(ArrowType.List.INSTANCE),
-                List.of(new Field("element", FieldType.nullable(ArrowType.LargeUtf8.INSTANCE), null)));
-        DeltaTable table = table(want);
-        try (VectorSchemaRoot batch = batch(given, v -> {
-            ((ListVector) v).startNewValue(0);
-            ((ListVector) v).endValue(0, 0);
-        })) {
-            InvalidInputException nested = assertThrows(InvalidInputException.class, () -> TestTables.write(table, allocator, batch));
-            assertEquals("batch.c.element", nested.field());
-            assertMessage(nested, "expected type Utf8, got LargeUtf8", "nested columns must have exactly the dataset's types");
-        }
+    @Test
+    void listsStructsAndMapsConvertTheirFields() {
+        // pyarrow's list<large_string> into list<string>: rows ["a", "b"], null, [].
+        List<Object> lists = written(list(ArrowType.Utf8.INSTANCE), list(ArrowType.LargeUtf8.INSTANCE), v -> {
+            ListVector list = (ListVector) v;
+            int at = list.startNewValue(0);
+            ((VariableWidthFieldVector) list.getDataVector()).setSafe(at, "a".getBytes(StandardCharsets.UTF_8));
+            ((VariableWidthFieldVector) list.getDataVector()).setSafe(at + 1, "b".getBytes(StandardCharsets.UTF_8));
+            list.endValue(0, 2);
+            list.setNull(1);
+            list.startNewValue(2);
+            list.endValue(2, 0);
+            list.getDataVector().setValueCount(2);
+        });
+        assertEquals(Arrays.asList(List.of("a", "b"), null, List.of()), lists);
+
+        Field want = struct(new ArrowType.Int(64, true), UTC_MICROS);
+        Field given = struct(new ArrowType.Int(32, true), timestamp(TimeUnit.NANOSECOND, "Etc/UTC"));
+        List<Object> structs = written(want, given, v -> {
+            StructVector struct = (StructVector) v;
+            ((BaseIntVector) struct.getChild("n")).setWithPossibleTruncate(0, 7);
+            ((TimeStampVector) struct.getChild("t")).set(0, INSTANT_MICROS * 1000);
+            struct.setIndexDefined(0);
+            struct.setNull(1);
+            struct.getChild("n").setNull(2);
+            ((TimeStampVector) struct.getChild("t")).set(2, 0);
+            struct.setIndexDefined(2);
+        });
+        Map<String, Object> first = new TreeMap<>(Map.of("n", 7L, "t", INSTANT_MICROS));
+        Map<String, Object> third = new TreeMap<>(Map.of("t", 0L));
+        assertEquals(Arrays.asList(first, null, third), structs);
+
+        List<Object> maps = written(map(new ArrowType.Int(64, true)), map(new ArrowType.Int(32, true)), v -> {
+            MapVector map = (MapVector) v;
+            StructVector entries = (StructVector) map.getDataVector();
+            int at = map.startNewValue(0);
+            ((VariableWidthFieldVector) entries.getChild("key")).setSafe(at, "k".getBytes(StandardCharsets.UTF_8));
+            ((BaseIntVector) entries.getChild("value")).setWithPossibleTruncate(at, -3);
+            entries.setIndexDefined(at);
+            map.endValue(0, 1);
+            map.setNull(1);
+            map.setNull(2);
+            entries.setValueCount(1);
+        });
+        assertEquals(Arrays.asList(List.of(new TreeMap<>(Map.of("key", "k", "value", -3L))), null, null), maps);
+    }
+
+    @Test
+    void aLossyFieldInsideANestedColumnIsRefusedByItsPath() {
+        InvalidInputException e = refused(list(UTC_MICROS), list(timestamp(TimeUnit.NANOSECOND, "UTC")), v -> {
+            ListVector list = (ListVector) v;
+            int at = list.startNewValue(0);
+            ((TimeStampVector) list.getDataVector()).set(at, INSTANT_MICROS * 1000);
+            ((TimeStampVector) list.getDataVector()).set(at + 1, 1);
+            list.endValue(0, 2);
+            list.setNull(1);
+            list.setNull(2);
+            list.getDataVector().setValueCount(2);
+        }, "batch.c[]");
+        assertMessage(e, "cannot convert Timestamp(NANOSECOND, UTC) to Timestamp(MICROSECOND, UTC)", "value 1 at row 1");
+        InvalidInputException name = refused(struct(new ArrowType.Int(64, true), UTC_MICROS),
+                new Field("c", FieldType.nullable(ArrowType.Struct.INSTANCE), List.of(
+                        new Field("m", FieldType.nullable(new ArrowType.Int(32, true)), null),
+                        new Field("t", FieldType.nullable(UTC_MICROS), null))),
+                v -> v.setNull(0), "batch.c");
+        assertMessage(name, "expected field 'n' at position 0, got 'm'");
+    }
+
+    private List<Object> written(ArrowType want, ArrowType given, Consumer<FieldVector> fill) {
+        return written(column(want), column(given), fill);
     }
 
     /** Writes ids 0..2 and the column {@code c} as {@code given}, into a table where it is {@code want}; c read back. */
-    private List<Object> written(ArrowType want, ArrowType given, Consumer<FieldVector> fill) {
-        DeltaTable table = table(column(want));
-        try (VectorSchemaRoot batch = batch(column(given), fill)) {
+    private List<Object> written(Field want, Field given, Consumer<FieldVector> fill) {
+        DeltaTable table = table(want);
+        try (VectorSchemaRoot batch = batch(given, fill)) {
             TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
         }
         return TestTables.readAll(table, table.snapshot(), allocator).stream()
@@ -199,10 +265,14 @@ class TypeConversionTest {
     }
 
     private InvalidInputException refused(ArrowType want, ArrowType given, Consumer<FieldVector> fill) {
-        DeltaTable table = table(column(want));
-        try (VectorSchemaRoot batch = batch(column(given), fill)) {
+        return refused(column(want), column(given), fill, "batch.c");
+    }
+
+    private InvalidInputException refused(Field want, Field given, Consumer<FieldVector> fill, String field) {
+        DeltaTable table = table(want);
+        try (VectorSchemaRoot batch = batch(given, fill)) {
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> TestTables.write(table, allocator, batch));
-            assertEquals("batch.c", e.field());
+            assertEquals(field, e.field());
             return e;
         }
     }
@@ -224,6 +294,26 @@ class TypeConversionTest {
 
     private static Field column(ArrowType type) {
         return new Field("c", FieldType.nullable(type), null);
+    }
+
+    private static Field element(ArrowType type) {
+        return new Field("element", FieldType.nullable(type), null);
+    }
+
+    private static Field list(ArrowType element) {
+        return new Field("c", FieldType.nullable(ArrowType.List.INSTANCE), List.of(element(element)));
+    }
+
+    private static Field struct(ArrowType n, ArrowType t) {
+        return new Field("c", FieldType.nullable(ArrowType.Struct.INSTANCE), List.of(
+                new Field("n", FieldType.nullable(n), null), new Field("t", FieldType.nullable(t), null)));
+    }
+
+    private static Field map(ArrowType value) {
+        return new Field("c", FieldType.nullable(new ArrowType.Map(false)), List.of(
+                new Field("entries", FieldType.notNullable(ArrowType.Struct.INSTANCE), List.of(
+                        new Field("key", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null),
+                        new Field("value", FieldType.nullable(value), null)))));
     }
 
     private static ArrowType timestamp(TimeUnit unit, String zone) {

@@ -21,6 +21,7 @@ import org.apache.arrow.vector.TimeStampVector;
 import org.apache.arrow.vector.UInt8Vector;
 import org.apache.arrow.vector.VariableWidthFieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.ArrowType.ArrowTypeID;
@@ -31,9 +32,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * A batch in exactly the dataset's types, so everything after validation sees one type per column. A column that
  * already matches is used as it is; one whose values all convert without loss is copied into the dataset's type
  * (what pyarrow and pandas send by default: large strings, string and binary views, narrower or wider integers,
- * float32, timestamps in another unit or spelling of UTC, decimals of another precision or a smaller scale).
- * Anything else is refused naming the column, the conversion and, for a value that does not fit, its row. Nested
- * columns (list, struct, map) must match exactly. Closing releases the converted copies, never the caller's columns.
+ * float32, timestamps in another unit or spelling of UTC, decimals of another precision or a smaller scale), and
+ * so is a list, struct or map whose fields convert so. Anything else is refused naming the column (a nested field by
+ * its path), the conversion and, for a value that does not fit, its row (inside a list or map: its index in the
+ * flattened elements). Closing releases the converted copies, never the caller's columns.
  */
 public final class BatchConversion implements AutoCloseable {
     private static final long MICROS_PER_SECOND = 1_000_000L;
@@ -86,8 +88,7 @@ public final class BatchConversion implements AutoCloseable {
         ArrowType to = want.getType();
         ArrowType from = given.getField().getType();
         if (to.equals(from)) {
-            requireSameChildren(path, want, given.getField());
-            return given;
+            return sameTypes(want, given.getField()) ? given : nested(path, want, given, rows, allocator);
         }
         if (given.getField().getDictionary() != null) {
             throw new InvalidInputException(path, "dictionary-encoded column; decode it against its dictionary before "
@@ -239,26 +240,61 @@ public final class BatchConversion implements AutoCloseable {
         }
     }
 
-    /** Nested columns are not converted: their children must match exactly, by position and name for structs. */
-    private static void requireSameChildren(String path, Field want, Field given) {
-        if (want.getChildren().size() != given.getChildren().size()) {
-            throw new InvalidInputException(path, "expected " + want.getChildren().size() + " child fields, got "
-                    + given.getChildren().size());
+    private static boolean sameTypes(Field want, Field given) {
+        if (!want.getType().equals(given.getType()) || want.getChildren().size() != given.getChildren().size()) {
+            return false;
         }
         boolean struct = want.getType().getTypeID() == ArrowTypeID.Struct;
         for (int i = 0; i < want.getChildren().size(); i++) {
             Field w = want.getChildren().get(i);
             Field g = given.getChildren().get(i);
-            String child = path + "." + w.getName();
-            if (struct && !w.getName().equals(g.getName())) {
-                throw new InvalidInputException(path, "expected field '" + w.getName() + "' at position " + i
-                        + ", got '" + g.getName() + "'");
+            if ((struct && !w.getName().equals(g.getName())) || !sameTypes(w, g)) {
+                return false;
             }
-            if (!w.getType().equals(g.getType())) {
-                throw new InvalidInputException(child, "expected type " + w.getType() + ", got " + g.getType()
-                        + "; fields inside nested columns must have exactly the dataset's types");
+        }
+        return true;
+    }
+
+    /**
+     * A list, map or struct whose fields convert: its own validity (and offsets) are shared with the given column,
+     * each field is converted as a column of its own (list elements and map entries by their index in the flattened
+     * child), and a field that already matches is shared too.
+     */
+    private static FieldVector nested(String path, Field want, FieldVector given, int rows, BufferAllocator allocator) {
+        Field givenField = given.getField();
+        if (want.getChildren().size() != givenField.getChildren().size()) {
+            throw new InvalidInputException(path, "expected " + want.getChildren().size() + " child fields, got "
+                    + givenField.getChildren().size());
+        }
+        boolean struct = want.getType().getTypeID() == ArrowTypeID.Struct;
+        FieldVector target = want.createVector(allocator);
+        try {
+            target.loadFieldBuffers(new ArrowFieldNode(rows, given.getNullCount()), given.getFieldBuffers());
+            for (int i = 0; i < want.getChildren().size(); i++) {
+                Field wantChild = want.getChildren().get(i);
+                FieldVector givenChild = given.getChildrenFromFields().get(i);
+                if (struct && !wantChild.getName().equals(givenChild.getName())) {
+                    throw new InvalidInputException(path, "expected field '" + wantChild.getName() + "' at position " + i
+                            + ", got '" + givenChild.getName() + "'");
+                }
+                String childPath = struct ? path + "." + wantChild.getName() : path + "[]";
+                int count = struct ? rows : givenChild.getValueCount();
+                FieldVector converted = convert(childPath, wantChild, givenChild, count, allocator);
+                FieldVector targetChild = target.getChildrenFromFields().get(i);
+                if (converted == givenChild) {
+                    // Shares the buffers and leaves the caller's column whole.
+                    givenChild.makeTransferPair(targetChild).splitAndTransfer(0, count);
+                } else {
+                    try (converted) {
+                        converted.makeTransferPair(targetChild).transfer();
+                    }
+                }
             }
-            requireSameChildren(child, w, g);
+            target.setValueCount(rows);
+            return target;
+        } catch (RuntimeException e) {
+            target.close();
+            throw e;
         }
     }
 
