@@ -44,6 +44,7 @@ import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.TimeStampNanoTZVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ViewVarCharVector;
 import org.apache.arrow.vector.compression.CompressionCodec;
 import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.dictionary.Dictionary;
@@ -64,9 +65,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Python user's write through the API: the stream pyarrow sends for a pandas frame by default (strings
- * dictionary-encoded or large, nanosecond timestamps with the zone spelled '+00:00', int32, float32, ZSTD-compressed
- * buffers) into a dataset registered with Lakeshard's types, then queried back; a lossy one is INVALID_ARGUMENT.
+ * A Python user's write through the API: the stream pyarrow sends for a pandas frame (strings dictionary-encoded,
+ * large or as views, nanosecond timestamps with the zone spelled '+00:00', int32, float32, ZSTD-compressed buffers)
+ * into a dataset registered with Lakeshard's types, then queried back; a lossy one is INVALID_ARGUMENT.
  */
 class PyarrowWriteTest {
     private static final String KEY = "acme-key-1";
@@ -75,6 +76,7 @@ class PyarrowWriteTest {
             new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),
             new Field("service", FieldType.nullable(ArrowType.Utf8.INSTANCE), null),
             new Field("body", FieldType.nullable(ArrowType.Utf8.INSTANCE), null),
+            new Field("host", FieldType.nullable(ArrowType.Utf8.INSTANCE), null),
             new Field("event_time", FieldType.nullable(new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")), null),
             new Field("hits", FieldType.nullable(new ArrowType.Int(64, true)), null),
             new Field("ratio", FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)), null)));
@@ -117,7 +119,7 @@ class PyarrowWriteTest {
         WriteResponse written = write(pyarrowStream(0), 1);
         assertEquals(3, written.getRows());
 
-        List<Map<String, Object>> rows = query("SELECT id, service, body, epoch_us(event_time) AS at_us, hits, ratio "
+        List<Map<String, Object>> rows = query("SELECT id, service, body, host, epoch_us(event_time) AS at_us, hits, ratio "
                 + "FROM py.test.events ORDER BY id");
         assertEquals(3, rows.size());
         for (int i = 0; i < 3; i++) {
@@ -125,6 +127,7 @@ class PyarrowWriteTest {
             assertEquals((long) i, row.get("id"));
             assertEquals(i == 2 ? null : List.of("api", "db").get(i), row.get("service"));
             assertEquals("body-" + i, row.get("body"));
+            assertEquals("a host name longer than twelve bytes " + i, row.get("host"));
             assertEquals(AT_NANOS / 1000 + i, row.get("at_us"));
             assertEquals(10L * i, row.get("hits"));
             assertEquals(0.5, row.get("ratio"));
@@ -152,8 +155,9 @@ class PyarrowWriteTest {
 
     /**
      * Three rows as pyarrow types a pandas frame: {@code service} dictionary-encoded (a categorical), {@code body} a
-     * large string, {@code event_time} nanoseconds in '+00:00' ({@code extraNanos} past whole microseconds), {@code hits}
-     * int32, {@code ratio} float32; buffers ZSTD-compressed, the dictionary sent as a dictionary batch.
+     * large string, {@code host} a string view, {@code event_time} nanoseconds in '+00:00' ({@code extraNanos} past
+     * whole microseconds), {@code hits} int32, {@code ratio} float32; buffers ZSTD-compressed, the dictionary sent as
+     * a dictionary batch.
      */
     private ByteString pyarrowStream(long extraNanos) throws IOException {
         DictionaryEncoding encoding = new DictionaryEncoding(0, false, new ArrowType.Int(32, true));
@@ -162,6 +166,7 @@ class PyarrowWriteTest {
                 new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),
                 service,
                 new Field("body", FieldType.nullable(ArrowType.LargeUtf8.INSTANCE), null),
+                new Field("host", FieldType.nullable(ArrowType.Utf8View.INSTANCE), null),
                 new Field("event_time", FieldType.nullable(new ArrowType.Timestamp(TimeUnit.NANOSECOND, "+00:00")), null),
                 new Field("hits", FieldType.nullable(new ArrowType.Int(32, true)), null),
                 new Field("ratio", FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null)));
@@ -182,6 +187,8 @@ class PyarrowWriteTest {
                     root.getVector("service").setNull(i);
                 }
                 ((LargeVarCharVector) root.getVector("body")).setSafe(i, ("body-" + i).getBytes(StandardCharsets.UTF_8));
+                ((ViewVarCharVector) root.getVector("host")).setSafe(i, ("a host name longer than twelve bytes " + i)
+                        .getBytes(StandardCharsets.UTF_8));
                 ((TimeStampNanoTZVector) root.getVector("event_time")).set(i, AT_NANOS + i * 1000L + extraNanos);
                 ((IntVector) root.getVector("hits")).set(i, 10 * i);
                 ((Float4Vector) root.getVector("ratio")).set(i, 0.5f);
