@@ -321,48 +321,34 @@ class TypeConversionTest {
     }
 
     private static Consumer<FieldVector> strings(String... values) {
-        return v -> {
-            for (int i = 0; i < values.length; i++) {
-                if (values[i] == null) {
-                    v.setNull(i);
-                } else {
-                    ((VariableWidthFieldVector) v).setSafe(i, values[i].getBytes(StandardCharsets.UTF_8));
-                }
-            }
-        };
+        return values((v, i, value) -> ((VariableWidthFieldVector) v).setSafe(i, value.getBytes(StandardCharsets.UTF_8)), values);
     }
 
     private static Consumer<FieldVector> ints(Number... values) {
-        return v -> {
-            for (int i = 0; i < values.length; i++) {
-                if (values[i] == null) {
-                    v.setNull(i);
-                } else {
-                    ((BaseIntVector) v).setWithPossibleTruncate(i, values[i].longValue());
-                }
-            }
-        };
+        return values((v, i, value) -> ((BaseIntVector) v).setWithPossibleTruncate(i, value.longValue()), values);
     }
 
     private static Consumer<FieldVector> longs(Long... values) {
-        return v -> {
-            for (int i = 0; i < values.length; i++) {
-                if (values[i] == null) {
-                    v.setNull(i);
-                } else {
-                    ((TimeStampVector) v).set(i, values[i]);
-                }
-            }
-        };
+        return values((v, i, value) -> ((TimeStampVector) v).set(i, value), values);
     }
 
     private static Consumer<FieldVector> decimals(String... values) {
+        return values((v, i, value) -> ((DecimalVector) v).set(i, new BigDecimal(value)), values);
+    }
+
+    private interface Setter<T> {
+        void set(FieldVector vector, int row, T value);
+    }
+
+    /** Row i is {@code values[i]}, or null. */
+    @SafeVarargs
+    private static <T> Consumer<FieldVector> values(Setter<T> setter, T... values) {
         return v -> {
             for (int i = 0; i < values.length; i++) {
                 if (values[i] == null) {
                     v.setNull(i);
                 } else {
-                    ((DecimalVector) v).set(i, new BigDecimal(values[i]));
+                    setter.set(v, i, values[i]);
                 }
             }
         };
