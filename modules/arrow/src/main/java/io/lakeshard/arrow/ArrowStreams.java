@@ -40,11 +40,7 @@ public final class ArrowStreams {
     public static VectorSchemaRoot readAll(InputStream stream, BufferAllocator allocator) throws IOException {
         try (ArrowStreamReader reader = new ArrowStreamReader(stream, allocator, CompressionCodec.Factory.INSTANCE)) {
             VectorSchemaRoot encoded = reader.getVectorSchemaRoot();
-            List<Field> fields = new ArrayList<>();
-            for (Field field : encoded.getSchema().getFields()) {
-                fields.add(decodedField(field, reader));
-            }
-            VectorSchemaRoot all = VectorSchemaRoot.create(new Schema(fields, encoded.getSchema().getCustomMetadata()), allocator);
+            VectorSchemaRoot all = VectorSchemaRoot.create(decodedSchema(encoded.getSchema(), reader), allocator);
             try {
                 all.allocateNew();
                 all.setRowCount(0);
@@ -111,11 +107,22 @@ public final class ArrowStreams {
         }
     }
 
-    /** The schema at the head of the stream; batches after it are not read. */
+    /**
+     * The schema at the head of the stream, batches after it not read; a dictionary-encoded column as its value type
+     * (pyarrow's schema of a pandas categorical), as {@link #readAll} reads its values.
+     */
     public static Schema readSchema(InputStream stream, BufferAllocator allocator) throws IOException {
         try (ArrowStreamReader reader = new ArrowStreamReader(stream, allocator)) {
-            return reader.getVectorSchemaRoot().getSchema();
+            return decodedSchema(reader.getVectorSchemaRoot().getSchema(), reader);
         }
+    }
+
+    private static Schema decodedSchema(Schema encoded, DictionaryProvider dictionaries) throws IOException {
+        List<Field> fields = new ArrayList<>();
+        for (Field field : encoded.getFields()) {
+            fields.add(decodedField(field, dictionaries));
+        }
+        return new Schema(fields, encoded.getCustomMetadata());
     }
 
     /** The batch as a stream of that one batch. */

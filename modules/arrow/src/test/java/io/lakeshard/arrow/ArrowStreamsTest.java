@@ -135,6 +135,13 @@ class ArrowStreamsTest {
     }
 
     @Test
+    void aSchemaWithADictionaryEncodedColumnReadsAsItsValueType() throws IOException {
+        Schema schema = ArrowStreams.readSchema(pyarrow("pandas-zstd"), allocator);
+
+        assertEquals(new Field("name", FieldType.nullable(ArrowType.Utf8.INSTANCE), null), schema.findField("name"));
+    }
+
+    @Test
     void pyarrowViewTypesAreRead() throws IOException {
         try (VectorSchemaRoot read = ArrowStreams.readAll(pyarrow("views"), allocator)) {
             assertEquals(ArrowType.Utf8View.INSTANCE, read.getSchema().findField("s").getType());
