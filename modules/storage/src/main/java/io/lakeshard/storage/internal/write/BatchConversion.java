@@ -94,18 +94,21 @@ public final class BatchConversion implements AutoCloseable {
             throw new InvalidInputException(path, "dictionary-encoded column; decode it against its dictionary before "
                     + "writing (the API does this for IPC streams)");
         }
+        Conversion conversion = conversion(to, from);
+        if (conversion == Conversion.NONE) {
+            throw new InvalidInputException(path, "expected type " + to + ", got " + from
+                    + "; there is no lossless conversion from " + from + " to " + to);
+        }
         FieldVector target = want.createVector(allocator);
         try {
             target.setInitialCapacity(rows);
             target.allocateNew();
-            switch (conversion(to, from)) {
+            switch (conversion) {
                 case BYTES -> copyBytes((VariableWidthFieldVector) given, (VariableWidthFieldVector) target, rows);
                 case INTEGER -> integers(path, (BaseIntVector) given, (BaseIntVector) target, rows);
                 case FLOAT -> floats((Float4Vector) given, (Float8Vector) target, rows);
                 case TIMESTAMP -> timestamps(path, (TimeStampVector) given, (TimeStampVector) target, rows);
                 case DECIMAL -> decimals(path, given, (DecimalVector) target, rows);
-                case NONE -> throw new InvalidInputException(path, "expected type " + to + ", got " + from
-                        + "; there is no lossless conversion from " + from + " to " + to);
             }
             target.setValueCount(rows);
             return target;
