@@ -1,16 +1,23 @@
 package io.lakeshard.arrow;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.TimeStampVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -30,6 +37,8 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ArrowStreamsTest {
     private static final Field ID = new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null);
@@ -102,6 +111,49 @@ class ArrowStreamsTest {
 
         assertThrows(IOException.class, () -> ArrowStreams.readSchema(new ByteArrayInputStream(garbage), allocator));
         assertThrows(IOException.class, () -> ArrowStreams.readAll(new ByteArrayInputStream(garbage), allocator));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pandas-uncompressed", "pandas-lz4", "pandas-zstd"})
+    void pyarrowStreamsAreReadDecompressedWithDictionariesDecoded(String name) throws IOException {
+        try (VectorSchemaRoot read = ArrowStreams.readAll(pyarrow(name), allocator)) {
+            Schema schema = read.getSchema();
+            assertEquals(ArrowType.Utf8.INSTANCE, schema.findField("name").getType());
+            assertNull(schema.findField("name").getDictionary());
+            assertEquals(ArrowType.LargeUtf8.INSTANCE, schema.findField("body").getType());
+            assertEquals(new ArrowType.Timestamp(TimeUnit.NANOSECOND, "Etc/UTC"), schema.findField("at").getType());
+            assertEquals(5, read.getRowCount());
+            // The second batch came with its own dictionary, replacing the first.
+            List<Object> names = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                names.add(read.getVector("name").getObject(i) == null ? null : read.getVector("name").getObject(i).toString());
+            }
+            assertEquals(Arrays.asList("a", "b", "a", "c", null), names);
+            assertEquals("body-4", read.getVector("body").getObject(4).toString());
+            assertEquals(1_700_000_000_000_004_000L, ((TimeStampVector) read.getVector("at")).get(4));
+        }
+    }
+
+    @Test
+    void aSchemaWithADictionaryEncodedColumnReadsAsItsValueType() throws IOException {
+        Schema schema = ArrowStreams.readSchema(pyarrow("pandas-zstd"), allocator);
+
+        assertEquals(new Field("name", FieldType.nullable(ArrowType.Utf8.INSTANCE), null), schema.findField("name"));
+    }
+
+    @Test
+    void pyarrowViewTypesAreRead() throws IOException {
+        try (VectorSchemaRoot read = ArrowStreams.readAll(pyarrow("views"), allocator)) {
+            assertEquals(ArrowType.Utf8View.INSTANCE, read.getSchema().findField("s").getType());
+            assertEquals("a string longer than twelve bytes", read.getVector("s").getObject(2).toString());
+            assertTrue(read.getVector("s").isNull(1));
+            assertArrayEquals("a binary value longer than twelve".getBytes(StandardCharsets.UTF_8),
+                    (byte[]) read.getVector("b").getObject(1));
+        }
+    }
+
+    private static InputStream pyarrow(String name) {
+        return ArrowStreamsTest.class.getResourceAsStream("/pyarrow/" + name + ".arrows");
     }
 
     /** Rows {@code from .. from+count-1}; row i has i tags, and every third row has null name and resource. */

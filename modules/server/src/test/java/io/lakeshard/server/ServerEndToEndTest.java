@@ -1,5 +1,7 @@
 package io.lakeshard.server;
 
+import static org.apache.arrow.vector.types.TimeUnit.MICROSECOND;
+import static org.apache.arrow.vector.types.TimeUnit.NANOSECOND;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,6 +29,10 @@ import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.server.grpc.ArrowIpc;
 import io.lakeshard.storage.AllTypes;
 import io.lakeshard.storage.TestTables;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,9 +43,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.LargeVarCharVector;
+import org.apache.arrow.vector.TimeStampNanoTZVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ViewVarCharVector;
+import org.apache.arrow.vector.compression.CompressionCodec;
+import org.apache.arrow.vector.compression.CompressionUtil;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.ipc.message.IpcOption;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -54,6 +75,15 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerEndToEndTest {
     private static final String ACME_KEY = "acme-key-1";
     private static final String GLOBEX_KEY = "globex-key-1";
+    private static final long PANDAS_NANOS = 1_700_000_000_123_456_000L;
+    private static final Schema PANDAS_DATASET = new Schema(List.of(
+            new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),
+            new Field("service", FieldType.nullable(ArrowType.Utf8.INSTANCE), null),
+            new Field("body", FieldType.nullable(ArrowType.Utf8.INSTANCE), null),
+            new Field("host", FieldType.nullable(ArrowType.Utf8.INSTANCE), null),
+            new Field("event_time", FieldType.nullable(new ArrowType.Timestamp(MICROSECOND, "UTC")), null),
+            new Field("hits", FieldType.nullable(new ArrowType.Int(64, true)), null),
+            new Field("ratio", FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)), null)));
 
     private LakeshardServer server;
     private ActorSystem<Void> clientSystem;
@@ -291,6 +321,101 @@ class ServerEndToEndTest {
                 .invoke(akka.stream.javadsl.Source.from(chunks)));
         assertEquals(300, response.getRows());
         assertEquals(List.of(Map.of("n", 300L)), query(ACME_KEY, "SELECT count(*) AS n FROM stream.test.t"));
+    }
+
+    /**
+     * A Python user's write: the stream pyarrow sends for a pandas frame (strings dictionary-encoded, large or as
+     * views, nanosecond timestamps with the zone spelled '+00:00', int32, float32, ZSTD-compressed buffers) into a
+     * dataset registered with Lakeshard's types, then queried back; a lossy one is INVALID_ARGUMENT.
+     */
+    @Test
+    void aPandasFrameAsPyarrowSendsItIsWrittenAndQueriedBack() throws Exception {
+        register(ACME_KEY, "py.test.events", PANDAS_DATASET, List.of());
+
+        ByteString frame = pyarrowStream(0);
+        WriteResponse written = await(() -> ingest.write().addHeader("authorization", "Bearer " + ACME_KEY)
+                .invoke(pandasWrite(frame, 1)));
+        assertEquals(3, written.getRows());
+
+        List<Map<String, Object>> rows = query(ACME_KEY, "SELECT id, service, body, host, epoch_us(event_time) AS at_us, "
+                + "hits, ratio FROM py.test.events ORDER BY id");
+        assertEquals(3, rows.size());
+        for (int i = 0; i < 3; i++) {
+            Map<String, Object> row = rows.get(i);
+            assertEquals((long) i, row.get("id"));
+            assertEquals(i == 2 ? null : List.of("api", "db").get(i), row.get("service"));
+            assertEquals("body-" + i, row.get("body"));
+            assertEquals("a host name longer than twelve bytes " + i, row.get("host"));
+            assertEquals(PANDAS_NANOS / 1000 + i, row.get("at_us"));
+            assertEquals(10L * i, row.get("hits"));
+            assertEquals(0.5, row.get("ratio"));
+        }
+
+        ByteString lossy = pyarrowStream(1);
+        StatusRuntimeException refused = failure(() -> ingest.write().addHeader("authorization", "Bearer " + ACME_KEY)
+                .invoke(pandasWrite(lossy, 2)));
+        String message = refused.getStatus().getDescription();
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+        assertTrue(message.contains("batch.event_time") && message.contains(
+                "cannot convert Timestamp(NANOSECOND, +00:00) to Timestamp(MICROSECOND, UTC)")
+                && message.contains("at row 0"), message);
+    }
+
+    private static WriteRequest pandasWrite(ByteString ipc, long sequence) {
+        return WriteRequest.newBuilder().setDataset("py.test.events").setArrowIpc(ipc)
+                .setKey(IdempotencyKey.newBuilder().setAppId("python").setSequence(sequence)).build();
+    }
+
+    /**
+     * Three rows as pyarrow types a pandas frame: {@code service} dictionary-encoded (a categorical), {@code body} a
+     * large string, {@code host} a string view, {@code event_time} nanoseconds in '+00:00' ({@code extraNanos} past
+     * whole microseconds), {@code hits} int32, {@code ratio} float32; buffers ZSTD-compressed, the dictionary sent as
+     * a dictionary batch.
+     */
+    private ByteString pyarrowStream(long extraNanos) throws IOException {
+        DictionaryEncoding encoding = new DictionaryEncoding(0, false, new ArrowType.Int(32, true));
+        Field service = new Field("service", new FieldType(true, new ArrowType.Int(32, true), encoding), null);
+        Schema schema = new Schema(List.of(
+                new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),
+                service,
+                new Field("body", FieldType.nullable(ArrowType.LargeUtf8.INSTANCE), null),
+                new Field("host", FieldType.nullable(ArrowType.Utf8View.INSTANCE), null),
+                new Field("event_time", FieldType.nullable(new ArrowType.Timestamp(NANOSECOND, "+00:00")), null),
+                new Field("hits", FieldType.nullable(new ArrowType.Int(32, true)), null),
+                new Field("ratio", FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null)));
+        try (VarCharVector values = new VarCharVector("service", allocator);
+                VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+            values.allocateNew();
+            values.setSafe(0, "api".getBytes(StandardCharsets.UTF_8));
+            values.setSafe(1, "db".getBytes(StandardCharsets.UTF_8));
+            values.setValueCount(2);
+            DictionaryProvider.MapDictionaryProvider dictionaries = new DictionaryProvider.MapDictionaryProvider();
+            dictionaries.put(new Dictionary(values, encoding));
+            root.allocateNew();
+            for (int i = 0; i < 3; i++) {
+                ((BigIntVector) root.getVector("id")).set(i, i);
+                if (i < 2) {
+                    ((IntVector) root.getVector("service")).set(i, i);
+                } else {
+                    root.getVector("service").setNull(i);
+                }
+                ((LargeVarCharVector) root.getVector("body")).setSafe(i, ("body-" + i).getBytes(StandardCharsets.UTF_8));
+                ((ViewVarCharVector) root.getVector("host")).setSafe(i, ("a host name longer than twelve bytes " + i)
+                        .getBytes(StandardCharsets.UTF_8));
+                ((TimeStampNanoTZVector) root.getVector("event_time")).set(i, PANDAS_NANOS + i * 1000L + extraNanos);
+                ((IntVector) root.getVector("hits")).set(i, 10 * i);
+                ((Float4Vector) root.getVector("ratio")).set(i, 0.5f);
+            }
+            root.setRowCount(3);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ArrowStreamWriter writer = new ArrowStreamWriter(root, dictionaries, Channels.newChannel(out),
+                    IpcOption.DEFAULT, CompressionCodec.Factory.INSTANCE, CompressionUtil.CodecType.ZSTD)) {
+                writer.start();
+                writer.writeBatch();
+                writer.end();
+            }
+            return ByteString.copyFrom(out.toByteArray());
+        }
     }
 
     private static Status status(Throwable error) {

@@ -62,6 +62,18 @@ class ServiceLayerTest {
     }
 
     @Test
+    void aWriteOverTheLimitSaysTheRealLimitAndHowToSplit() {
+        long limit = service.settings().maxMessageBytes();
+        service.ingest().checkSize(limit);
+        ServiceException refused = assertThrows(ServiceException.class, () -> service.ingest().checkSize(limit + 1));
+        assertEquals(Code.RESOURCE_EXHAUSTED, refused.code());
+        for (String part : List.of("limit of " + limit + " bytes for one write", "WriteStream chunks",
+                "lakeshard.server.max-message-bytes", "several writes", "next sequence")) {
+            assertTrue(refused.getMessage().contains(part), refused.getMessage());
+        }
+    }
+
+    @Test
     void aTenantRunsAtMostItsShareOfQueriesAndOthersAreNotHeldUp() {
         QueryStream first = service.queries().start(ACME, QuerySpec.of("SELECT 1 AS one"));
         ServiceException refused = assertThrows(ServiceException.class, () -> service.queries().start(ACME, QuerySpec.of("SELECT 2")));

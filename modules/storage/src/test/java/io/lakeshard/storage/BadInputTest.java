@@ -16,7 +16,6 @@ import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
-import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
@@ -79,9 +78,9 @@ class BadInputTest {
     @Test
     void badBatchesAreRefusedAndLeaveNoFile() throws IOException {
         DeltaTable table = TestTables.create(dir, "strict", DatasetDefinition.of(new Schema(List.of(ID, NAME)), List.of()));
-        Schema wrongType = new Schema(List.of(new Field("id", FieldType.notNullable(new ArrowType.Int(32, true)), null), NAME));
+        Schema wrongType = new Schema(List.of(new Field("id", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null), NAME));
         try (VectorSchemaRoot batch = VectorSchemaRoot.create(wrongType, allocator)) {
-            ((IntVector) batch.getVector("id")).setSafe(0, 1);
+            ((VarCharVector) batch.getVector("id")).setSafe(0, "1".getBytes());
             batch.setRowCount(1);
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> TestTables.write(table, allocator, batch));
             assertEquals("batch.id", e.field());

@@ -27,12 +27,14 @@ public final class Ingest {
 
     /**
      * Refuses a write larger than the limit, before a door decodes (or keeps receiving) it. Doors that receive a write
-     * in parts check the total so far.
+     * in parts check the total so far: the limit is one write's, however it is sent, so the message says how to split.
      */
     public void checkSize(long encodedBytes) {
         if (encodedBytes > settings.maxMessageBytes()) {
-            throw new ServiceException(Code.RESOURCE_EXHAUSTED, "arrow_ipc: " + encodedBytes + " bytes, at most "
-                    + settings.maxMessageBytes() + " per message; use WriteStream or smaller batches");
+            throw new ServiceException(Code.RESOURCE_EXHAUSTED, "arrow_ipc: " + encodedBytes + " bytes, over the limit of "
+                    + settings.maxMessageBytes() + " bytes for one write, whether sent as one Write or as WriteStream "
+                    + "chunks (lakeshard.server.max-message-bytes); split the rows into several writes under the limit, "
+                    + "each with the next sequence of its app id");
         }
     }
 

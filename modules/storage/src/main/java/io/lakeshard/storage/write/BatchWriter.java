@@ -9,6 +9,7 @@ import io.lakeshard.storage.dataset.WriterOptions;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.internal.fs.HadoopStorage;
 import io.lakeshard.storage.internal.schema.SystemColumns;
+import io.lakeshard.storage.internal.write.BatchConversion;
 import io.lakeshard.storage.internal.write.DataFiles;
 import io.lakeshard.storage.internal.write.PartitionFileWriter;
 import io.lakeshard.storage.stats.StatValues;
@@ -67,24 +68,41 @@ public final class BatchWriter {
                 definition.writerOptions(), allocator);
     }
 
-    /** Checks a batch against the table's user schema without writing anything. */
+    /**
+     * Checks a batch against the table's user schema without writing anything: the same checks and lossless type
+     * conversions {@link #write} makes (the converted copy is dropped), so what passes here is written there.
+     */
     public void validate(VectorSchemaRoot batch) {
-        BatchValidator.validate(schema.userSchema(), batch);
+        conform(batch).close();
     }
 
     /** Writes the batch; {@code batchId} is stored in every row so a batch can be traced and deleted as a whole. */
     public List<NewDataFile> write(VectorSchemaRoot batch, String batchId, Instant ingestTime) {
         requireNonNull(batchId, "batchId is null");
-        BatchValidator.validate(schema.userSchema(), batch);
-        if (batch.getRowCount() == 0) {
-            return List.of();
+        try (BatchConversion exact = conform(batch)) {
+            if (batch.getRowCount() == 0) {
+                return List.of();
+            }
+            List<FieldVector> owned = new ArrayList<>();
+            try {
+                VectorSchemaRoot table = tableBatch(exact.batch(), batchId, ingestTime, owned);
+                return writePartitioned(table);
+            } finally {
+                owned.forEach(FieldVector::close);
+            }
         }
-        List<FieldVector> owned = new ArrayList<>();
+    }
+
+    /** The batch in exactly the table's types, or the reason it is refused. */
+    private BatchConversion conform(VectorSchemaRoot batch) {
+        BatchValidator.requireColumns(schema.userSchema(), batch);
+        BatchConversion exact = BatchConversion.of(schema.userSchema(), batch, allocator);
         try {
-            VectorSchemaRoot table = tableBatch(batch, batchId, ingestTime, owned);
-            return writePartitioned(table);
-        } finally {
-            owned.forEach(FieldVector::close);
+            BatchValidator.requireNoNulls(schema.userSchema(), exact.batch());
+            return exact;
+        } catch (RuntimeException e) {
+            exact.close();
+            throw e;
         }
     }
 
@@ -196,52 +214,36 @@ public final class BatchWriter {
         return text.isEmpty() ? null : text;
     }
 
-    /** Checks a batch against the user schema before any byte is written. */
+    /** The column checks of a batch before any byte is written; types are {@link BatchConversion}'s. */
     static final class BatchValidator {
         private BatchValidator() {}
 
-        static void validate(Schema userSchema, VectorSchemaRoot batch) {
+        /** Every column is the dataset's, and every non-nullable column is there. */
+        static void requireColumns(Schema userSchema, VectorSchemaRoot batch) {
             Map<String, Field> expected = new LinkedHashMap<>();
             userSchema.getFields().forEach(f -> expected.put(f.getName(), f));
             for (Field given : batch.getSchema().getFields()) {
-                Field want = expected.get(given.getName());
-                if (want == null) {
+                if (!expected.containsKey(given.getName())) {
                     throw new InvalidInputException("batch." + given.getName(),
                             SystemColumns.isReserved(given.getName())
                                     ? "system columns are added by Lakeshard and must not be sent"
                                     : "no such column in the dataset; expected columns " + expected.keySet());
                 }
-                requireSameType("batch." + given.getName(), want, given);
             }
             for (Field want : userSchema.getFields()) {
-                FieldVector vector = batch.getVector(want.getName());
-                if (vector == null) {
-                    if (!want.isNullable()) {
-                        throw new InvalidInputException("batch." + want.getName(), "missing; the column is not nullable");
-                    }
-                    continue;
+                if (batch.getVector(want.getName()) == null && !want.isNullable()) {
+                    throw new InvalidInputException("batch." + want.getName(), "missing; the column is not nullable");
                 }
-                requireNoNulls("batch." + want.getName(), want, vector, batch.getRowCount(), null);
             }
         }
 
-        private static void requireSameType(String path, Field want, Field given) {
-            if (!want.getType().equals(given.getType())) {
-                throw new InvalidInputException(path, "expected type " + want.getType() + ", got " + given.getType());
-            }
-            if (want.getChildren().size() != given.getChildren().size()) {
-                throw new InvalidInputException(path, "expected " + want.getChildren().size() + " child fields, got "
-                        + given.getChildren().size());
-            }
-            boolean struct = want.getType().getTypeID() == ArrowType.ArrowTypeID.Struct;
-            for (int i = 0; i < want.getChildren().size(); i++) {
-                Field w = want.getChildren().get(i);
-                Field g = given.getChildren().get(i);
-                if (struct && !w.getName().equals(g.getName())) {
-                    throw new InvalidInputException(path, "expected field '" + w.getName() + "' at position " + i
-                            + ", got '" + g.getName() + "'");
+        /** No null where the schema forbids one, at any depth; the batch is in the dataset's types. */
+        static void requireNoNulls(Schema userSchema, VectorSchemaRoot batch) {
+            for (Field want : userSchema.getFields()) {
+                FieldVector vector = batch.getVector(want.getName());
+                if (vector != null) {
+                    requireNoNulls("batch." + want.getName(), want, vector, batch.getRowCount(), null);
                 }
-                requireSameType(path + "." + w.getName(), w, g);
             }
         }
 
