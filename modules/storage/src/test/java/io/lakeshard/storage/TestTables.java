@@ -16,8 +16,11 @@ import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.storage.write.NewDataFile;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -59,6 +62,22 @@ public final class TestTables {
                 // Another writer committed between the read and the commit; its commit is as good as ours.
             }
         }
+    }
+
+    /**
+     * A protocol as Spark writes it for a table with deletion vectors: a reader feature Lakeshard does not implement.
+     */
+    public static final String DELETION_VECTORS_PROTOCOL = "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,"
+            + "\"readerFeatures\":[\"deletionVectors\"],\"writerFeatures\":[\"deletionVectors\"]}}";
+
+    /** Writes the table's next commit by hand, as another Delta writer would: one JSON action per line. */
+    public static long commitByHand(DeltaTable table, String... actions) throws IOException {
+        long version = table.latestVersion() + 1;
+        String commitInfo = "{\"commitInfo\":{\"timestamp\":" + System.currentTimeMillis()
+                + ",\"operation\":\"SET TBLPROPERTIES\",\"engineInfo\":\"by hand\"}}";
+        Path commit = Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version));
+        Files.writeString(commit, commitInfo + "\n" + String.join("\n", actions) + "\n", StandardOpenOption.CREATE_NEW);
+        return version;
     }
 
     public static List<NewDataFile> write(DeltaTable table, BufferAllocator allocator, VectorSchemaRoot batch) {

@@ -49,6 +49,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -67,6 +69,8 @@ public final class DeltaTable {
     private static final Logger log = LoggerFactory.getLogger(DeltaTable.class);
     private static final String ENGINE_INFO = "lakeshard/0.1";
     private static final Pattern LOG_ENTRY = Pattern.compile("(\\d{20})\\.(json|crc)");
+    /** The reader features Lakeshard implements: name-mode column mapping, timestamps without zone, v2 checkpoints (Kernel's). */
+    private static final Set<String> READER_FEATURES = Set.of("columnMapping", "timestampNtz", "v2Checkpoint");
 
     private final StorageRoot storage;
     private final URI root;
@@ -148,12 +152,12 @@ public final class DeltaTable {
     }
 
     public TableSnapshot snapshotAt(long version) {
-        return toSnapshot(TableManager.loadSnapshot(path).atVersion(version).build(engine));
+        return toSnapshot(readable(TableManager.loadSnapshot(path).atVersion(version).build(engine)));
     }
 
     /** The version that was current at {@code time}. */
     public TableSnapshot snapshotAsOf(Instant time) {
-        return toSnapshot(TableManager.loadSnapshot(path).atTimestamp(time.toEpochMilli(), latest()).build(engine));
+        return toSnapshot(readable(TableManager.loadSnapshot(path).atTimestamp(time.toEpochMilli(), latest()).build(engine)));
     }
 
     /** The latest version whose commit is not later than {@code time}, or empty if the table is younger. */
@@ -383,10 +387,27 @@ public final class DeltaTable {
 
     private Snapshot latest() {
         try {
-            return TableManager.loadSnapshot(path).build(engine);
+            return readable(TableManager.loadSnapshot(path).build(engine));
         } catch (TableNotFoundException e) {
             throw new TableMissingException("no table at " + root, e);
         }
+    }
+
+    /**
+     * Refuses a version whose protocol needs a reader feature Lakeshard does not implement: Kernel loads a table with
+     * deletion vectors, say, and leaves applying them to the reader, so reading it as if they were absent would
+     * return deleted rows. Every read, write and maintenance run loads its snapshot through here.
+     */
+    private Snapshot readable(Snapshot snapshot) {
+        Set<String> missing = new TreeSet<>(KernelActions.readerFeatures(snapshot));
+        missing.removeAll(READER_FEATURES);
+        if (!missing.isEmpty()) {
+            log.warn("{} at version {} needs reader features {}, which Lakeshard does not implement", root, snapshot.getVersion(), missing);
+            throw new UnsupportedTableFeatureException("the table's Delta protocol at version " + snapshot.getVersion()
+                    + " needs the reader feature" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
+                    + ", which Lakeshard does not implement; it cannot be read, written or maintained here", missing);
+        }
+        return snapshot;
     }
 
     private TableSnapshot toSnapshot(Snapshot snapshot) {

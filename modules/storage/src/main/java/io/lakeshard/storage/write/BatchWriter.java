@@ -8,6 +8,7 @@ import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.dataset.WriterOptions;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.internal.fs.HadoopStorage;
+import io.lakeshard.storage.internal.schema.DeltaRange;
 import io.lakeshard.storage.internal.schema.SystemColumns;
 import io.lakeshard.storage.internal.write.DataFiles;
 import io.lakeshard.storage.internal.write.PartitionFileWriter;
@@ -15,7 +16,6 @@ import io.lakeshard.storage.stats.StatValues;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,7 +91,7 @@ public final class BatchWriter {
     /** The batch with missing nullable columns as nulls and the system columns added, in table column order. */
     private VectorSchemaRoot tableBatch(VectorSchemaRoot batch, String batchId, Instant ingestTime, List<FieldVector> owned) {
         int rows = batch.getRowCount();
-        long ingestMicros = ChronoUnit.MICROS.between(Instant.EPOCH, ingestTime);
+        long ingestMicros = StatValues.micros(ingestTime);
         List<FieldVector> vectors = new ArrayList<>();
         for (Field field : schema.logical().getFields()) {
             FieldVector vector = switch (field.getName()) {
@@ -222,6 +222,7 @@ public final class BatchWriter {
                     continue;
                 }
                 requireNoNulls("batch." + want.getName(), want, vector, batch.getRowCount(), null);
+                DeltaRange.requireInRange("batch." + want.getName(), vector, batch.getRowCount());
             }
         }
 

@@ -2,12 +2,14 @@ package io.lakeshard.storage.internal.kernel;
 
 import io.delta.kernel.CommitActions;
 import io.delta.kernel.CommitRangeBuilder.CommitBoundary;
+import io.delta.kernel.Snapshot;
 import io.delta.kernel.TableManager;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.internal.actions.AddFile;
+import io.delta.kernel.internal.actions.Protocol;
 import io.delta.kernel.internal.actions.RemoveFile;
 import io.delta.kernel.internal.actions.SetTransaction;
 import io.delta.kernel.internal.actions.SingleAction;
@@ -134,6 +136,18 @@ public final class KernelActions {
      */
     public static long cleanupExpiredLogs(Engine engine, Clock clock, String tablePath, long retentionMillis) throws IOException {
         return MetadataCleanup.cleanupExpiredLogs(engine, clock::millis, new Path(tablePath), retentionMillis);
+    }
+
+    /**
+     * The reader features a snapshot's protocol needs: listed from reader version 3, implied by older versions
+     * (version 2 is column mapping).
+     */
+    public static Set<String> readerFeatures(Snapshot snapshot) {
+        Protocol protocol = snapshot.getProtocol();
+        if (protocol.supportsReaderFeatures()) {
+            return Set.copyOf(protocol.getReaderFeatures());
+        }
+        return protocol.getMinReaderVersion() >= 2 ? Set.of("columnMapping") : Set.of();
     }
 
     /** The log stores paths as relative URIs: percent-encode what a URI cannot hold ('%', spaces, ...). */
