@@ -157,14 +157,11 @@ class ReadingWhatWasWrittenTest {
                 .getChildren().get(1).getChildren().get(0).getChildren().stream().map(f -> f.getName()).toList();
         assertTrue(tagNames.get(0).startsWith("col-"), "fields inside a list get physical names too: " + tagNames);
 
-        List<Map<String, Object>> expected = new ArrayList<>(written);
-        expected.add(0, Map.of("id", 100L));
         List<Map<String, Object>> read = rowsById(table);
         assertEquals(5, read.size());
-        assertNull(read.get(0).get("ev"));
-        for (int i = 1; i < read.size(); i++) {
-            assertEquals(expected.get(i), read.get(i), "row " + i);
-        }
+        assertEquals(written, read.subList(0, 4));
+        assertEquals(100L, read.get(4).get("id"));
+        assertNull(read.get(4).get("ev"), "the row written before the column existed");
         new Maintenance(table, allocator).optimize();
         assertEquals(read, rowsById(table), "optimize reads and rewrites them by their physical names");
     }
