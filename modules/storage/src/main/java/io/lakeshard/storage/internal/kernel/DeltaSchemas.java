@@ -1,5 +1,9 @@
 package io.lakeshard.storage.internal.kernel;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.delta.kernel.types.ArrayType;
 import io.delta.kernel.types.BinaryType;
 import io.delta.kernel.types.BooleanType;
@@ -37,6 +41,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 public final class DeltaSchemas {
     public static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
     public static final String COLUMN_ID_KEY = "delta.columnMapping.id";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private DeltaSchemas() {}
 
@@ -244,6 +249,20 @@ public final class DeltaSchemas {
                     withNewColumnMapping(map.getValueType(), nextId), map.isValueContainsNull());
         }
         return type;
+    }
+
+    /** Each field as Delta's schema JSON has it (name, type, nullable, metadata), for a commit's history. */
+    public static List<Map<String, Object>> fieldsJson(List<StructField> fields) {
+        try {
+            JsonNode schema = JSON.readTree(new StructType(fields).toJson());
+            List<Map<String, Object>> json = new ArrayList<>();
+            for (JsonNode field : schema.get("fields")) {
+                json.add(JSON.convertValue(field, new TypeReference<Map<String, Object>>() {}));
+            }
+            return json;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Kernel wrote a schema it cannot read", e);
+        }
     }
 
     /** The schema as stored in data files: every field under its physical name. */
