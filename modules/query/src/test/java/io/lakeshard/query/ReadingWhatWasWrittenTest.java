@@ -94,6 +94,21 @@ class ReadingWhatWasWrittenTest {
     }
 
     @Test
+    void partitionValuesAcrossDeltasWholeRangeReadBack() {
+        DeltaTable table = datasets.create("acme", "main.read.ancient_days",
+                DatasetDefinition.of(TimestampRange.SCHEMA, List.of("day", "ts_local")));
+        try (VectorSchemaRoot batch = TimestampRange.batch(allocator, 0, TimestampRange.TIMES.size())) {
+            TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
+        }
+        List<Map<String, Object>> rows = run("SELECT id, epoch_us(ts_local) AS ts_local, CAST(day - DATE '1970-01-01' AS BIGINT) AS day "
+                + "FROM main.read.ancient_days ORDER BY id");
+        for (int i = 0; i < rows.size(); i++) {
+            assertEquals(Map.of("id", (long) i, "ts_local", TimestampRange.MICROS.get(i), "day", TimestampRange.DAYS.get(i)), rows.get(i));
+        }
+        assertEquals(List.of(Map.of("id", 4L)), run("SELECT id FROM main.read.ancient_days WHERE day = DATE '9999-12-31'"));
+    }
+
+    @Test
     void nestedFieldsOfAnAddedColumnReadByTheirLogicalNamesAtEveryDepth() {
         DeltaTable table = datasets.create("acme", "main.read.evolved", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
         try (VectorSchemaRoot before = VectorSchemaRoot.create(NestedColumn.BEFORE, allocator)) {

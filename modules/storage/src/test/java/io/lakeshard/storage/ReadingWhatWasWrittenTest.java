@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.maintenance.Maintenance;
+import io.lakeshard.storage.maintenance.Vacuum;
 import io.lakeshard.storage.scan.ColumnPredicate;
 import io.lakeshard.storage.scan.ScanPlanner;
 import io.lakeshard.storage.snapshot.SnapshotCache;
@@ -18,12 +19,15 @@ import io.lakeshard.storage.stats.FileStats;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.table.UnsupportedTableFeatureException;
 import io.lakeshard.storage.write.NewDataFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -70,7 +74,9 @@ class ReadingWhatWasWrittenTest {
 
     @Test
     void timestampsAndDatesAcrossDeltasWholeRangeKeepTheTableUsable() throws IOException {
-        DeltaTable table = TestTables.create(dir, "range", DatasetDefinition.of(TimestampRange.SCHEMA, List.of()));
+        // A checkpoint every two commits: statistics are read back from checkpoints as from commits.
+        DeltaTable table = TestTables.create(dir, "range", DatasetDefinition.of(TimestampRange.SCHEMA, List.of()),
+                new TableSettings(2, Duration.ofDays(30)));
         int all = TimestampRange.TIMES.size();
         try (VectorSchemaRoot batch = TimestampRange.batch(allocator, 0, all)) {
             TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
@@ -103,7 +109,12 @@ class ReadingWhatWasWrittenTest {
             TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 2));
         }
         maintenance.optimize();
-        assertEquals(all, new SnapshotCache(table).refresh().numRecords(), "delete, append and optimize all ran");
+        assertTrue(Files.exists(Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.checkpoint.parquet", 4))));
+        TableSnapshot fromCheckpoint = new SnapshotCache(table).refresh();
+        assertEquals(all, fromCheckpoint.numRecords(), "delete, append and optimize all ran");
+        FileStats.ColumnStats packed = fromCheckpoint.files().iterator().next().stats().column("ts").orElseThrow();
+        assertEquals(TimestampRange.MICROS.get(0), packed.min());
+        assertEquals(TimestampRange.MICROS.get(all - 1), packed.max());
     }
 
     @Test
@@ -187,7 +198,9 @@ class ReadingWhatWasWrittenTest {
                 assertThrows(UnsupportedTableFeatureException.class, () -> table.snapshotAt(version)),
                 assertThrows(UnsupportedTableFeatureException.class, cache::refresh),
                 assertThrows(UnsupportedTableFeatureException.class, () -> TestTables.commit(table, files, new IdempotencyKey("w", 2))),
-                assertThrows(UnsupportedTableFeatureException.class, () -> new Maintenance(table, allocator).optimize()));
+                assertThrows(UnsupportedTableFeatureException.class, () -> new Maintenance(table, allocator).optimize()),
+                assertThrows(UnsupportedTableFeatureException.class,
+                        () -> new Vacuum(table, Clock.systemUTC()).run(Duration.ofHours(1), true, false)));
         for (UnsupportedTableFeatureException refusal : refusals) {
             assertTrue(refusal.getMessage().contains("deletionVectors"), refusal.getMessage());
         }
