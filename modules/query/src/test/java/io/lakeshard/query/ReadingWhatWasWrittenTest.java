@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.junit.jupiter.api.AfterAll;
@@ -57,11 +56,15 @@ class ReadingWhatWasWrittenTest {
     }
 
     private List<Map<String, Object>> run(String sql) {
-        List<Map<String, Object>> rows = new ArrayList<>();
         try (QueryResult result = engine.execute(QueryRequest.of("q-" + System.nanoTime(), "acme", sql))) {
-            while (result.next()) {
-                rows.addAll(TestTables.rows(result.batch(), false));
-            }
+            return drain(result);
+        }
+    }
+
+    private static List<Map<String, Object>> drain(QueryResult result) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        while (result.next()) {
+            rows.addAll(TestTables.rows(result.batch(), false));
         }
         return rows;
     }
@@ -84,11 +87,7 @@ class ReadingWhatWasWrittenTest {
         }
         try (QueryResult result = engine.execute(QueryRequest.of("old", "acme",
                 "SELECT id FROM main.read.ancient WHERE ts < TIMESTAMPTZ '1600-01-01 00:00:00+00' ORDER BY id"))) {
-            List<Map<String, Object>> old = new ArrayList<>();
-            while (result.next()) {
-                old.addAll(TestTables.rows(result.batch(), false));
-            }
-            assertEquals(List.of(Map.of("id", 0L), Map.of("id", 1L)), old);
+            assertEquals(List.of(Map.of("id", 0L), Map.of("id", 1L)), drain(result));
             assertEquals(2, result.filesScanned().values().iterator().next(), "statistics prune the later files");
         }
     }
@@ -111,10 +110,7 @@ class ReadingWhatWasWrittenTest {
     @Test
     void nestedFieldsOfAnAddedColumnReadByTheirLogicalNamesAtEveryDepth() {
         DeltaTable table = datasets.create("acme", "main.read.evolved", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
-        try (VectorSchemaRoot before = VectorSchemaRoot.create(NestedColumn.BEFORE, allocator)) {
-            before.allocateNew();
-            ((BigIntVector) before.getVector("id")).setSafe(0, 100);
-            before.setRowCount(1);
+        try (VectorSchemaRoot before = NestedColumn.before(allocator, 100)) {
             TestTables.commit(table, TestTables.write(table, allocator, before), new IdempotencyKey("w", 1));
         }
         table.addColumns(List.of(NestedColumn.EV));
@@ -140,10 +136,7 @@ class ReadingWhatWasWrittenTest {
     @Test
     void aVersionWhoseFilesWereVacuumedIsNotAvailable() {
         DeltaTable table = datasets.create("acme", "main.read.vacuumed", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
-        try (VectorSchemaRoot batch = VectorSchemaRoot.create(NestedColumn.BEFORE, allocator)) {
-            batch.allocateNew();
-            ((BigIntVector) batch.getVector("id")).setSafe(0, 7);
-            batch.setRowCount(1);
+        try (VectorSchemaRoot batch = NestedColumn.before(allocator, 7)) {
             TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
         }
         long written = table.latestVersion();

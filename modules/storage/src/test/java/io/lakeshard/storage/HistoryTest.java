@@ -11,7 +11,6 @@ import io.lakeshard.storage.scan.ColumnPredicate;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -41,19 +40,10 @@ class HistoryTest {
     }
 
     private static JsonNode commitInfo(DeltaTable table, long version) throws IOException {
-        Path commit = Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version));
-        List<JsonNode> infos = Files.readAllLines(commit).stream().map(HistoryTest::parse)
+        List<JsonNode> infos = TestTables.logActions(table, version).stream()
                 .filter(action -> action.has("commitInfo")).map(action -> action.get("commitInfo")).toList();
         assertEquals(1, infos.size(), "one commitInfo per commit");
         return infos.get(0);
-    }
-
-    private static JsonNode parse(String line) {
-        try {
-            return JSON.readTree(line);
-        } catch (IOException e) {
-            throw new AssertionError(line, e);
-        }
     }
 
     private static long metric(JsonNode info, String name) {

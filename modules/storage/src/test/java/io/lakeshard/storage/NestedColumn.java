@@ -45,6 +45,15 @@ public final class NestedColumn {
         return new Field(name, FieldType.nullable(type), null);
     }
 
+    /** One row of {@link #BEFORE}: the table as it was before {@link #EV} was added. */
+    public static VectorSchemaRoot before(BufferAllocator allocator, long id) {
+        VectorSchemaRoot root = VectorSchemaRoot.create(BEFORE, allocator);
+        root.allocateNew();
+        ((BigIntVector) root.getVector("id")).setSafe(0, id);
+        root.setRowCount(1);
+        return root;
+    }
+
     /** Rows of {@link #AFTER} for ids {@code first ..}: ev.x = id * 1000, tags [{k: "t<id>"}], attrs {"a": {v: id}}; ev is null for id 0. */
     public static VectorSchemaRoot batch(BufferAllocator allocator, long first, int count) {
         VectorSchemaRoot root = VectorSchemaRoot.create(AFTER, allocator);

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.maintenance.Maintenance;
 import io.lakeshard.storage.maintenance.Vacuum;
 import io.lakeshard.storage.scan.ColumnPredicate;
@@ -34,10 +35,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,9 +66,7 @@ class ReadingWhatWasWrittenTest {
     }
 
     private static JsonNode addStats(DeltaTable table, long version) throws IOException {
-        Path commit = Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version));
-        for (String line : Files.readAllLines(commit)) {
-            JsonNode action = JSON.readTree(line);
+        for (JsonNode action : TestTables.logActions(table, version)) {
             if (action.has("add")) {
                 return JSON.readTree(action.get("add").get("stats").asText());
             }
@@ -150,10 +152,7 @@ class ReadingWhatWasWrittenTest {
     @Test
     void nestedFieldsOfAnAddedColumnReadBackAtEveryDepthAndSurviveOptimize() {
         DeltaTable table = TestTables.create(dir, "evolved", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
-        try (VectorSchemaRoot before = VectorSchemaRoot.create(NestedColumn.BEFORE, allocator)) {
-            before.allocateNew();
-            ((BigIntVector) before.getVector("id")).setSafe(0, 100);
-            before.setRowCount(1);
+        try (VectorSchemaRoot before = NestedColumn.before(allocator, 100)) {
             TestTables.commit(table, TestTables.write(table, allocator, before), new IdempotencyKey("w", 1));
         }
         table.addColumns(List.of(NestedColumn.EV));
@@ -165,7 +164,7 @@ class ReadingWhatWasWrittenTest {
             }
         }
         List<String> tagNames = table.snapshot().schema().physical().findField(table.snapshot().schema().physicalName("ev"))
-                .getChildren().get(1).getChildren().get(0).getChildren().stream().map(f -> f.getName()).toList();
+                .getChildren().get(1).getChildren().get(0).getChildren().stream().map(Field::getName).toList();
         assertTrue(tagNames.get(0).startsWith("col-"), "fields inside a list get physical names too: " + tagNames);
 
         List<Map<String, Object>> read = rowsById(table);
@@ -175,16 +174,27 @@ class ReadingWhatWasWrittenTest {
         assertNull(read.get(4).get("ev"), "the row written before the column existed");
         new Maintenance(table, allocator).optimize();
         assertEquals(read, rowsById(table), "optimize reads and rewrites them by their physical names");
+
+        table.addColumns(List.of(new Field("later", FieldType.nullable(ArrowType.Utf8.INSTANCE), null)));
+        List<Integer> ids = fieldIds(table.snapshot().schema().physical().getFields());
+        assertEquals(Set.copyOf(ids).size(), ids.size(), "column ids stay unique after nested ones: " + ids);
+        assertTrue(ids.size() > 6, "every struct field at every depth has one: " + ids);
+    }
+
+    private static List<Integer> fieldIds(List<Field> fields) {
+        List<Integer> ids = new ArrayList<>();
+        for (Field field : fields) {
+            TableSchema.fieldId(field).ifPresent(ids::add);
+            ids.addAll(fieldIds(field.getChildren()));
+        }
+        return ids;
     }
 
     @Test
     void aTableNeedingAReaderFeatureWeDoNotImplementIsRefusedWhereverItIsLoaded() throws IOException {
         DeltaTable table = TestTables.create(dir, "dv", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
         List<NewDataFile> files;
-        try (VectorSchemaRoot batch = VectorSchemaRoot.create(NestedColumn.BEFORE, allocator)) {
-            batch.allocateNew();
-            ((BigIntVector) batch.getVector("id")).setSafe(0, 1);
-            batch.setRowCount(1);
+        try (VectorSchemaRoot batch = NestedColumn.before(allocator, 1)) {
             TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
             files = TestTables.write(table, allocator, batch);
         }

@@ -1,5 +1,7 @@
 package io.lakeshard.storage;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
@@ -35,6 +37,8 @@ import org.apache.arrow.vector.util.Text;
 
 /** Helpers shared by the storage tests: a table in a temp directory, and rows as comparable values. */
 public final class TestTables {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private TestTables() {}
 
     public static DeltaTable create(Path dir, String table, DatasetDefinition definition) {
@@ -78,6 +82,16 @@ public final class TestTables {
         Path commit = Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version));
         Files.writeString(commit, commitInfo + "\n" + String.join("\n", actions) + "\n", StandardOpenOption.CREATE_NEW);
         return version;
+    }
+
+    /** The actions of one commit as its JSON file in {@code _delta_log} holds them. */
+    public static List<JsonNode> logActions(DeltaTable table, long version) throws IOException {
+        Path commit = Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version));
+        List<JsonNode> actions = new ArrayList<>();
+        for (String line : Files.readAllLines(commit)) {
+            actions.add(JSON.readTree(line));
+        }
+        return actions;
     }
 
     public static List<NewDataFile> write(DeltaTable table, BufferAllocator allocator, VectorSchemaRoot batch) {

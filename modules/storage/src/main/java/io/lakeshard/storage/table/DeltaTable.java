@@ -423,7 +423,6 @@ public final class DeltaTable {
         Set<String> missing = new TreeSet<>(KernelActions.readerFeatures(snapshot));
         missing.removeAll(READER_FEATURES);
         if (!missing.isEmpty()) {
-            log.warn("{} at version {} needs reader features {}, which Lakeshard does not implement", root, snapshot.getVersion(), missing);
             throw new UnsupportedTableFeatureException("the table's Delta protocol at version " + snapshot.getVersion()
                     + " needs the reader feature" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
                     + ", which Lakeshard does not implement; it cannot be read, written or maintained here", missing);
