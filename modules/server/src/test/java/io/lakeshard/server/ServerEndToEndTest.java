@@ -29,11 +29,16 @@ import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.server.grpc.ArrowIpc;
 import io.lakeshard.storage.AllTypes;
 import io.lakeshard.storage.TestTables;
+import io.lakeshard.storage.maintenance.Maintenance;
+import io.lakeshard.storage.maintenance.Vacuum;
+import io.lakeshard.storage.scan.ColumnPredicate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -299,6 +304,28 @@ class ServerEndToEndTest {
                         .addTimeTravel(io.lakeshard.api.v1.TimeTravel.newBuilder().setTable("moved.test.t").setVersion(999)).build())
                 .runWith(Sink.seq(), clientSystem));
         assertEquals(Status.Code.FAILED_PRECONDITION, noSuchVersion.getStatus().getCode());
+    }
+
+    @Test
+    void aVersionWhoseFilesWereVacuumedIsAFailedPrecondition() throws Exception {
+        register(ACME_KEY, "vacuumed.test.t", AllTypes.SCHEMA, List.of());
+        long written = write(ACME_KEY, "vacuumed.test.t", 0, 5, "vacuumer", 1).getTableVersion();
+        // Delete every row and vacuum as if two hours had passed: the written version's files are gone.
+        var record = server.service().node().registry().get("acme", io.lakeshard.storage.dataset.DatasetName.parse("vacuumed.test.t"))
+                .toCompletableFuture().get(10, TimeUnit.SECONDS).orElseThrow();
+        var storage = server.service().node().tables().storage();
+        var table = io.lakeshard.storage.table.DeltaTable.at(storage,
+                new io.lakeshard.cluster.table.TableRef("acme", record.name(), record.incarnation()).location(storage));
+        new Maintenance(table, allocator).deleteRows(List.of(ColumnPredicate.ge("id", 0L)));
+        assertEquals(1, new Vacuum(table, Clock.offset(Clock.systemUTC(), Duration.ofHours(2)))
+                .run(Duration.ofHours(1), false, false).files().size());
+
+        StatusRuntimeException vacuumed = failure(() -> queries.query().addHeader("authorization", "Bearer " + ACME_KEY)
+                .invoke(io.lakeshard.api.v1.QueryRequest.newBuilder().setSql("SELECT count(*) FROM vacuumed.test.t")
+                        .addTimeTravel(io.lakeshard.api.v1.TimeTravel.newBuilder().setTable("vacuumed.test.t").setVersion(written)).build())
+                .runWith(Sink.seq(), clientSystem));
+        assertEquals(Status.Code.FAILED_PRECONDITION, vacuumed.getStatus().getCode(), String.valueOf(vacuumed.getStatus()));
+        assertTrue(vacuumed.getStatus().getDescription().contains("vacuum"), vacuumed.getStatus().getDescription());
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.lakeshard.query.VersionNotAvailableException;
 import io.lakeshard.service.ServiceException.Code;
 import io.lakeshard.storage.StorageErrors;
 import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.table.UnsupportedTableFeatureException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,9 @@ public final class ServiceErrors {
         }
         if (cause instanceof VersionNotAvailableException unavailable) {
             return new ServiceException(Code.FAILED_PRECONDITION, unavailable.getMessage());
+        }
+        if (cause instanceof UnsupportedTableFeatureException unsupported) {
+            return new ServiceException(Code.FAILED_PRECONDITION, unsupported.getMessage());
         }
         if (cause instanceof QueryTimeoutException timeout) {
             return new ServiceException(Code.DEADLINE_EXCEEDED, timeout.getMessage());

@@ -4,6 +4,7 @@ import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.table.CommitConflictException;
 import io.lakeshard.storage.table.TableExistsException;
 import io.lakeshard.storage.table.TableMissingException;
+import io.lakeshard.storage.table.UnsupportedTableFeatureException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -13,6 +14,8 @@ import java.io.UncheckedIOException;
  *   <li>{@link InvalidInputException}: the request is wrong (a field names what); not retryable.</li>
  *   <li>{@link TableMissingException}, {@link TableExistsException}: the table is not, or already is, there.</li>
  *   <li>{@link CommitConflictException}: another writer committed first; reload and retry.</li>
+ *   <li>{@link UnsupportedTableFeatureException}: the table needs a Delta reader feature Lakeshard does not implement;
+ *   not retryable.</li>
  *   <li>{@link StorageUnavailableException}: the store failed; retryable.</li>
  * </ul>
  * Delta Kernel and Parquet report store failures in their own wrappers around an {@link IOException}, so a store

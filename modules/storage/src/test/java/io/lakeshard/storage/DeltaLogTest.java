@@ -13,6 +13,7 @@ import io.lakeshard.storage.maintenance.Maintenance;
 import io.lakeshard.storage.scan.ColumnPredicate;
 import io.lakeshard.storage.snapshot.SnapshotCache;
 import io.lakeshard.storage.table.CommitConflictException;
+import io.lakeshard.storage.table.CommitOperation;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
@@ -128,7 +129,8 @@ class DeltaLogTest {
         long before = table.latestVersion();
         DataFile stale = planned.files().stream().filter(f -> f.stats().column("id").orElseThrow().min().equals(0L))
                 .findFirst().orElseThrow();
-        assertThrows(CommitConflictException.class, () -> table.rewrite(planned.version(), List.of(stale), List.of(), true));
+        assertThrows(CommitConflictException.class,
+                () -> table.rewrite(planned.version(), List.of(stale), List.of(), true, CommitOperation.delete("(id < 10)")));
         assertEquals(before, table.latestVersion(), "nothing committed");
         assertEquals(19, table.snapshot().numRecords());
 
@@ -136,7 +138,7 @@ class DeltaLogTest {
         TableSnapshot planned2 = table.snapshot();
         append(table, 100, 5, 3);
         DataFile other = planned2.files().iterator().next();
-        table.rewrite(planned2.version(), List.of(other), List.of(), true);
+        table.rewrite(planned2.version(), List.of(other), List.of(), true, CommitOperation.delete("(id >= 10)"));
         assertEquals(24 - other.numRecords(), table.snapshot().numRecords());
     }
 

@@ -1,5 +1,7 @@
 package io.lakeshard.storage;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
@@ -16,8 +18,11 @@ import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.storage.write.NewDataFile;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -32,6 +37,8 @@ import org.apache.arrow.vector.util.Text;
 
 /** Helpers shared by the storage tests: a table in a temp directory, and rows as comparable values. */
 public final class TestTables {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private TestTables() {}
 
     public static DeltaTable create(Path dir, String table, DatasetDefinition definition) {
@@ -59,6 +66,32 @@ public final class TestTables {
                 // Another writer committed between the read and the commit; its commit is as good as ours.
             }
         }
+    }
+
+    /**
+     * A protocol as Spark writes it for a table with deletion vectors: a reader feature Lakeshard does not implement.
+     */
+    public static final String DELETION_VECTORS_PROTOCOL = "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,"
+            + "\"readerFeatures\":[\"deletionVectors\"],\"writerFeatures\":[\"deletionVectors\"]}}";
+
+    /** Writes the table's next commit by hand, as another Delta writer would: one JSON action per line. */
+    public static long commitByHand(DeltaTable table, String... actions) throws IOException {
+        long version = table.latestVersion() + 1;
+        String commitInfo = "{\"commitInfo\":{\"timestamp\":" + System.currentTimeMillis()
+                + ",\"operation\":\"SET TBLPROPERTIES\",\"engineInfo\":\"by hand\"}}";
+        Path commit = Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version));
+        Files.writeString(commit, commitInfo + "\n" + String.join("\n", actions) + "\n", StandardOpenOption.CREATE_NEW);
+        return version;
+    }
+
+    /** The actions of one commit as its JSON file in {@code _delta_log} holds them. */
+    public static List<JsonNode> logActions(DeltaTable table, long version) throws IOException {
+        Path commit = Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version));
+        List<JsonNode> actions = new ArrayList<>();
+        for (String line : Files.readAllLines(commit)) {
+            actions.add(JSON.readTree(line));
+        }
+        return actions;
     }
 
     public static List<NewDataFile> write(DeltaTable table, BufferAllocator allocator, VectorSchemaRoot batch) {

@@ -8,6 +8,7 @@ import io.lakeshard.query.QueryRequest;
 import io.lakeshard.query.QueryTimeoutException;
 import io.lakeshard.query.TimeTravel;
 import io.lakeshard.query.UnknownTableException;
+import io.lakeshard.query.VersionNotAvailableException;
 import io.lakeshard.query.cache.RemoteFileCache;
 import io.lakeshard.query.catalog.TableResolver;
 import io.lakeshard.query.sql.AnalyzedStatement;
@@ -22,6 +23,8 @@ import io.lakeshard.storage.scan.ScanPlanner;
 import io.lakeshard.storage.snapshot.SnapshotCache;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.TableSnapshot;
+import io.lakeshard.storage.table.UnsupportedTableFeatureException;
+import java.io.FileNotFoundException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -269,7 +272,7 @@ public final class QueryEngine implements AutoCloseable {
                 List<DataFile> files = ScanPlanner.plan(snapshot, predicates(snapshot.schema(), table.predicates())).stream()
                         .map(ScanPlanner.PlannedFile::file).toList();
                 filesScanned.merge(table.name(), files.size(), Integer::sum);
-                Map<URI, Path> local = localPaths(files.stream().map(file -> file.uri(snapshot.tableRoot())).toList(), lease);
+                Map<URI, Path> local = localFiles(request, table, snapshot, files, lease);
                 ddl.execute("CREATE TEMP VIEW " + DuckTypes.quote(table.viewName()) + " AS "
                         + ViewBuilder.select(snapshot.schema(), files, file -> local.get(file.uri(snapshot.tableRoot()))));
             }
@@ -280,6 +283,44 @@ public final class QueryEngine implements AutoCloseable {
             throw e;
         }
         return new Planned(statement.rewrittenSql(), versions, filesScanned, lease);
+    }
+
+    /**
+     * The local paths of the files a table reference reads. A past version whose data files vacuum deleted (they were
+     * removed longer ago than the retention) is gone, though its log entry may remain: the request cannot succeed
+     * against the table as it is.
+     */
+    private Map<URI, Path> localFiles(QueryRequest request, TableReference table, TableSnapshot snapshot, List<DataFile> files,
+            RemoteFileCache.Lease lease) {
+        boolean pastVersion = travel(request, table) != null;
+        Map<URI, Path> local;
+        try {
+            local = localPaths(files.stream().map(file -> file.uri(snapshot.tableRoot())).toList(), lease);
+        } catch (RuntimeException e) {
+            if (pastVersion && isFileNotFound(e)) {
+                throw vacuumed(table, snapshot);
+            }
+            throw e;
+        }
+        if (pastVersion && !local.values().stream().allMatch(Files::exists)) {
+            throw vacuumed(table, snapshot);
+        }
+        return local;
+    }
+
+    /** A remote copy that failed because the object is gone (the store's error wraps it). */
+    private static boolean isFileNotFound(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof FileNotFoundException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static VersionNotAvailableException vacuumed(TableReference table, TableSnapshot snapshot) {
+        return new VersionNotAvailableException("table '" + table.name() + "' version " + snapshot.version()
+                + " is no longer readable: its data files were deleted by vacuum after the retention period");
     }
 
     /** Where DuckDB reads each file: in place on a local filesystem, else its copy in the cache. */
@@ -319,8 +360,10 @@ public final class QueryEngine implements AutoCloseable {
             SnapshotCache cache = cache(request.tenant(), table.name());
             try {
                 return travel.version().isPresent() ? cache.at(travel.version().getAsLong()) : cache.asOf(travel.timestamp());
+            } catch (UnsupportedTableFeatureException e) {
+                throw e;
             } catch (RuntimeException e) {
-                throw new io.lakeshard.query.VersionNotAvailableException("table '" + table.name() + "' has no version " + (travel.version().isPresent()
+                throw new VersionNotAvailableException("table '" + table.name() + "' has no version " + (travel.version().isPresent()
                         ? travel.version().getAsLong() : "at " + travel.timestamp()) + " to read");
             }
         });

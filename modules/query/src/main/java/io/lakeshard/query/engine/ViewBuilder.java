@@ -22,8 +22,8 @@ import org.apache.arrow.vector.types.pojo.Field;
 
 /**
  * The SELECT a per-query view runs: the pinned files, grouped by partition values and by which columns they hold,
- * each group read with {@code read_parquet} and given the table's logical column names. Partition values come from the
- * log, not from paths, and columns added after a file was written read as typed NULLs.
+ * each group read with {@code read_parquet} and given the table's logical column names, nested fields included.
+ * Partition values come from the log, not from paths, and columns added after a file was written read as typed NULLs.
  */
 final class ViewBuilder {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,20 +48,68 @@ final class ViewBuilder {
 
     private static String groupSelect(TableSchema schema, Group group, List<String> paths) {
         List<String> columns = new ArrayList<>();
-        for (Field field : schema.logical().getFields()) {
+        List<Field> physicalFields = schema.physical().getFields();
+        for (int i = 0; i < physicalFields.size(); i++) {
+            Field field = schema.logical().getFields().get(i);
             String name = field.getName();
-            String physical = schema.physicalName(name);
+            String physical = physicalFields.get(i).getName();
             if (schema.isPartitionColumn(name)) {
                 String value = group.partitionValues().get(physical);
                 columns.add((value == null ? "NULL" : partitionLiteral(field, value)) + "::" + sqlType(field) + " AS " + quote(name));
             } else if (group.presentColumns().contains(physical)) {
-                columns.add(quote(physical) + " AS " + quote(name));
+                columns.add(logicalNames(quote(physical), field, physicalFields.get(i), 0) + " AS " + quote(name));
             } else {
                 columns.add("NULL::" + sqlType(field) + " AS " + quote(name));
             }
         }
         List<String> quotedPaths = paths.stream().map(DuckTypes::string).toList();
         return "SELECT " + String.join(", ", columns) + " FROM read_parquet([" + String.join(", ", quotedPaths) + "])";
+    }
+
+    /**
+     * The expression that reads a column stored under physical names as its logical shape. Column mapping names every
+     * struct field of an added column physically, at every depth (inside lists and map values too); DuckDB casts
+     * structs by name, so each renamed struct is rebuilt field by field. Columns without renames read as they are.
+     */
+    private static String logicalNames(String source, Field logical, Field physical, int depth) {
+        if (sameNames(logical, physical)) {
+            return source;
+        }
+        String element = "e" + depth;
+        return switch (logical.getType().getTypeID()) {
+            case Struct -> {
+                List<String> fields = new ArrayList<>();
+                for (int i = 0; i < logical.getChildren().size(); i++) {
+                    Field child = logical.getChildren().get(i);
+                    Field physicalChild = physical.getChildren().get(i);
+                    fields.add(quote(child.getName()) + " := " + logicalNames(
+                            "struct_extract(" + source + ", " + string(physicalChild.getName()) + ")", child, physicalChild, depth + 1));
+                }
+                yield "CASE WHEN " + source + " IS NULL THEN NULL ELSE struct_pack(" + String.join(", ", fields) + ") END";
+            }
+            case List -> "list_transform(" + source + ", lambda " + element + ": "
+                    + logicalNames(element, logical.getChildren().get(0), physical.getChildren().get(0), depth + 1) + ")";
+            case Map -> {
+                List<Field> entry = logical.getChildren().get(0).getChildren();
+                List<Field> physicalEntry = physical.getChildren().get(0).getChildren();
+                yield "map_from_entries(list_transform(map_entries(" + source + "), lambda " + element + ": struct_pack("
+                        + "key := " + logicalNames(element + ".key", entry.get(0), physicalEntry.get(0), depth + 1) + ", "
+                        + "value := " + logicalNames(element + ".value", entry.get(1), physicalEntry.get(1), depth + 1) + ")))";
+            }
+            default -> source;
+        };
+    }
+
+    /** Whether the two fields' children are named alike at every depth (the fields' own names are not compared). */
+    private static boolean sameNames(Field logical, Field physical) {
+        for (int i = 0; i < logical.getChildren().size(); i++) {
+            Field child = logical.getChildren().get(i);
+            Field physicalChild = physical.getChildren().get(i);
+            if (!child.getName().equals(physicalChild.getName()) || !sameNames(child, physicalChild)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String partitionLiteral(Field field, String value) {

@@ -13,6 +13,7 @@ import io.lakeshard.storage.internal.schema.SystemColumns;
 import io.lakeshard.storage.internal.write.PartitionFileWriter;
 import io.lakeshard.storage.scan.ColumnPredicate;
 import io.lakeshard.storage.scan.ScanPlanner;
+import io.lakeshard.storage.table.CommitOperation;
 import io.lakeshard.storage.table.CommitResult;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeltaTable;
@@ -91,7 +92,8 @@ public final class Maintenance {
             if (removes.isEmpty()) {
                 return Optional.empty();
             }
-            return Optional.of(new PreparedRewrite("optimize", snapshot, removes, adds, false, start));
+            return Optional.of(new PreparedRewrite("optimize", snapshot, removes, adds, false,
+                    CommitOperation.optimize(options.zOrderColumns()), start));
         } catch (RuntimeException e) {
             table.discard(adds);
             throw e;
@@ -106,13 +108,15 @@ public final class Maintenance {
     public Optional<PreparedRewrite> prepareExpire(LocalDate cutoff) {
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
-        List<DataFile> removes = ScanPlanner.plan(snapshot,
-                List.of(ColumnPredicate.lt(SystemColumns.PARTITION_DATE, cutoff))).stream()
+        ColumnPredicate expired = ColumnPredicate.lt(SystemColumns.PARTITION_DATE, cutoff);
+        List<DataFile> removes = ScanPlanner.plan(snapshot, List.of(expired)).stream()
                 .map(ScanPlanner.PlannedFile::file).toList();
         if (removes.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new PreparedRewrite("expire", snapshot, removes, List.of(), true, start));
+        // Spark records dropping whole partitions as a DELETE whose predicate names them.
+        return Optional.of(new PreparedRewrite("expire", snapshot, removes, List.of(), true,
+                CommitOperation.delete(expired.sql()), start));
     }
 
     /**
@@ -152,7 +156,8 @@ public final class Maintenance {
             if (removes.isEmpty()) {
                 return Optional.empty();
             }
-            return Optional.of(new PreparedRewrite("delete", snapshot, removes, adds, true, start));
+            return Optional.of(new PreparedRewrite("delete", snapshot, removes, adds, true,
+                    CommitOperation.delete(ColumnPredicate.sql(predicates)), start));
         } catch (RuntimeException e) {
             table.discard(adds);
             throw e;
@@ -170,7 +175,8 @@ public final class Maintenance {
      */
     public MaintenanceMetrics commit(PreparedRewrite rewrite) {
         try {
-            CommitResult result = table.rewrite(rewrite.readVersion(), rewrite.removes(), rewrite.adds(), rewrite.dataChange());
+            CommitResult result = table.rewrite(rewrite.readVersion(), rewrite.removes(), rewrite.adds(), rewrite.dataChange(),
+                    rewrite.commitOperation());
             return metrics(rewrite.operation(), result.version(), rewrite.before(), rewrite.removes(), rewrite.adds(), rewrite.startNanos());
         } catch (RuntimeException e) {
             abandon(rewrite);

@@ -23,6 +23,42 @@ public record ColumnPredicate(String column, Op op, List<Object> values) {
         }
     }
 
+    /** The predicate as SQL text, parenthesised as Spark prints conditions: what a commit's history records. */
+    public String sql() {
+        String operator = switch (op) {
+            case EQ -> " = ";
+            case LT -> " < ";
+            case LE -> " <= ";
+            case GT -> " > ";
+            case GE -> " >= ";
+            case IN -> " IN ";
+            case IS_NULL -> " IS NULL";
+            case IS_NOT_NULL -> " IS NOT NULL";
+        };
+        String operands = switch (op) {
+            case IS_NULL, IS_NOT_NULL -> "";
+            case IN -> "(" + String.join(", ", values.stream().map(ColumnPredicate::literal).toList()) + ")";
+            default -> literal(values.get(0));
+        };
+        return "(" + column + operator + operands + ")";
+    }
+
+    /** A conjunction of predicates as one SQL condition. */
+    public static String sql(List<ColumnPredicate> predicates) {
+        List<String> conjuncts = predicates.stream().map(ColumnPredicate::sql).toList();
+        return conjuncts.size() == 1 ? conjuncts.get(0) : "(" + String.join(" AND ", conjuncts) + ")";
+    }
+
+    private static String literal(Object value) {
+        if (value == null) {
+            return "NULL";
+        }
+        if (value instanceof Number || value instanceof Boolean) {
+            return value.toString();
+        }
+        return "'" + value.toString().replace("'", "''") + "'";
+    }
+
     public static ColumnPredicate eq(String column, Object value) {
         return new ColumnPredicate(column, Op.EQ, List.of(value));
     }

@@ -10,7 +10,6 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.DateDayVector;
@@ -58,15 +57,23 @@ public final class StatValues {
 
     private static long timestampMicros(Object value) {
         if (value instanceof Instant i) {
-            return ChronoUnit.MICROS.between(Instant.EPOCH, i);
+            return micros(i);
         }
         if (value instanceof LocalDateTime t) {
-            return ChronoUnit.MICROS.between(Instant.EPOCH, t.toInstant(ZoneOffset.UTC));
+            return micros(t.toInstant(ZoneOffset.UTC));
         }
         if (value instanceof OffsetDateTime t) {
-            return ChronoUnit.MICROS.between(Instant.EPOCH, t.toInstant());
+            return micros(t.toInstant());
         }
         return ((Number) value).longValue();
+    }
+
+    /**
+     * Microseconds since the epoch, exact for every instant that has them. {@code ChronoUnit.MICROS.between} counts
+     * through nanoseconds and overflows outside 1677–2262.
+     */
+    public static long micros(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
     }
 
     /** The canonical value at {@code row} of a vector of an orderable type, or null. */
@@ -167,7 +174,7 @@ public final class StatValues {
         Instant instant = type.getTimezone() == null
                 ? LocalDateTime.parse(text).toInstant(ZoneOffset.UTC)
                 : OffsetDateTime.parse(text).toInstant();
-        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+        return micros(instant);
     }
 
     /** The Delta log's string form of a partition value. */
@@ -211,6 +218,6 @@ public final class StatValues {
         } else {
             instant = LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
         }
-        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+        return micros(instant);
     }
 }

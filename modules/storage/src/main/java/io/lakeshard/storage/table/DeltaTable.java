@@ -31,6 +31,7 @@ import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.internal.fs.HadoopStorage;
 import io.lakeshard.storage.internal.kernel.DeltaSchemas;
 import io.lakeshard.storage.internal.kernel.KernelActions;
+import io.lakeshard.storage.internal.kernel.KernelActions.HistoryCommitter;
 import io.lakeshard.storage.internal.kernel.TableProperties;
 import io.lakeshard.storage.internal.schema.SupportedTypes;
 import io.lakeshard.storage.internal.schema.SystemColumns;
@@ -49,6 +50,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -67,6 +70,8 @@ public final class DeltaTable {
     private static final Logger log = LoggerFactory.getLogger(DeltaTable.class);
     private static final String ENGINE_INFO = "lakeshard/0.1";
     private static final Pattern LOG_ENTRY = Pattern.compile("(\\d{20})\\.(json|crc)");
+    /** The reader features Lakeshard implements: name-mode column mapping, timestamps without zone, v2 checkpoints (Kernel's). */
+    private static final Set<String> READER_FEATURES = Set.of("columnMapping", "timestampNtz", "v2Checkpoint");
 
     private final StorageRoot storage;
     private final URI root;
@@ -148,12 +153,12 @@ public final class DeltaTable {
     }
 
     public TableSnapshot snapshotAt(long version) {
-        return toSnapshot(TableManager.loadSnapshot(path).atVersion(version).build(engine));
+        return toSnapshot(readable(TableManager.loadSnapshot(path).atVersion(version).build(engine)));
     }
 
     /** The version that was current at {@code time}. */
     public TableSnapshot snapshotAsOf(Instant time) {
-        return toSnapshot(TableManager.loadSnapshot(path).atTimestamp(time.toEpochMilli(), latest()).build(engine));
+        return toSnapshot(readable(TableManager.loadSnapshot(path).atTimestamp(time.toEpochMilli(), latest()).build(engine)));
     }
 
     /** The latest version whose commit is not later than {@code time}, or empty if the table is younger. */
@@ -206,7 +211,8 @@ public final class DeltaTable {
      * reloads and retries.
      */
     public GroupCommitResult appendGroup(List<PendingAppend> appends, long expectedVersion) {
-        Snapshot snapshot = latest();
+        HistoryCommitter history = new HistoryCommitter();
+        Snapshot snapshot = latest(history);
         if (snapshot.getVersion() != expectedVersion) {
             throw new CommitConflictException("the log of " + root + " is at version " + snapshot.getVersion()
                     + ", not " + expectedVersion + ": another writer committed", null);
@@ -243,6 +249,8 @@ public final class DeltaTable {
             }
         }
         committedKeys.forEach((appId, sequence) -> actions.add(KernelActions.txn(appId, sequence, now)));
+        CommitOperation append = CommitOperation.append(snapshot.getPartitionColumnNames());
+        history.record(append, append.metrics(List.of(), files));
         try {
             Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.WRITE)
                     .withMaxRetries(0)
@@ -259,12 +267,16 @@ public final class DeltaTable {
      * if a commit since then removed one of the same files or changed the schema; appends since then are kept.
      *
      * @param dataChange false for rewrites that keep every row (optimize), true when rows change (deletes)
+     * @param operation what the rewrite does, recorded in the commit for the table's history
      */
-    public CommitResult rewrite(long readVersion, Collection<DataFile> removes, List<NewDataFile> adds, boolean dataChange) {
+    public CommitResult rewrite(long readVersion, Collection<DataFile> removes, List<NewDataFile> adds, boolean dataChange,
+            CommitOperation operation) {
         if (removes.isEmpty() && adds.isEmpty()) {
             throw new IllegalArgumentException("nothing to commit");
         }
-        Snapshot snapshot = TableManager.loadSnapshot(path).atVersion(readVersion).build(engine);
+        HistoryCommitter history = new HistoryCommitter();
+        history.record(operation, operation.metrics(removes, adds));
+        Snapshot snapshot = readable(TableManager.loadSnapshot(path).atVersion(readVersion).withCommitter(history).build(engine));
         StructType physical = DeltaSchemas.physical(snapshot.getSchema());
         long now = clock.millis();
         List<Row> actions = new ArrayList<>();
@@ -300,19 +312,27 @@ public final class DeltaTable {
             SupportedTypes.requireSupported(path, column);
         }
         if (!schema.columnMapping()) {
-            Transaction enable = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.MANUAL_UPDATE)
-                    .withTablePropertiesAdded(Map.of(TableProperties.COLUMN_MAPPING_MODE, "name"))
+            Map<String, String> mapping = Map.of(TableProperties.COLUMN_MAPPING_MODE, "name");
+            HistoryCommitter history = new HistoryCommitter();
+            history.record(CommitOperation.setTableProperties(mapping), Map.of());
+            Transaction enable = latest(history).buildUpdateTableTransaction(ENGINE_INFO, Operation.MANUAL_UPDATE)
+                    .withTablePropertiesAdded(mapping)
                     .build(engine);
             commitMetadata(enable);
-            snapshot = latest();
         }
+        HistoryCommitter history = new HistoryCommitter();
+        snapshot = latest(history);
         int[] nextId = {Integer.parseInt(snapshot.getTableProperties().getOrDefault(TableProperties.MAX_COLUMN_ID, "0")) + 1};
         StructType updated = snapshot.getSchema();
         List<Field> arrowFields = new ArrayList<>(schemaOf(snapshot).logical().getFields());
+        List<StructField> added = new ArrayList<>();
         for (Field column : columns) {
-            updated = updated.add(DeltaSchemas.withNewColumnMapping(DeltaSchemas.toDelta(column), nextId));
+            StructField field = DeltaSchemas.withNewColumnMapping(DeltaSchemas.toDelta(column), nextId);
+            updated = updated.add(field);
+            added.add(field);
             arrowFields.add(column);
         }
+        history.record(CommitOperation.addColumns(DeltaSchemas.fieldsJson(added)), Map.of());
         UpdateTableTransactionBuilder builder = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.MANUAL_UPDATE)
                 .withUpdatedSchema(updated)
                 .withTablePropertiesAdded(Map.of(TableProperties.ARROW_SCHEMA, new Schema(arrowFields).toJson()));
@@ -382,11 +402,32 @@ public final class DeltaTable {
     }
 
     private Snapshot latest() {
+        return latest(new HistoryCommitter());
+    }
+
+    /** The latest snapshot, whose transactions commit through {@code history}. */
+    private Snapshot latest(HistoryCommitter history) {
         try {
-            return TableManager.loadSnapshot(path).build(engine);
+            return readable(TableManager.loadSnapshot(path).withCommitter(history).build(engine));
         } catch (TableNotFoundException e) {
             throw new TableMissingException("no table at " + root, e);
         }
+    }
+
+    /**
+     * Refuses a version whose protocol needs a reader feature Lakeshard does not implement: Kernel loads a table with
+     * deletion vectors, say, and leaves applying them to the reader, so reading it as if they were absent would
+     * return deleted rows. Every read, write and maintenance run loads its snapshot through here.
+     */
+    private Snapshot readable(Snapshot snapshot) {
+        Set<String> missing = new TreeSet<>(KernelActions.readerFeatures(snapshot));
+        missing.removeAll(READER_FEATURES);
+        if (!missing.isEmpty()) {
+            throw new UnsupportedTableFeatureException("the table's Delta protocol at version " + snapshot.getVersion()
+                    + " needs the reader feature" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
+                    + ", which Lakeshard does not implement; it cannot be read, written or maintained here", missing);
+        }
+        return snapshot;
     }
 
     private TableSnapshot toSnapshot(Snapshot snapshot) {

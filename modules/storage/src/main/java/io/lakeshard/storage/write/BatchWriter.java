@@ -8,6 +8,7 @@ import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.dataset.WriterOptions;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.internal.fs.HadoopStorage;
+import io.lakeshard.storage.internal.schema.DeltaRange;
 import io.lakeshard.storage.internal.schema.SystemColumns;
 import io.lakeshard.storage.internal.write.BatchConversion;
 import io.lakeshard.storage.internal.write.DataFiles;
@@ -16,7 +17,6 @@ import io.lakeshard.storage.stats.StatValues;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,7 +98,7 @@ public final class BatchWriter {
         BatchValidator.requireColumns(schema.userSchema(), batch);
         BatchConversion exact = BatchConversion.of(schema.userSchema(), batch, allocator);
         try {
-            BatchValidator.requireNoNulls(schema.userSchema(), exact.batch());
+            BatchValidator.requireValues(schema.userSchema(), exact.batch());
             return exact;
         } catch (RuntimeException e) {
             exact.close();
@@ -109,7 +109,7 @@ public final class BatchWriter {
     /** The batch with missing nullable columns as nulls and the system columns added, in table column order. */
     private VectorSchemaRoot tableBatch(VectorSchemaRoot batch, String batchId, Instant ingestTime, List<FieldVector> owned) {
         int rows = batch.getRowCount();
-        long ingestMicros = ChronoUnit.MICROS.between(Instant.EPOCH, ingestTime);
+        long ingestMicros = StatValues.micros(ingestTime);
         List<FieldVector> vectors = new ArrayList<>();
         for (Field field : schema.logical().getFields()) {
             FieldVector vector = switch (field.getName()) {
@@ -237,12 +237,16 @@ public final class BatchWriter {
             }
         }
 
-        /** No null where the schema forbids one, at any depth; the batch is in the dataset's types. */
-        static void requireNoNulls(Schema userSchema, VectorSchemaRoot batch) {
+        /**
+         * No null where the schema forbids one, at any depth, and every date and timestamp within Delta's range; the
+         * batch is in the dataset's types.
+         */
+        static void requireValues(Schema userSchema, VectorSchemaRoot batch) {
             for (Field want : userSchema.getFields()) {
                 FieldVector vector = batch.getVector(want.getName());
                 if (vector != null) {
                     requireNoNulls("batch." + want.getName(), want, vector, batch.getRowCount(), null);
+                    DeltaRange.requireInRange("batch." + want.getName(), vector, batch.getRowCount());
                 }
             }
         }

@@ -1,5 +1,9 @@
 package io.lakeshard.storage.internal.kernel;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.delta.kernel.types.ArrayType;
 import io.delta.kernel.types.BinaryType;
 import io.delta.kernel.types.BooleanType;
@@ -37,6 +41,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 public final class DeltaSchemas {
     public static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
     public static final String COLUMN_ID_KEY = "delta.columnMapping.id";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private DeltaSchemas() {}
 
@@ -183,16 +188,35 @@ public final class DeltaSchemas {
         if (metadata.contains(COLUMN_ID_KEY)) {
             arrowMetadata.put(TableSchema.PARQUET_FIELD_ID, String.valueOf(metadata.getLong(COLUMN_ID_KEY)));
         }
-        List<Field> children = logical.getChildren();
-        if (delta.getDataType() instanceof StructType struct) {
-            List<Field> physicalChildren = new ArrayList<>();
-            for (Field child : logical.getChildren()) {
-                physicalChildren.add(physicalField(child, struct.get(child.getName())));
-            }
-            children = physicalChildren;
-        }
         FieldType type = new FieldType(logical.isNullable(), logical.getType(), null, arrowMetadata.isEmpty() ? null : arrowMetadata);
-        return new Field(physicalName, type, children);
+        return new Field(physicalName, type, physicalChildren(logical, delta.getDataType()));
+    }
+
+    /**
+     * The children of a field under their physical names. Struct fields have their own; a list's element and a map's
+     * entries keep Arrow's names, but the structs inside them are mapped too, at every depth.
+     */
+    private static List<Field> physicalChildren(Field logical, DataType type) {
+        List<Field> children = new ArrayList<>();
+        if (type instanceof StructType struct) {
+            for (Field child : logical.getChildren()) {
+                children.add(physicalField(child, struct.get(child.getName())));
+            }
+        } else if (type instanceof ArrayType array) {
+            children.add(withPhysicalChildren(logical.getChildren().get(0), array.getElementType()));
+        } else if (type instanceof MapType map) {
+            Field entries = logical.getChildren().get(0);
+            children.add(new Field(entries.getName(), entries.getFieldType(), List.of(
+                    withPhysicalChildren(entries.getChildren().get(0), map.getKeyType()),
+                    withPhysicalChildren(entries.getChildren().get(1), map.getValueType()))));
+        } else {
+            children.addAll(logical.getChildren());
+        }
+        return children;
+    }
+
+    private static Field withPhysicalChildren(Field logical, DataType type) {
+        return new Field(logical.getName(), logical.getFieldType(), physicalChildren(logical, type));
     }
 
     /**
@@ -200,20 +224,45 @@ public final class DeltaSchemas {
      * would reuse the display name, which resurrects a dropped column's old values.
      */
     public static StructField withNewColumnMapping(StructField field, int[] nextId) {
-        DataType type = field.getDataType();
-        if (type instanceof StructType struct) {
-            List<StructField> children = new ArrayList<>();
-            for (StructField child : struct.fields()) {
-                children.add(withNewColumnMapping(child, nextId));
-            }
-            type = new StructType(children);
-        }
         FieldMetadata metadata = FieldMetadata.builder()
                 .fromMetadata(field.getMetadata())
                 .putLong(COLUMN_ID_KEY, nextId[0]++)
                 .putString(PHYSICAL_NAME_KEY, "col-" + UUID.randomUUID())
                 .build();
-        return new StructField(field.getName(), type, field.isNullable(), metadata);
+        return new StructField(field.getName(), withNewColumnMapping(field.getDataType(), nextId), field.isNullable(), metadata);
+    }
+
+    /** The type with every struct field inside it mapped, through lists and maps too. */
+    private static DataType withNewColumnMapping(DataType type, int[] nextId) {
+        if (type instanceof StructType struct) {
+            List<StructField> children = new ArrayList<>();
+            for (StructField child : struct.fields()) {
+                children.add(withNewColumnMapping(child, nextId));
+            }
+            return new StructType(children);
+        }
+        if (type instanceof ArrayType array) {
+            return new ArrayType(withNewColumnMapping(array.getElementType(), nextId), array.containsNull());
+        }
+        if (type instanceof MapType map) {
+            return new MapType(withNewColumnMapping(map.getKeyType(), nextId),
+                    withNewColumnMapping(map.getValueType(), nextId), map.isValueContainsNull());
+        }
+        return type;
+    }
+
+    /** Each field as Delta's schema JSON has it (name, type, nullable, metadata), for a commit's history. */
+    public static List<Map<String, Object>> fieldsJson(List<StructField> fields) {
+        try {
+            JsonNode schema = JSON.readTree(new StructType(fields).toJson());
+            List<Map<String, Object>> json = new ArrayList<>();
+            for (JsonNode field : schema.get("fields")) {
+                json.add(JSON.convertValue(field, new TypeReference<Map<String, Object>>() {}));
+            }
+            return json;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Kernel wrote a schema it cannot read", e);
+        }
     }
 
     /** The schema as stored in data files: every field under its physical name. */
@@ -228,7 +277,19 @@ public final class DeltaSchemas {
     private static StructField physical(StructField field) {
         FieldMetadata metadata = field.getMetadata();
         String name = metadata.contains(PHYSICAL_NAME_KEY) ? metadata.getString(PHYSICAL_NAME_KEY) : field.getName();
-        DataType type = field.getDataType() instanceof StructType struct ? physical(struct) : field.getDataType();
-        return new StructField(name, type, field.isNullable());
+        return new StructField(name, physical(field.getDataType()), field.isNullable());
+    }
+
+    private static DataType physical(DataType type) {
+        if (type instanceof StructType struct) {
+            return physical(struct);
+        }
+        if (type instanceof ArrayType array) {
+            return new ArrayType(physical(array.getElementType()), array.containsNull());
+        }
+        if (type instanceof MapType map) {
+            return new MapType(physical(map.getKeyType()), physical(map.getValueType()), map.isValueContainsNull());
+        }
+        return type;
     }
 }

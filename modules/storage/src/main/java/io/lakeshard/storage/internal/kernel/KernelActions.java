@@ -1,22 +1,33 @@
 package io.lakeshard.storage.internal.kernel;
 
+import static java.util.Objects.requireNonNull;
+
 import io.delta.kernel.CommitActions;
 import io.delta.kernel.CommitRangeBuilder.CommitBoundary;
+import io.delta.kernel.Snapshot;
 import io.delta.kernel.TableManager;
+import io.delta.kernel.commit.CommitFailedException;
+import io.delta.kernel.commit.CommitMetadata;
+import io.delta.kernel.commit.CommitResponse;
+import io.delta.kernel.commit.Committer;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.internal.actions.AddFile;
+import io.delta.kernel.internal.actions.CommitInfo;
+import io.delta.kernel.internal.actions.Protocol;
 import io.delta.kernel.internal.actions.RemoveFile;
 import io.delta.kernel.internal.actions.SetTransaction;
 import io.delta.kernel.internal.actions.SingleAction;
+import io.delta.kernel.internal.commit.DefaultFileSystemManagedTableOnlyCommitter;
 import io.delta.kernel.internal.fs.Path;
 import io.delta.kernel.internal.snapshot.MetadataCleanup;
 import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.statistics.DataFileStatistics;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
+import io.lakeshard.storage.table.CommitOperation;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.write.NewDataFile;
 import java.io.IOException;
@@ -32,7 +43,8 @@ import java.util.Set;
 
 /**
  * The one place Lakeshard touches Delta Kernel's internal classes. Kernel 4.4 has no public API for remove actions,
- * for adds with {@code dataChange=false}, or for reading add actions as values; expect this class to change with
+ * for adds with {@code dataChange=false}, for reading add actions as values, for a commit's operation, parameters
+ * and metrics, or for a snapshot's protocol; expect this class to change with
  * Kernel versions, and nothing else.
  */
 public final class KernelActions {
@@ -134,6 +146,53 @@ public final class KernelActions {
      */
     public static long cleanupExpiredLogs(Engine engine, Clock clock, String tablePath, long retentionMillis) throws IOException {
         return MetadataCleanup.cleanupExpiredLogs(engine, clock::millis, new Path(tablePath), retentionMillis);
+    }
+
+    /**
+     * A committer that writes what a commit did into the {@code commitInfo} Kernel generated (which names every update
+     * {@code Manual Update}, with no parameters or metrics), then commits as Kernel's default file-system committer
+     * does, through the configured log store. Kernel takes the committer from the snapshot a transaction is built on;
+     * {@link #record} is called before the commit, once its files are known.
+     */
+    public static final class HistoryCommitter implements Committer {
+        private volatile CommitOperation operation;
+        private volatile Map<String, String> metrics = Map.of();
+
+        public void record(CommitOperation operation, Map<String, String> metrics) {
+            this.operation = requireNonNull(operation, "operation is null");
+            this.metrics = Map.copyOf(requireNonNull(metrics, "metrics is null"));
+        }
+
+        @Override
+        public CommitResponse commit(Engine engine, CloseableIterator<Row> actions, CommitMetadata metadata) throws CommitFailedException {
+            CommitOperation recorded = operation;
+            if (recorded == null) {
+                return DefaultFileSystemManagedTableOnlyCommitter.INSTANCE.commit(engine, actions, metadata);
+            }
+            CommitInfo generated = metadata.getCommitInfo();
+            Row commitInfo = SingleAction.createCommitInfoSingleAction(new CommitInfo(generated.getInCommitTimestamp(),
+                    generated.getTimestamp(), generated.getEngineInfo(), Optional.of(recorded.name()), recorded.parameters(),
+                    Optional.of(recorded.blindAppend()), generated.getTxnId(), metrics).toRow());
+            return DefaultFileSystemManagedTableOnlyCommitter.INSTANCE.commit(engine,
+                    actions.map(action -> isCommitInfo(action) ? commitInfo : action), metadata);
+        }
+
+        private static boolean isCommitInfo(Row action) {
+            int index = action.getSchema().indexOf("commitInfo");
+            return index >= 0 && !action.isNullAt(index);
+        }
+    }
+
+    /**
+     * The reader features a snapshot's protocol needs: listed from reader version 3, implied by older versions
+     * (version 2 is column mapping).
+     */
+    public static Set<String> readerFeatures(Snapshot snapshot) {
+        Protocol protocol = snapshot.getProtocol();
+        if (protocol.supportsReaderFeatures()) {
+            return Set.copyOf(protocol.getReaderFeatures());
+        }
+        return protocol.getMinReaderVersion() >= 2 ? Set.of("columnMapping") : Set.of();
     }
 
     /** The log stores paths as relative URIs: percent-encode what a URI cannot hold ('%', spaces, ...). */

@@ -3,6 +3,7 @@ package io.lakeshard.storage.internal.stats;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lakeshard.storage.dataset.TableSchema.FieldPair;
+import io.lakeshard.storage.internal.schema.DeltaRange;
 import io.lakeshard.storage.stats.StatValues;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -166,9 +167,14 @@ public final class StatsCollector {
 
         /**
          * Kernel re-encodes decimal statistics through a double: a bound with more than 15 significant digits would
-         * come out rounded, possibly inside the data's range. Such a column gets no bounds, only its null count.
+         * come out rounded, possibly inside the data's range. Such a column gets no bounds, only its null count; so
+         * does a timestamp column whose widened max would leave the range Delta allows.
          */
         boolean boundsSurviveTheLog() {
+            if (isTimestamp()) {
+                // The last millisecond of year 9999 rounds up out of Delta's range, which other readers cannot parse.
+                return DeltaRange.containsMicros((Long) finalMax());
+            }
             return !(min instanceof BigDecimal low && max instanceof BigDecimal high)
                     || (low.precision() <= DOUBLE_EXACT_DIGITS && high.precision() <= DOUBLE_EXACT_DIGITS);
         }
