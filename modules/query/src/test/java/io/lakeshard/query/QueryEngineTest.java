@@ -88,6 +88,21 @@ class QueryEngineTest {
     }
 
     @Test
+    void selectStarIsTheUsersColumnsAndSystemColumnsOnlyWhenNamed() {
+        try (QueryResult result = engine.execute(QueryRequest.of("star", "acme", "SELECT * FROM main.test.all_types"))) {
+            assertEquals(AllTypes.SCHEMA.getFields().stream().map(Field::getName).toList(),
+                    result.schema().getFields().stream().map(Field::getName).toList(), "what a write takes back as it is");
+        }
+        List<Map<String, Object>> named = run("acme", "SELECT _ls_batch_id, _ls_partition_date, id FROM main.test.all_types "
+                + "WHERE _ls_batch_id IS NOT NULL ORDER BY id LIMIT 1");
+        assertEquals(1, named.size());
+        assertTrue(named.get(0).get("_ls_batch_id") != null && named.get(0).get("_ls_partition_date") != null, named.toString());
+        QueryRejectedException unknown = assertThrows(QueryRejectedException.class,
+                () -> run("acme", "SELECT * EXCLUDE (no_such_column) FROM main.test.all_types"));
+        assertTrue(unknown.getMessage().contains("no_such_column"), "DuckDB's message: " + unknown.getMessage());
+    }
+
+    @Test
     void everyTypeComesBackAsWritten() {
         List<Map<String, Object>> rows = run("acme", "SELECT * EXCLUDE (_ls_ingest_time, _ls_partition_date, _ls_batch_id) "
                 + "FROM main.test.all_types ORDER BY id");

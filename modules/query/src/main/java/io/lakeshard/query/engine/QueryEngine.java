@@ -274,7 +274,8 @@ public final class QueryEngine implements AutoCloseable {
                 filesScanned.merge(table.name(), files.size(), Integer::sum);
                 Map<URI, Path> local = localFiles(request, table, snapshot, files, lease);
                 ddl.execute("CREATE TEMP VIEW " + DuckTypes.quote(table.viewName()) + " AS "
-                        + ViewBuilder.select(snapshot.schema(), files, file -> local.get(file.uri(snapshot.tableRoot()))));
+                        + ViewBuilder.select(snapshot.schema(), files, file -> local.get(file.uri(snapshot.tableRoot())),
+                                statement.namesSystemColumns()));
             }
         } catch (SQLException | RuntimeException e) {
             if (lease != null) {

@@ -30,28 +30,35 @@ final class ViewBuilder {
 
     private ViewBuilder() {}
 
-    static String select(TableSchema schema, List<DataFile> files, Function<DataFile, Path> localPath) {
+    /**
+     * @param systemColumns whether the view shows the system columns ({@code _ls_...}): only when the statement names
+     *     one, so that {@code SELECT *} returns the user's columns, which can be written back as they are
+     */
+    static String select(TableSchema schema, List<DataFile> files, Function<DataFile, Path> localPath, boolean systemColumns) {
         Map<Group, List<String>> groups = new LinkedHashMap<>();
         for (DataFile file : files) {
             groups.computeIfAbsent(new Group(file.partitionValues(), presentColumns(schema, file)), g -> new ArrayList<>())
                     .add(localPath.apply(file).toString());
         }
         if (groups.isEmpty()) {
-            return emptySelect(schema);
+            return emptySelect(schema, systemColumns);
         }
         List<String> selects = new ArrayList<>();
         for (Map.Entry<Group, List<String>> group : groups.entrySet()) {
-            selects.add(groupSelect(schema, group.getKey(), group.getValue()));
+            selects.add(groupSelect(schema, group.getKey(), group.getValue(), systemColumns));
         }
         return String.join("\nUNION ALL\n", selects);
     }
 
-    private static String groupSelect(TableSchema schema, Group group, List<String> paths) {
+    private static String groupSelect(TableSchema schema, Group group, List<String> paths, boolean systemColumns) {
         List<String> columns = new ArrayList<>();
         List<Field> physicalFields = schema.physical().getFields();
         for (int i = 0; i < physicalFields.size(); i++) {
             Field field = schema.logical().getFields().get(i);
             String name = field.getName();
+            if (!systemColumns && TableSchema.isSystemColumn(name)) {
+                continue;
+            }
             String physical = physicalFields.get(i).getName();
             if (schema.isPartitionColumn(name)) {
                 String value = group.partitionValues().get(physical);
@@ -119,8 +126,9 @@ final class ViewBuilder {
         return string(value);
     }
 
-    private static String emptySelect(TableSchema schema) {
+    private static String emptySelect(TableSchema schema, boolean systemColumns) {
         List<String> columns = schema.logical().getFields().stream()
+                .filter(field -> systemColumns || !TableSchema.isSystemColumn(field.getName()))
                 .map(field -> "NULL::" + sqlType(field) + " AS " + quote(field.getName()))
                 .toList();
         return "SELECT " + String.join(", ", columns) + " WHERE false";

@@ -163,6 +163,10 @@ public final class SqlAnalyzer {
         }
 
         void visit(JsonNode node) {
+            // A column reference, an EXCLUDE or REPLACE list, a struct field: any name in the tree counts.
+            if (node.isTextual() && TableSchema.isSystemColumn(node.asText().toLowerCase(Locale.ROOT))) {
+                namesSystemColumns = true;
+            }
             if (node.isObject()) {
                 ObjectNode object = (ObjectNode) node;
                 String type = object.path("type").asText();
@@ -181,11 +185,7 @@ public final class SqlAnalyzer {
                 if ("BASE_TABLE".equals(type)) {
                     baseTable(object);
                 }
-                if ("COLUMN_REF".equals(object.path("class").asText())) {
-                    for (JsonNode name : object.path("column_names")) {
-                        namesSystemColumns |= TableSchema.isSystemColumn(name.asText().toLowerCase(Locale.ROOT));
-                    }
-                }
+
             }
             for (Iterator<JsonNode> it = node.elements(); it.hasNext(); ) {
                 visit(it.next());
