@@ -5,13 +5,19 @@ import io.lakeshard.api.v1.QuerySummary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.util.Text;
 
 /**
  * A query's rows as they stream in: {@link #reader()} reads one Arrow batch at a time, never the whole result.
@@ -56,8 +62,8 @@ public final class QueryResults implements AutoCloseable {
      * The rows one at a time, as column name to value (Arrow's Java values), read batch by batch as they arrive.
      * Use either this or {@link #next()}, not both.
      */
-    public java.util.Iterator<java.util.Map<String, Object>> rows() {
-        return new java.util.Iterator<>() {
+    public Iterator<Map<String, Object>> rows() {
+        return new Iterator<>() {
             private int row;
             private boolean loaded;
 
@@ -74,14 +80,14 @@ public final class QueryResults implements AutoCloseable {
             }
 
             @Override
-            public java.util.Map<String, Object> next() {
+            public Map<String, Object> next() {
                 if (!hasNext()) {
-                    throw new java.util.NoSuchElementException();
+                    throw new NoSuchElementException();
                 }
-                java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
-                for (org.apache.arrow.vector.FieldVector vector : batch().getFieldVectors()) {
+                Map<String, Object> values = new LinkedHashMap<>();
+                for (FieldVector vector : batch().getFieldVectors()) {
                     Object value = vector.getObject(row);
-                    values.put(vector.getName(), value instanceof org.apache.arrow.vector.util.Text text ? text.toString() : value);
+                    values.put(vector.getName(), value instanceof Text text ? text.toString() : value);
                 }
                 row++;
                 return values;

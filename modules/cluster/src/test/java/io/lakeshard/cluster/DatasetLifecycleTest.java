@@ -9,7 +9,6 @@ import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.DatasetRegistry;
 import io.lakeshard.cluster.registry.DatasetSpec;
-import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.cluster.table.TableEntity;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.query.QueryRequest;
@@ -20,6 +19,7 @@ import io.lakeshard.storage.TestTables;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.storage.table.IdempotencyKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,6 +39,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,7 +76,7 @@ class DatasetLifecycleTest {
             assertEquals(15L, counts.get("n"));
             assertEquals(5L, counts.get("with_extra"), "old rows read the new column as null");
 
-            ExecutionException notNullable = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> node.datasets()
+            ExecutionException notNullable = Assertions.assertThrows(ExecutionException.class, () -> node.datasets()
                     .addColumns(TENANT, NAME, List.of(new Field("strict", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null)))
                     .toCompletableFuture().get(30, TimeUnit.SECONDS));
             assertEquals("columns.strict", assertInstanceOf(InvalidInputException.class, notNullable.getCause()).field());
@@ -86,7 +87,7 @@ class DatasetLifecycleTest {
 
             node.datasets().drop(TENANT, NAME).toCompletableFuture().get(30, TimeUnit.SECONDS);
             assertEquals(Optional.empty(), node.registry().get(TENANT, NAME).toCompletableFuture().get(10, TimeUnit.SECONDS));
-            ExecutionException gone = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> {
+            ExecutionException gone = Assertions.assertThrows(ExecutionException.class, () -> {
                 try (VectorSchemaRoot batch = AllTypes.batch(allocator, 200, 1)) {
                     write(node, batch, 3);
                 }

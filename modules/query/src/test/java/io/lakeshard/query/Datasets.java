@@ -9,6 +9,7 @@ import io.lakeshard.storage.snapshot.SnapshotCache;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.TableSettings;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +39,6 @@ final class Datasets implements TableResolver {
     @Override
     public List<DatasetName> list(String tenant) {
         return caches.keySet().stream().filter(id -> id.tenant().equals(tenant)).map(DatasetId::name).sorted(
-                java.util.Comparator.comparing(DatasetName::toString)).toList();
+                Comparator.comparing(DatasetName::toString)).toList();
     }
 }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.arrow.memory.BufferAllocator;
@@ -205,7 +206,7 @@ class QueryEngineTest {
     void explainShowsNoStoragePaths() {
         String plan = engine.explain(QueryRequest.of("e1", "acme", "SELECT count(*) FROM main.test.regions WHERE i8 = -50"), true);
         assertFalse(plan.contains(dir.toString()), plan);
-        assertTrue(plan.toUpperCase().contains("PARQUET"), plan);
+        assertTrue(plan.toUpperCase(Locale.ROOT).contains("PARQUET"), plan);
         List<Map<String, Object>> viaSql = run("acme", "EXPLAIN SELECT count(*) FROM main.test.regions");
         assertEquals(1, viaSql.size());
         assertFalse(viaSql.get(0).get("plan").toString().contains(dir.toString()));

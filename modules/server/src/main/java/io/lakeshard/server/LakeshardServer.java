@@ -121,7 +121,7 @@ public final class LakeshardServer implements AutoCloseable {
             try {
                 server.close();
             } catch (Exception e) {
-                e.printStackTrace();
+                LoggerFactory.getLogger(LakeshardServer.class).error("stopping the node failed", e);
             }
         }));
         server.service.whenTerminated().toCompletableFuture().join();

@@ -9,10 +9,13 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -59,8 +62,8 @@ class CliSessionTest {
             assertTrue(wrote.err().contains("100%"), "a progress bar: " + wrote.err());
             assertEquals(0, cli(address, "write", "obs.web.spans", "--file", jsonFile.toString()).exit());
             Path parquetFile = dir.resolve("more.parquet");
-            try (java.sql.Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:");
-                    java.sql.Statement statement = duck.createStatement()) {
+            try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
+                    Statement statement = duck.createStatement()) {
                 // An INTEGER id where the dataset has BIGINT: the CLI casts to the dataset's types.
                 statement.execute("COPY (SELECT (2000 + i)::INTEGER AS id, 'parquet' AS service, i * 2.0 AS duration_ms, "
                         + "TIMESTAMPTZ '2026-11-20 12:00:00+00' AS at FROM range(10) t(i)) TO '" + parquetFile + "' (FORMAT PARQUET)");

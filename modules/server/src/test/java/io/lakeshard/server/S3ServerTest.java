@@ -12,10 +12,13 @@ import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.lakeshard.api.v1.Consistency;
 import io.lakeshard.api.v1.IdempotencyKey;
 import io.lakeshard.api.v1.IngestServiceClient;
 import io.lakeshard.api.v1.MaintenancePolicy;
+import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.WriteRequest;
+import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.arrow.ArrowStreams;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
@@ -166,7 +169,7 @@ class S3ServerTest {
                 """.formatted(bucket, endpoint, S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY, ApiKeys.sha256(KEY));
     }
 
-    private static io.lakeshard.api.v1.WriteResponse write(LakeshardClient client, long firstTrace, int rows, long start,
+    private static WriteResponse write(LakeshardClient client, long firstTrace, int rows, long start,
             String appId, long sequence) {
         try (VectorSchemaRoot batch = SpanBatches.batch(client.allocator(), firstTrace, rows, start, 1_000L)) {
             return client.write(SPANS, batch, appId, sequence);
@@ -184,7 +187,7 @@ class S3ServerTest {
                     .withTls(false), system);
         }
 
-        CompletableFuture<io.lakeshard.api.v1.WriteResponse> write(byte[] ipc, String appId, long sequence) {
+        CompletableFuture<WriteResponse> write(byte[] ipc, String appId, long sequence) {
             return ingest.write().addHeader("authorization", "Bearer " + KEY).invoke(WriteRequest.newBuilder()
                     .setDataset(SPANS).setArrowIpc(ByteString.copyFrom(ipc))
                     .setKey(IdempotencyKey.newBuilder().setAppId(appId).setSequence(sequence)).build()).toCompletableFuture();
@@ -211,9 +214,9 @@ class S3ServerTest {
     }
 
     private static long count(LakeshardClient client) {
-        try (QueryResults results = client.query(io.lakeshard.api.v1.QueryRequest.newBuilder()
+        try (QueryResults results = client.query(QueryRequest.newBuilder()
                 .setSql("SELECT count(*) AS n FROM obs.traces.spans")
-                .setConsistency(io.lakeshard.api.v1.Consistency.CONSISTENCY_READ_YOUR_WRITES).build())) {
+                .setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build())) {
             assertTrue(results.next());
             return (Long) TestTables.rows(results.batch(), false).get(0).get("n");
         }

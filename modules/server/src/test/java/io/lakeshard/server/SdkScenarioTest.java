@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
+import io.lakeshard.api.v1.Consistency;
 import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.TimeTravel;
 import io.lakeshard.api.v1.WriteResponse;
@@ -16,6 +17,10 @@ import io.lakeshard.client.QueryResults;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.TestTables;
 import io.lakeshard.testing.SpanBatches;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -88,9 +93,9 @@ class SdkScenarioTest {
             assertTrue(status.getWriterShardsList().stream().anyMatch(shards -> shards.getWriters() >= 1),
                     "the dataset's writer runs somewhere: " + status.getWriterShardsList());
 
-            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+                    BodyHandlers.ofString()).body();
             assertTrue(metrics.contains("lakeshard_maintenance_tasks_total{type=\"OPTIMIZE\",result=\"done\"} 1"), metrics);
             assertTrue(metrics.contains("lakeshard_maintenance_leases_total"), metrics);
 
@@ -108,7 +113,7 @@ class SdkScenarioTest {
 
     private static long count(LakeshardClient client, String sql, List<TimeTravel> travel) {
         try (QueryResults results = client.query(QueryRequest.newBuilder().setSql(sql).addAllTimeTravel(travel)
-                .setConsistency(io.lakeshard.api.v1.Consistency.CONSISTENCY_READ_YOUR_WRITES).build())) {
+                .setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build())) {
             assertTrue(results.next());
             Map<String, Object> row = TestTables.rows(results.batch(), false).get(0);
             assertFalse(results.next());

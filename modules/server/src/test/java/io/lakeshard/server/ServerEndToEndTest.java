@@ -9,31 +9,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.grpc.GrpcClientSettings;
+import akka.grpc.GrpcServiceException;
 import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
 import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.lakeshard.api.v1.Consistency;
 import io.lakeshard.api.v1.Dataset;
 import io.lakeshard.api.v1.DatasetServiceClient;
 import io.lakeshard.api.v1.GetDatasetRequest;
 import io.lakeshard.api.v1.IdempotencyKey;
 import io.lakeshard.api.v1.IngestServiceClient;
+import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.QueryResponse;
 import io.lakeshard.api.v1.QueryServiceClient;
 import io.lakeshard.api.v1.RegisterDatasetRequest;
+import io.lakeshard.api.v1.TimeTravel;
+import io.lakeshard.api.v1.WriteChunk;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.arrow.ArrowStreams;
-import io.lakeshard.service.auth.ApiKeys;
+import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.server.grpc.ArrowIpc;
+import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.AllTypes;
 import io.lakeshard.storage.TestTables;
+import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.maintenance.Maintenance;
 import io.lakeshard.storage.maintenance.Vacuum;
 import io.lakeshard.storage.scan.ColumnPredicate;
+import io.lakeshard.storage.table.DeltaTable;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,6 +56,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +85,7 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -140,8 +156,8 @@ class ServerEndToEndTest {
 
     private List<Map<String, Object>> query(String key, String sql) throws Exception {
         List<QueryResponse> responses = queries.query().addHeader("authorization", "Bearer " + key)
-                .invoke(io.lakeshard.api.v1.QueryRequest.newBuilder().setSql(sql)
-                        .setConsistency(io.lakeshard.api.v1.Consistency.CONSISTENCY_READ_YOUR_WRITES).build())
+                .invoke(QueryRequest.newBuilder().setSql(sql)
+                        .setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build())
                 .runWith(Sink.seq(), clientSystem).toCompletableFuture().get(60, TimeUnit.SECONDS);
         ByteString stream = ByteString.EMPTY;
         for (QueryResponse response : responses) {
@@ -174,9 +190,9 @@ class ServerEndToEndTest {
         assertEquals(0L, rows.get(0).get("id"));
         assertEquals(24L, rows.get(24).get("id"));
 
-        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
-                .newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest
+                .newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+                BodyHandlers.ofString());
         assertEquals(200, metrics.statusCode());
         for (String series : List.of("lakeshard_writes_total{result=\"applied\"}", "lakeshard_writes_total{result=\"replay\"}",
                 "lakeshard_write_rows_total", "lakeshard_commit_seconds_count", "lakeshard_query_seconds_count",
@@ -238,7 +254,7 @@ class ServerEndToEndTest {
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, oversize.getStatus().getCode());
 
         StatusRuntimeException refused = failure(() -> queries.query().addHeader("authorization", "Bearer " + ACME_KEY)
-                .invoke(io.lakeshard.api.v1.QueryRequest.newBuilder().setSql("SELECT * FROM read_text('/etc/passwd')").build())
+                .invoke(QueryRequest.newBuilder().setSql("SELECT * FROM read_text('/etc/passwd')").build())
                 .runWith(Sink.seq(), clientSystem));
         assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
         assertTrue(refused.getStatus().getDescription().contains("table functions are not allowed"));
@@ -248,8 +264,8 @@ class ServerEndToEndTest {
     void aTenantsConcurrentQueriesAreLimitedAndASlowQueryHitsItsDeadline() throws Exception {
         register(ACME_KEY, "limits.test.t", AllTypes.SCHEMA, List.of());
         write(ACME_KEY, "limits.test.t", 0, 30, "limits", 1);
-        java.util.function.Supplier<java.util.concurrent.CompletableFuture<List<QueryResponse>>> startSlow = () -> queries.query()
-                .addHeader("authorization", "Bearer " + ACME_KEY).invoke(io.lakeshard.api.v1.QueryRequest.newBuilder()
+        Supplier<CompletableFuture<List<QueryResponse>>> startSlow = () -> queries.query()
+                .addHeader("authorization", "Bearer " + ACME_KEY).invoke(QueryRequest.newBuilder()
                         .setSql("SELECT count(*) FROM limits.test.t a, limits.test.t b, limits.test.t c, limits.test.t d, "
                                 + "limits.test.t e, limits.test.t f, limits.test.t g "
                                 + "WHERE (a.id * 31 + b.id * 17 + c.id * 13 + d.id * 11 + e.id * 7 + f.id * 5 + g.id * 3) % 99991 = 12345")
@@ -266,7 +282,7 @@ class ServerEndToEndTest {
             }
             try {
                 queries.query().addHeader("authorization", "Bearer " + ACME_KEY)
-                        .invoke(io.lakeshard.api.v1.QueryRequest.newBuilder().setSql("SELECT 1").build())
+                        .invoke(QueryRequest.newBuilder().setSql("SELECT 1").build())
                         .runWith(Sink.seq(), clientSystem).toCompletableFuture().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 limited = status(e).getCode();
@@ -274,7 +290,7 @@ class ServerEndToEndTest {
         }
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, limited, "a second query of the tenant while the first runs");
         var running = slow;
-        ExecutionException timedOut = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        ExecutionException timedOut = Assertions.assertThrows(ExecutionException.class,
                 () -> running.get(60, TimeUnit.SECONDS));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, status(timedOut).getCode());
         assertEquals(1, query(ACME_KEY, "SELECT 1 AS one").size(), "the permit came back");
@@ -285,14 +301,14 @@ class ServerEndToEndTest {
         register(ACME_KEY, "moved.test.t", AllTypes.SCHEMA, List.of());
         write(ACME_KEY, "moved.test.t", 0, 5, "mover", 1);
         // Another writer (an old owner, a split brain) commits behind the table's writer.
-        var record = server.service().node().registry().get("acme", io.lakeshard.storage.dataset.DatasetName.parse("moved.test.t"))
+        var record = server.service().node().registry().get("acme", DatasetName.parse("moved.test.t"))
                 .toCompletableFuture().get(10, TimeUnit.SECONDS).orElseThrow();
-        var ref = new io.lakeshard.cluster.table.TableRef("acme", record.name(), record.incarnation());
-        var outsider = io.lakeshard.storage.table.DeltaTable.at(server.service().node().tables().storage(), ref.location(server.service().node().tables().storage()));
+        var ref = new TableRef("acme", record.name(), record.incarnation());
+        var outsider = DeltaTable.at(server.service().node().tables().storage(), ref.location(server.service().node().tables().storage()));
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 100, 2)) {
             TestTables.commit(outsider, TestTables.write(outsider, allocator, batch), new io.lakeshard.storage.table.IdempotencyKey("outsider", 1));
         }
-        Exception moved = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        Exception moved = Assertions.assertThrows(Exception.class,
                 () -> write(ACME_KEY, "moved.test.t", 5, 5, "mover", 2));
         assertEquals(Status.Code.UNAVAILABLE, status(moved).getCode(), String.valueOf(moved));
         WriteResponse retried = write(ACME_KEY, "moved.test.t", 5, 5, "mover", 2);
@@ -300,8 +316,8 @@ class ServerEndToEndTest {
         assertEquals(List.of(Map.of("n", 12L)), query(ACME_KEY, "SELECT count(*) AS n FROM moved.test.t"));
 
         StatusRuntimeException noSuchVersion = failure(() -> queries.query().addHeader("authorization", "Bearer " + ACME_KEY)
-                .invoke(io.lakeshard.api.v1.QueryRequest.newBuilder().setSql("SELECT count(*) FROM moved.test.t")
-                        .addTimeTravel(io.lakeshard.api.v1.TimeTravel.newBuilder().setTable("moved.test.t").setVersion(999)).build())
+                .invoke(QueryRequest.newBuilder().setSql("SELECT count(*) FROM moved.test.t")
+                        .addTimeTravel(TimeTravel.newBuilder().setTable("moved.test.t").setVersion(999)).build())
                 .runWith(Sink.seq(), clientSystem));
         assertEquals(Status.Code.FAILED_PRECONDITION, noSuchVersion.getStatus().getCode());
     }
@@ -311,18 +327,18 @@ class ServerEndToEndTest {
         register(ACME_KEY, "vacuumed.test.t", AllTypes.SCHEMA, List.of());
         long written = write(ACME_KEY, "vacuumed.test.t", 0, 5, "vacuumer", 1).getTableVersion();
         // Delete every row and vacuum as if two hours had passed: the written version's files are gone.
-        var record = server.service().node().registry().get("acme", io.lakeshard.storage.dataset.DatasetName.parse("vacuumed.test.t"))
+        var record = server.service().node().registry().get("acme", DatasetName.parse("vacuumed.test.t"))
                 .toCompletableFuture().get(10, TimeUnit.SECONDS).orElseThrow();
         var storage = server.service().node().tables().storage();
-        var table = io.lakeshard.storage.table.DeltaTable.at(storage,
-                new io.lakeshard.cluster.table.TableRef("acme", record.name(), record.incarnation()).location(storage));
+        var table = DeltaTable.at(storage,
+                new TableRef("acme", record.name(), record.incarnation()).location(storage));
         new Maintenance(table, allocator).deleteRows(List.of(ColumnPredicate.ge("id", 0L)));
         assertEquals(1, new Vacuum(table, Clock.offset(Clock.systemUTC(), Duration.ofHours(2)))
                 .run(Duration.ofHours(1), false, false).files().size());
 
         StatusRuntimeException vacuumed = failure(() -> queries.query().addHeader("authorization", "Bearer " + ACME_KEY)
-                .invoke(io.lakeshard.api.v1.QueryRequest.newBuilder().setSql("SELECT count(*) FROM vacuumed.test.t")
-                        .addTimeTravel(io.lakeshard.api.v1.TimeTravel.newBuilder().setTable("vacuumed.test.t").setVersion(written)).build())
+                .invoke(QueryRequest.newBuilder().setSql("SELECT count(*) FROM vacuumed.test.t")
+                        .addTimeTravel(TimeTravel.newBuilder().setTable("vacuumed.test.t").setVersion(written)).build())
                 .runWith(Sink.seq(), clientSystem));
         assertEquals(Status.Code.FAILED_PRECONDITION, vacuumed.getStatus().getCode(), String.valueOf(vacuumed.getStatus()));
         assertTrue(vacuumed.getStatus().getDescription().contains("vacuum"), vacuumed.getStatus().getDescription());
@@ -335,9 +351,9 @@ class ServerEndToEndTest {
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 300)) {
             whole = ipc(batch);
         }
-        List<io.lakeshard.api.v1.WriteChunk> chunks = new ArrayList<>();
+        List<WriteChunk> chunks = new ArrayList<>();
         for (int offset = 0; offset < whole.size(); offset += 4096) {
-            var chunk = io.lakeshard.api.v1.WriteChunk.newBuilder().setArrowIpc(whole.substring(offset, Math.min(whole.size(), offset + 4096)));
+            var chunk = WriteChunk.newBuilder().setArrowIpc(whole.substring(offset, Math.min(whole.size(), offset + 4096)));
             if (offset == 0) {
                 chunk.setDataset("stream.test.t").setKey(IdempotencyKey.newBuilder().setAppId("uploader").setSequence(1));
             }
@@ -345,7 +361,7 @@ class ServerEndToEndTest {
         }
         assertTrue(chunks.size() > 3);
         WriteResponse response = await(() -> ingest.writeStream().addHeader("authorization", "Bearer " + ACME_KEY)
-                .invoke(akka.stream.javadsl.Source.from(chunks)));
+                .invoke(Source.from(chunks)));
         assertEquals(300, response.getRows());
         assertEquals(List.of(Map.of("n", 300L)), query(ACME_KEY, "SELECT count(*) AS n FROM stream.test.t"));
     }
@@ -447,7 +463,7 @@ class ServerEndToEndTest {
 
     private static Status status(Throwable error) {
         Throwable cause = error instanceof ExecutionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof akka.grpc.GrpcServiceException grpc) {
+        if (cause instanceof GrpcServiceException grpc) {
             return grpc.getStatus();
         }
         return ((StatusRuntimeException) cause).getStatus();
@@ -465,7 +481,7 @@ class ServerEndToEndTest {
     }
 
     private static StatusRuntimeException failure(Supplier<CompletionStage<?>> call) {
-        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        ExecutionException e = Assertions.assertThrows(ExecutionException.class,
                 () -> call.get().toCompletableFuture().get(60, TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof StatusRuntimeException, String.valueOf(e.getCause()));
         return (StatusRuntimeException) e.getCause();

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Status.Code;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.AllTypes;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,13 +34,13 @@ class TlsTest {
                 try (var results = client.query("SELECT 1 AS one, 'x' AS letter")) {
                     var rows = results.rows();
                     assertTrue(rows.hasNext());
-                    assertEquals(java.util.Map.of("one", 1, "letter", "x"), rows.next());
+                    assertEquals(Map.of("one", 1, "letter", "x"), rows.next());
                     assertTrue(!rows.hasNext());
                 }
             }
             try (LakeshardClient plaintext = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
                 LakeshardException refused = assertThrows(LakeshardException.class, plaintext::datasets);
-                assertEquals(io.grpc.Status.Code.UNAVAILABLE, refused.code(), refused.getMessage());
+                assertEquals(Code.UNAVAILABLE, refused.code(), refused.getMessage());
             }
         }
     }

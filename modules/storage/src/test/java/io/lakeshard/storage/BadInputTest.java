@@ -1,5 +1,6 @@
 package io.lakeshard.storage;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,7 +81,7 @@ class BadInputTest {
         DeltaTable table = TestTables.create(dir, "strict", DatasetDefinition.of(new Schema(List.of(ID, NAME)), List.of()));
         Schema wrongType = new Schema(List.of(new Field("id", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null), NAME));
         try (VectorSchemaRoot batch = VectorSchemaRoot.create(wrongType, allocator)) {
-            ((VarCharVector) batch.getVector("id")).setSafe(0, "1".getBytes());
+            ((VarCharVector) batch.getVector("id")).setSafe(0, "1".getBytes(UTF_8));
             batch.setRowCount(1);
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> TestTables.write(table, allocator, batch));
             assertEquals("batch.id", e.field());
@@ -95,7 +96,7 @@ class BadInputTest {
         try (VectorSchemaRoot batch = VectorSchemaRoot.create(new Schema(List.of(ID, NAME)), allocator)) {
             ((BigIntVector) batch.getVector("id")).setSafe(0, 1);
             batch.getVector("id").setNull(1);
-            ((VarCharVector) batch.getVector("name")).setSafe(0, "a".getBytes());
+            ((VarCharVector) batch.getVector("name")).setSafe(0, "a".getBytes(UTF_8));
             batch.setRowCount(2);
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> TestTables.write(table, allocator, batch));
             assertTrue(e.getMessage().contains("index 1 is null"), e.getMessage());

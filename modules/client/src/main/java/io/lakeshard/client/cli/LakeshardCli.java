@@ -1,5 +1,6 @@
 package io.lakeshard.client.cli;
 
+import io.lakeshard.api.v1.Consistency;
 import io.lakeshard.api.v1.Dataset;
 import io.lakeshard.api.v1.DescribeTableResponse;
 import io.lakeshard.api.v1.QueryRequest;
@@ -22,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 import picocli.CommandLine;
@@ -252,8 +254,8 @@ public final class LakeshardCli {
             VectorSchemaRoot target = VectorSchemaRoot.create(schema, client.allocator());
             target.allocateNew();
             for (int c = 0; c < schema.getFields().size(); c++) {
-                org.apache.arrow.vector.FieldVector from = source.getVector(c);
-                org.apache.arrow.vector.FieldVector to = target.getVector(c);
+                FieldVector from = source.getVector(c);
+                FieldVector to = target.getVector(c);
                 for (int row = 0; row < source.getRowCount(); row++) {
                     to.copyFromSafe(row, row, from);
                 }
@@ -299,7 +301,7 @@ public final class LakeshardCli {
         void run(LakeshardClient client) {
             TablePrinter printer = new TablePrinter(format);
             try (QueryResults results = client.query(QueryRequest.newBuilder().setSql(sql).setRowLimit(limit).setLabel(label)
-                    .setConsistency(io.lakeshard.api.v1.Consistency.CONSISTENCY_READ_YOUR_WRITES).build())) {
+                    .setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build())) {
                 while (results.next()) {
                     printer.add(results.batch());
                 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -30,7 +31,7 @@ final class TablePrinter {
             List<String> row = new ArrayList<>();
             for (FieldVector vector : batch.getFieldVectors()) {
                 Object value = vector.getObject(r);
-                row.add(value == null ? null : value instanceof byte[] bytes ? java.util.HexFormat.of().formatHex(bytes) : value.toString());
+                row.add(value == null ? null : value instanceof byte[] bytes ? HexFormat.of().formatHex(bytes) : value.toString());
             }
             rows.add(row);
         }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -159,7 +160,7 @@ final class TextRows {
             return Long.parseLong(text);
         }
         Instant instant = text.endsWith("Z") || text.matches(".*[+-]\\d\\d:\\d\\d$")
-                ? java.time.OffsetDateTime.parse(text.replace(' ', 'T')).toInstant()
+                ? OffsetDateTime.parse(text.replace(' ', 'T')).toInstant()
                 : LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
         return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
     }

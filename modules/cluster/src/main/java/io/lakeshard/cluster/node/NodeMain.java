@@ -2,6 +2,7 @@ package io.lakeshard.cluster.node;
 
 import akka.cluster.typed.Cluster;
 import com.typesafe.config.ConfigFactory;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one node until it is terminated. Configuration: {@code -Dconfig.file=...}, {@code -Dkey=value} system
@@ -17,7 +18,7 @@ public final class NodeMain {
             try {
                 node.close();
             } catch (Exception e) {
-                e.printStackTrace();
+                LoggerFactory.getLogger(NodeMain.class).error("stopping the node failed", e);
             }
         }));
         node.system().getWhenTerminated().toCompletableFuture().join();

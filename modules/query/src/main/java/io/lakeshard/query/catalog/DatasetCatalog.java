@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.lakeshard.query.UnknownTableException;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.table.TableSnapshot;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -28,7 +29,7 @@ public final class DatasetCatalog {
     public List<DatasetName> tables(String tenant, String catalog, String schema) {
         return resolver.list(tenant).stream()
                 .filter(n -> n.catalog().equals(catalog) && (schema == null || n.schema().equals(schema)))
-                .sorted(java.util.Comparator.comparing(DatasetName::toString)).toList();
+                .sorted(Comparator.comparing(DatasetName::toString)).toList();
     }
 
     public TableDescription describe(String tenant, DatasetName name) {

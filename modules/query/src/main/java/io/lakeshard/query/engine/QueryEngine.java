@@ -17,6 +17,7 @@ import io.lakeshard.query.sql.SqlAnalyzer;
 import io.lakeshard.query.sql.SqlLiteral;
 import io.lakeshard.query.sql.TableReference;
 import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.scan.ColumnPredicate;
 import io.lakeshard.storage.scan.ScanPlanner;
@@ -25,6 +26,7 @@ import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.table.UnsupportedTableFeatureException;
 import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +47,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.memory.BufferAllocator;
@@ -88,7 +91,7 @@ public final class QueryEngine implements AutoCloseable {
         this.allocator = requireNonNull(allocator, "allocator is null");
         try {
             Files.createDirectories(settings.tempDirectory());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new SQLException("cannot create " + settings.tempDirectory(), e);
         }
         Properties properties = new Properties();
@@ -210,7 +213,7 @@ public final class QueryEngine implements AutoCloseable {
             List<PushedPredicate> pushed = SqlAnalyzer.strictConjuncts(connection, where);
             List<ColumnPredicate> predicates = predicates(schema, pushed);
             if (predicates.size() != pushed.size()) {
-                throw new io.lakeshard.storage.dataset.InvalidInputException("where",
+                throw new InvalidInputException("where",
                         "a column is unknown, or a constant does not have its column's type");
             }
             return predicates;
@@ -503,7 +506,7 @@ public final class QueryEngine implements AutoCloseable {
          */
         void cancel() {
             if (cancelled.compareAndSet(false, true)) {
-                java.util.concurrent.atomic.AtomicReference<ScheduledFuture<?>> repeat = new java.util.concurrent.atomic.AtomicReference<>();
+                AtomicReference<ScheduledFuture<?>> repeat = new AtomicReference<>();
                 repeat.set(watchdog.scheduleWithFixedDelay(() -> {
                     if (closed.get()) {
                         ScheduledFuture<?> self = repeat.get();

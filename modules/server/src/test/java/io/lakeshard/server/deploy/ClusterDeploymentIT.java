@@ -1,5 +1,6 @@
 package io.lakeshard.server.deploy;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import io.lakeshard.cluster.PostgresServer;
 import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.storage.S3TestServer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,10 +20,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.HashSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -179,7 +181,7 @@ class ClusterDeploymentIT {
                 }
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -249,7 +251,7 @@ class ClusterDeploymentIT {
         builder.environment().put("LAKESHARD_SERVER", host + ":8080");
         builder.environment().put("LAKESHARD_API_KEY", API_KEY);
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes());
+        String output = new String(process.getInputStream().readAllBytes(), UTF_8);
         assertTrue(process.waitFor(3, TimeUnit.MINUTES));
         assertEquals(0, process.exitValue(), String.join(" ", args) + " on " + host + ":\n" + output);
         return output;

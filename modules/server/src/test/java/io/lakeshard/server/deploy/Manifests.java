@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
@@ -94,8 +96,8 @@ final class Manifests {
         String version = apiVersion.contains("/") ? apiVersion.substring(apiVersion.indexOf('/') + 1) : apiVersion;
         String model = "io.kubernetes.client.openapi.models." + Character.toUpperCase(version.charAt(0)) + version.substring(1) + kind;
         try {
-            Method validate = Class.forName(model).getMethod("validateJsonElement", com.google.gson.JsonElement.class);
-            validate.invoke(null, com.google.gson.JsonParser.parseString(JSON.writeValueAsString(document)));
+            Method validate = Class.forName(model).getMethod("validateJsonElement", JsonElement.class);
+            validate.invoke(null, JsonParser.parseString(JSON.writeValueAsString(document)));
         } catch (ClassNotFoundException e) {
             throw new IOException("no schema for " + apiVersion + " " + kind, e);
         } catch (ReflectiveOperationException e) {
