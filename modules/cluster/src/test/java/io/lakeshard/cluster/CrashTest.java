@@ -8,6 +8,7 @@ import akka.actor.Address;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
+import akka.pattern.AskTimeoutException;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.cluster.maintenance.MaintenanceScheduler;
 import io.lakeshard.cluster.maintenance.TaskType;
@@ -42,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -103,9 +105,7 @@ class CrashTest {
                     lakeshard.data-dir = "%s"
                     """.formatted(clientPort, dir.resolve("client"))))) {
                 TestCluster.await(Duration.ofMinutes(2), () -> upMembers(client).size() == 4, "four members up");
-                DatasetRecord record = assertInstanceOf(DatasetRegistry.Accepted.class, client.registry().register(TENANT, NAME,
-                        DatasetSpec.of(DatasetDefinition.of(AllTypes.SCHEMA, List.of("region"))), MaintenancePolicy.defaults())
-                        .toCompletableFuture().get(60, TimeUnit.SECONDS)).record();
+                DatasetRecord record = register(client);
                 TableRef ref = new TableRef(TENANT, NAME, record.incarnation());
 
                 ConcurrentSkipListMap<Long, Instant> acked = new ConcurrentSkipListMap<>();
@@ -214,6 +214,29 @@ class CrashTest {
                 return;
             } catch (Exception e) {
                 // the scheduler is moving
+            }
+        }
+    }
+
+    /**
+     * Registers the dataset, again after an ask timeout: registration is idempotent, and the first one on a fresh
+     * cluster (sharding's coordinator, the registry's journal, the table's creation on JVMs still warming up) can take
+     * longer than the 2 s ask timeout this test runs with to see failures fast.
+     */
+    private static DatasetRecord register(LakeshardNode client) throws Exception {
+        long started = System.nanoTime();
+        long deadline = started + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                DatasetRecord record = assertInstanceOf(DatasetRegistry.Accepted.class, client.registry().register(TENANT, NAME,
+                        DatasetSpec.of(DatasetDefinition.of(AllTypes.SCHEMA, List.of("region"))), MaintenancePolicy.defaults())
+                        .toCompletableFuture().get(60, TimeUnit.SECONDS)).record();
+                System.out.println("registered after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
+                return record;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof AskTimeoutException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
             }
         }
     }
