@@ -10,7 +10,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -162,7 +161,8 @@ final class TextRows {
         Instant instant = text.endsWith("Z") || text.matches(".*[+-]\\d\\d:\\d\\d$")
                 ? OffsetDateTime.parse(text.replace(' ', 'T')).toInstant()
                 : LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
-        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+        // Not ChronoUnit.MICROS.between: it counts through nanoseconds and overflows outside 1677-2262.
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
     }
 
     /** RFC 4180 fields: commas, and double quotes around fields that hold commas or quotes. */

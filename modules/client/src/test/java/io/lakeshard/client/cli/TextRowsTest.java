@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.TimeStampVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -39,6 +41,19 @@ class TextRowsTest {
             assertTrue(batch.getVector("service").isNull(1));
         }
         assertEquals(0, allocator.getAllocatedMemory());
+    }
+
+    @Test
+    void timestampsAcrossDeltasWholeRangeAreRead() {
+        Schema schema = new Schema(List.of(new Field("at", FieldType.nullable(new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")), null)));
+        TextRows times = new TextRows(schema, allocator);
+        times.csvHeader("at");
+        try (VectorSchemaRoot batch = times.csv(List.of("0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "1970-01-01T00:00:00.000001Z"), 2)) {
+            TimeStampVector at = (TimeStampVector) batch.getVector("at");
+            assertEquals(-62_135_596_800_000_000L, at.get(0));
+            assertEquals(253_402_300_799_999_999L, at.get(1));
+            assertEquals(1L, at.get(2));
+        }
     }
 
     @Test
