@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.DatasetRegistry;
@@ -26,7 +25,7 @@ class PostgresJournalTest {
     @Test
     void theRegistryPersistsInPostgresAcrossRestarts(@TempDir Path dir) throws Exception {
         try (PostgresServer postgres = PostgresServer.start()) {
-            TestCluster first = new TestCluster(dir, 1, journal(postgres));
+            TestCluster first = new TestCluster(dir, 1, postgres.journalConfig());
             DatasetRecord record;
             try (TestCluster cluster = first.start()) {
                 LakeshardNode node = cluster.nodes.get(0);
@@ -36,19 +35,10 @@ class PostgresJournalTest {
             }
             assertTrue(postgres.count("SELECT count(*) FROM event_journal WHERE persistence_id = 'DatasetRegistry|acme'") >= 1,
                     "the registration is a row in PostgreSQL");
-            try (TestCluster cluster = new TestCluster(dir, 1, journal(postgres)).start()) {
+            try (TestCluster cluster = new TestCluster(dir, 1, postgres.journalConfig()).start()) {
                 Optional<DatasetRecord> again = cluster.nodes.get(0).registry().get("acme", NAME).toCompletableFuture().get(30, TimeUnit.SECONDS);
                 assertEquals(Optional.of(record), again, "recovered from the PostgreSQL journal; the schema script ran twice");
             }
         }
-    }
-
-    private static String journal(PostgresServer postgres) {
-        return ConfigFactory.parseString("""
-                lakeshard.journal.kind = postgres
-                lakeshard.journal.url = "%s"
-                lakeshard.journal.user = "%s"
-                lakeshard.journal.password = ""
-                """.formatted(postgres.url(), PostgresServer.USER)).root().render();
     }
 }

@@ -52,13 +52,33 @@ public final class PostgresServer implements AutoCloseable {
         }
         PostgresServer server = new PostgresServer(bin.get(), home, TestCluster.freeLoopbackPort(), root);
         server.run(bin.get().resolve("initdb").toString(), "-D", server.data.toString(), "-U", USER, "--auth=trust", "-E", "UTF8");
-        server.run(bin.get().resolve("pg_ctl").toString(), "-D", server.data.toString(), "-l", home.resolve("server.log").toString(),
-                "-o", "-p " + server.port + " -k " + home + " -c listen_addresses=127.0.0.1", "-w", "start");
+        server.startAgain();
         try (Connection connection = DriverManager.getConnection(server.url("postgres"), USER, "");
                 Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE " + DATABASE);
         }
         return server;
+    }
+
+    /** Stops the server as a crash would (connections cut, nothing flushed politely), keeping its data. */
+    public void stop() throws IOException, InterruptedException {
+        run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
+    }
+
+    /** Starts the server on its data directory and port: after {@link #stop}, it holds what it held then. */
+    public void startAgain() throws IOException, InterruptedException {
+        run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", home.resolve("server.log").toString(),
+                "-o", "-p " + port + " -k " + home + " -c listen_addresses=127.0.0.1", "-w", "start");
+    }
+
+    /** The node configuration that makes this server a node's journal, as HOCON text. */
+    public String journalConfig() {
+        return """
+                lakeshard.journal.kind = postgres
+                lakeshard.journal.url = "%s"
+                lakeshard.journal.user = "%s"
+                lakeshard.journal.password = ""
+                """.formatted(url(), USER);
     }
 
     public String url() {
@@ -81,7 +101,9 @@ public final class PostgresServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
-            run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
+            if (Files.exists(data.resolve("postmaster.pid"))) {
+                stop();
+            }
         } finally {
             try (Stream<Path> files = Files.walk(home)) {
                 for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {

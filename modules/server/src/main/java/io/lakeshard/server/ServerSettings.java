@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,7 +31,10 @@ public record ServerSettings(String host, int port, Optional<Tls> tls) {
         }
     }
 
+    private static final String IDLE_TIMEOUT = "akka.http.server.idle-timeout";
+
     public static ServerSettings from(Config config) {
+        checkIdleTimeout(config);
         Config server = config.getConfig("lakeshard.server");
         Optional<Tls> tls = Optional.empty();
         if (server.getBoolean("tls.enabled")) {
@@ -40,5 +45,22 @@ public record ServerSettings(String host, int port, Optional<Tls> tls) {
             tls = Optional.of(new Tls(Path.of(keystore), server.getString("tls.keystore-password")));
         }
         return new ServerSettings(server.getString("host"), server.getInt("port"), tls);
+    }
+
+    /**
+     * A call that waits for maintenance or a query sends nothing until it ends: a connection idle timeout shorter
+     * than those waits would cut the call before its own deadline, and the client would see a transport error.
+     */
+    private static void checkIdleTimeout(Config config) {
+        if ("infinite".equals(config.getString(IDLE_TIMEOUT))) {
+            return;
+        }
+        Duration idle = config.getDuration(IDLE_TIMEOUT);
+        for (String wait : List.of("lakeshard.server.default-maintenance-timeout", "lakeshard.server.default-query-timeout")) {
+            if (config.getDuration(wait).compareTo(idle) >= 0) {
+                throw new IllegalArgumentException(IDLE_TIMEOUT + ": expected longer than " + wait + " (" + config.getDuration(wait)
+                        + "), got " + idle + "; a call waiting that long would be cut by the transport");
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.lakeshard.service;
 
 import akka.pattern.AskTimeoutException;
 import io.lakeshard.cluster.Failures;
+import io.lakeshard.cluster.maintenance.MaintenanceTimeoutException;
 import io.lakeshard.query.QueryMemoryException;
 import io.lakeshard.query.QueryRejectedException;
 import io.lakeshard.query.QueryTimeoutException;
@@ -49,6 +50,9 @@ public final class ServiceErrors {
         }
         if (cause instanceof QueryTimeoutException timeout) {
             return new ServiceException(Code.DEADLINE_EXCEEDED, timeout.getMessage());
+        }
+        if (cause instanceof MaintenanceTimeoutException late) {
+            return new ServiceException(Code.DEADLINE_EXCEEDED, late.getMessage());
         }
         if (cause instanceof TimeoutException || cause instanceof AskTimeoutException) {
             return new ServiceException(Code.UNAVAILABLE, "the cluster did not answer in time; retry");

@@ -6,6 +6,8 @@ import akka.NotUsed;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.PreRestart;
 import akka.actor.typed.RecipientRef;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.AskPattern;
@@ -28,8 +30,15 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import akka.stream.KillSwitches;
+import akka.stream.RestartSettings;
+import akka.stream.UniqueKillSwitch;
+import akka.stream.javadsl.Keep;
+import akka.stream.javadsl.RestartSource;
+import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import io.lakeshard.cluster.CborSerializable;
+import io.lakeshard.cluster.JournalBackoff;
 import io.lakeshard.cluster.metrics.Metrics;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.DatasetRegistry;
@@ -53,7 +62,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -208,8 +217,11 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         /** Deletes a dropped table's files, then tells its registry. */
         CompletionStage<?> purge(TableRef table);
 
-        /** The journal's tagged registry events, the sharded writers, the shared storage and the registry. */
-        static Environment inCluster(ActorSystem<?> system, TableStore tables, RegistryClient registry) {
+        /**
+         * The journal's tagged registry events, the sharded writers, the shared storage and the registry. The events
+         * survive a journal outage: the query starts again, with back-off, after the last event it delivered.
+         */
+        static Environment inCluster(ActorSystem<?> system, TableStore tables, RegistryClient registry, JournalBackoff backoff) {
             ClusterSharding sharding = ClusterSharding.get(system);
             return new Environment() {
                 @Override
@@ -217,10 +229,15 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
                     // Looked up here, on the singleton's node only: the read journal polls the database once started.
                     JdbcReadJournal journal = PersistenceQuery.get(system)
                             .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
-                    return journal.eventsByTag(DatasetRegistry.TAG, Offset.sequence(offset)).map(envelope -> new RegistryChanged(
-                            ((Sequence) envelope.offset()).value(),
-                            envelope.persistenceId().substring(envelope.persistenceId().indexOf('|') + 1),
-                            (DatasetRegistry.Event) envelope.event()));
+                    AtomicLong delivered = new AtomicLong(offset);
+                    return RestartSource.onFailuresWithBackoff(RestartSettings.create(backoff.min(), backoff.max(), 0.2),
+                            () -> journal.eventsByTag(DatasetRegistry.TAG, Offset.sequence(delivered.get())).map(envelope -> {
+                                long at = ((Sequence) envelope.offset()).value();
+                                delivered.accumulateAndGet(at, Math::max);
+                                return new RegistryChanged(at,
+                                        envelope.persistenceId().substring(envelope.persistenceId().indexOf('|') + 1),
+                                        (DatasetRegistry.Event) envelope.event());
+                            }));
                 }
 
                 @Override
@@ -291,23 +308,30 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
                 return CompletableFuture.completedFuture(result.get());
             }
             if (System.nanoTime() - deadlineNanos > 0) {
-                return CompletableFuture.failedFuture(new TimeoutException(late));
+                return CompletableFuture.failedFuture(new MaintenanceTimeoutException(late));
             }
             return Patterns.after(Duration.ofMillis(100), system.classicSystem().scheduler(), system.executionContext(),
                     () -> pollTasks(system, scheduler, deadlineNanos, found, late));
         });
     }
 
-    public static ActorRef<Command> init(ActorSystem<?> system, Settings settings, String role, TableStore tables,
-            RegistryClient registry, Metrics metrics, Clock clock) {
-        return ClusterSingleton.get(system).init(SingletonActor.of(Behaviors.<Command>setup(context ->
-                        create(settings, clock, Environment.inCluster(context.getSystem(), tables, registry), metrics)),
-                "maintenance-scheduler").withSettings(ClusterSingletonSettings.create(system).withRole(role)));
+    /**
+     * Starts the singleton (on the oldest member of {@code role}); a failure restarts it with back-off, since the
+     * singleton's manager does not start a stopped singleton again.
+     */
+    public static ActorRef<Command> init(ActorSystem<?> system, Settings settings, JournalBackoff backoff, String role,
+            TableStore tables, RegistryClient registry, Metrics metrics, Clock clock) {
+        Behavior<Command> scheduler = Behaviors.setup(context -> create(settings, backoff, clock,
+                Environment.inCluster(context.getSystem(), tables, registry, backoff), metrics));
+        return ClusterSingleton.get(system).init(SingletonActor.of(
+                        Behaviors.supervise(scheduler).onFailure(backoff.strategy()), "maintenance-scheduler")
+                .withSettings(ClusterSingletonSettings.create(system).withRole(role)));
     }
 
-    public static Behavior<Command> create(Settings settings, Clock clock, Environment environment, Metrics metrics) {
+    public static Behavior<Command> create(Settings settings, JournalBackoff backoff, Clock clock, Environment environment,
+            Metrics metrics) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new MaintenanceScheduler(context, timers, settings, clock, environment, metrics)));
+                new MaintenanceScheduler(context, timers, settings, backoff, clock, environment, metrics)));
     }
 
     private final ActorContext<Command> context;
@@ -318,10 +342,13 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     private final Metrics metrics;
     private final ActorRef<TaskReport> reports;
     private final Set<String> purgesRunning = new HashSet<>();
+    // Leases this incarnation dispatched: their reports come to it. Any other lease was granted by a predecessor.
+    private final Set<String> dispatched = new HashSet<>();
+    private UniqueKillSwitch registryEvents;
 
-    private MaintenanceScheduler(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings, Clock clock,
-            Environment environment, Metrics metrics) {
-        super(PersistenceId.ofUniqueId("MaintenanceScheduler"));
+    private MaintenanceScheduler(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
+            JournalBackoff backoff, Clock clock, Environment environment, Metrics metrics) {
+        super(PersistenceId.ofUniqueId("MaintenanceScheduler"), backoff.strategy());
         this.context = context;
         this.timers = timers;
         this.settings = requireNonNull(settings, "settings is null");
@@ -345,9 +372,23 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     public SignalHandler<State> signalHandler() {
         return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
             ActorRef<Command> self = context.getSelf();
-            environment.registryEventsAfter(state.offset()).runForeach(self::tell, context.getSystem());
+            // Recovered again after the journal failed a write: the stream of the previous run must not go on beside this one.
+            stopRegistryEvents();
+            registryEvents = environment.registryEventsAfter(state.offset()).viaMat(KillSwitches.single(), Keep.right())
+                    .to(Sink.foreach(self::tell)).run(context.getSystem());
+            // What was dispatched before the recovery may have been reported to nobody.
+            dispatched.clear();
+            askForInheritedReports(state);
             timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tickInterval());
-        }).build();
+        }).onSignal(PreRestart.instance(), state -> stopRegistryEvents())
+                .onSignal(PostStop.instance(), state -> stopRegistryEvents()).build();
+    }
+
+    private void stopRegistryEvents() {
+        if (registryEvents != null) {
+            registryEvents.shutdown();
+            registryEvents = null;
+        }
     }
 
     @Override
@@ -395,6 +436,7 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
     }
 
     private Effect<Event, State> onTick(State state, Tick tick) {
+        askForInheritedReports(state);
         Instant now = clock.instant();
         state.purges().values().stream()
                 .filter(purge -> !purge.dueAt().isAfter(now) && purgesRunning.add(purge.table().entityId()))
@@ -431,8 +473,29 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         return Effect().persist(new TablePurged(finished.table()));
     }
 
+    /**
+     * A predecessor's lease still held: its run's report went to the predecessor, which may have died with it, so
+     * the writer is asked for the outcome (again on every tick until it answers) instead of waiting out the lease.
+     */
+    private void askForInheritedReports(State state) {
+        Instant now = clock.instant();
+        for (TableSchedule schedule : state.tables().values()) {
+            schedule.tasks().forEach((type, task) -> {
+                if (task.lease() != null && !task.lease().expired(now)
+                        && !dispatched.contains(leaseKey(schedule.table(), type, task.lease()))) {
+                    environment.writer(schedule.table()).tell(new TableEntity.GetTaskReport(type, task.lease().sequence(), reports));
+                }
+            });
+        }
+    }
+
+    private static String leaseKey(TableRef table, TaskType type, Lease lease) {
+        return table.entityId() + "/" + type + "/" + lease.sequence();
+    }
+
     private void dispatch(State state, LeaseGranted grant) {
         TableSchedule schedule = state.tables().get(grant.table().entityId());
+        dispatched.add(leaseKey(grant.table(), grant.type(), grant.lease()));
         environment.writer(grant.table()).tell(new TableEntity.RunTask(grant.type(), grant.lease(), schedule.policy(), reports));
     }
 
@@ -443,6 +506,7 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         if (task == null || task.lease() == null || task.lease().sequence() != report.leaseSequence()) {
             return Effect().none();
         }
+        dispatched.remove(leaseKey(report.table(), report.type(), task.lease()));
         Instant now = clock.instant();
         String outcome = report instanceof TaskReport.Done ? "done" : report instanceof TaskReport.Failed ? "failed" : "refused";
         metrics.count("lakeshard_maintenance_tasks_total", "Leased maintenance tasks by type and outcome (on the scheduler's node)",

@@ -122,7 +122,7 @@ public final class LakeshardNode implements AutoCloseable {
                 Topic.create(TableVersion.class, TableVersion.TOPIC), "table-versions", Props.empty());
         system.systemActorOf(snapshots.subscriber(topic, settings.snapshotPollInterval()), "snapshot-freshness", Props.empty());
         String dataRole = settings.dataRole();
-        DatasetRegistry.init(system, tables, dataRole, clock);
+        DatasetRegistry.init(system, tables, dataRole, settings.journalBackoff(), clock);
         Metrics metrics = new Metrics();
         metrics.gauge("lakeshard_snapshot_lag_versions", "Published table versions not yet in this node's snapshots", snapshots::lagVersions);
         metrics.gauge("lakeshard_snapshot_incremental_refreshes", "Snapshot refreshes that applied only new commits (hits)",
@@ -148,7 +148,7 @@ public final class LakeshardNode implements AutoCloseable {
         });
 
         ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, settings.maintenance(),
-                dataRole, tables, registry, metrics, clock);
+                settings.journalBackoff(), dataRole, tables, registry, metrics, clock);
         DatasetService datasets = new DatasetService(system, registry, timeout);
 
         if (settings.managementEnabled()) {

@@ -3,6 +3,7 @@ package io.lakeshard.cluster.node;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
+import io.lakeshard.cluster.JournalBackoff;
 import io.lakeshard.cluster.maintenance.MaintenanceScheduler;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.time.Duration;
  * @param inlineWriteThresholdBytes batches up to this size travel to the writer as Arrow; larger ones are encoded here
  * @param storage the shared storage every node reads and writes
  * @param query the DuckDB engine's limits
+ * @param journalBackoff how the registry and the scheduler come back after the journal failed them
  */
 public record NodeSettings(
         Path dataDir,
@@ -32,7 +34,8 @@ public record NodeSettings(
         long inlineWriteThresholdBytes,
         StorageSettings storage,
         QuerySettings query,
-        MaintenanceScheduler.Settings maintenance) {
+        MaintenanceScheduler.Settings maintenance,
+        JournalBackoff journalBackoff) {
 
     /** How members find each other. */
     public enum Discovery {
@@ -65,6 +68,7 @@ public record NodeSettings(
         requireNonNull(storage, "storage is null");
         requireNonNull(query, "query is null");
         requireNonNull(maintenance, "maintenance is null");
+        requireNonNull(journalBackoff, "journalBackoff is null");
         if (inlineWriteThresholdBytes < 0) {
             throw new IllegalArgumentException("lakeshard.inline-write-threshold-bytes: expected 0 or more, got " + inlineWriteThresholdBytes);
         }
@@ -74,6 +78,7 @@ public record NodeSettings(
         Config lakeshard = config.getConfig("lakeshard");
         Config query = lakeshard.getConfig("query");
         Config maintenance = lakeshard.getConfig("maintenance");
+        Config backoff = lakeshard.getConfig("journal.failure-backoff");
         return new NodeSettings(
                 Path.of(lakeshard.getString("data-dir")).toAbsolutePath(),
                 lakeshard.getDuration("ask-timeout"),
@@ -87,7 +92,8 @@ public record NodeSettings(
                 new QuerySettings(query.getInt("threads"), query.getString("memory-limit"),
                         query.getString("max-temp-directory-size"), query.getInt("batch-rows")),
                 new MaintenanceScheduler.Settings(maintenance.getDuration("tick-interval"), maintenance.getDuration("lease-duration"),
-                        maintenance.getDuration("initial-backoff"), maintenance.getDuration("purge-after")));
+                        maintenance.getDuration("initial-backoff"), maintenance.getDuration("purge-after")),
+                new JournalBackoff(backoff.getDuration("min"), backoff.getDuration("max")));
     }
 
     private static Discovery discovery(String value) {

@@ -18,6 +18,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.lakeshard.cluster.CborSerializable;
 import io.lakeshard.cluster.Failures;
+import io.lakeshard.cluster.JournalBackoff;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.storage.dataset.DatasetName;
@@ -124,13 +125,13 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
         }
     }
 
-    public static void init(ActorSystem<?> system, TableStore tables, String role, Clock clock) {
+    public static void init(ActorSystem<?> system, TableStore tables, String role, JournalBackoff backoff, Clock clock) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-                context -> create(context.getEntityId(), tables, clock)).withRole(role));
+                context -> create(context.getEntityId(), tables, backoff, clock)).withRole(role));
     }
 
-    public static Behavior<Command> create(String tenant, TableStore tables, Clock clock) {
-        return Behaviors.setup(context -> new DatasetRegistry(context, tenant, tables, clock));
+    public static Behavior<Command> create(String tenant, TableStore tables, JournalBackoff backoff, Clock clock) {
+        return Behaviors.setup(context -> new DatasetRegistry(context, tenant, tables, backoff, clock));
     }
 
     private final ActorContext<Command> context;
@@ -140,8 +141,8 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     // A registration waiting for its table: later commands wait with it, in order.
     private boolean creatingTable;
 
-    private DatasetRegistry(ActorContext<Command> context, String tenant, TableStore tables, Clock clock) {
-        super(PersistenceId.of(ENTITY_KEY.name(), tenant));
+    private DatasetRegistry(ActorContext<Command> context, String tenant, TableStore tables, JournalBackoff backoff, Clock clock) {
+        super(PersistenceId.of(ENTITY_KEY.name(), tenant), backoff.strategy());
         this.context = context;
         this.tenant = requireNonNull(tenant, "tenant is null");
         this.tables = requireNonNull(tables, "tables is null");

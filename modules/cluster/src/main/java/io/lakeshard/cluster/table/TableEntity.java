@@ -75,6 +75,12 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     /** Run a leased maintenance task; the report goes to {@code replyTo}. */
     public record RunTask(TaskType type, Lease lease, MaintenancePolicy policy, ActorRef<TaskReport> replyTo) implements Command {}
 
+    /**
+     * Asks for the report of a leased task's run, for a scheduler that took over from the one that leased it: the
+     * report if the run ended, nothing while it runs, a refusal (and the lease fenced) if this writer never ran it.
+     */
+    public record GetTaskReport(TaskType type, long leaseSequence, ActorRef<TaskReport> replyTo) implements Command {}
+
     /** Deletes the rows matching every predicate, in one commit between group commits. */
     public record DeleteRows(List<PredicateSpec> predicates, ActorRef<DeleteReply> replyTo) implements Command {}
 
@@ -212,6 +218,10 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
                 .onMessage(CommitFinished.class, this::onCommitFinished)
                 .onMessage(CommitFailed.class, this::onCommitFailed)
                 .onMessage(RunTask.class, this::onRunTask)
+                .onMessage(GetTaskReport.class, get -> {
+                    leases.report(ref, get.type(), get.leaseSequence()).ifPresent(get.replyTo()::tell);
+                    return this;
+                })
                 .onMessage(TaskPrepared.class, prepared -> {
                     queue.add(prepared);
                     commitNext();
@@ -362,7 +372,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     }
 
     private void finishTask(RunTask task, TaskReport report) {
-        leases.finished(task);
+        leases.finished(task, report);
         queue.preparationEnded();
         getContext().getLog().info("{}: {} under lease {} finished: {}", ref, task.type(), task.lease().sequence(), report);
         task.replyTo().tell(report);

@@ -14,6 +14,7 @@ import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResul
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import akka.stream.javadsl.Source;
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.cluster.JournalBackoff;
 import io.lakeshard.cluster.TestClock;
 import io.lakeshard.cluster.maintenance.MaintenanceScheduler.Command;
 import io.lakeshard.cluster.maintenance.MaintenanceScheduler.Event;
@@ -55,6 +56,7 @@ class MaintenanceSchedulerTest {
     private static final MaintenanceScheduler.Settings SETTINGS = new MaintenanceScheduler.Settings(
             Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofMinutes(1), Duration.ofDays(1));
     private static final MaintenancePolicy POLICY = MaintenancePolicy.defaults();
+    private static final JournalBackoff BACKOFF = new JournalBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
 
     private final TestClock clock = new TestClock(START);
     private ActorTestKit actors;
@@ -89,7 +91,7 @@ class MaintenanceSchedulerTest {
         // Events and state must survive the journal's CBOR; commands are not checked, since RegistryChanged (an
         // event read from the journal) only ever travels from the scheduler's own stream to itself.
         scheduler = EventSourcedBehaviorTestKit.create(actors.system(),
-                MaintenanceScheduler.create(SETTINGS, clock, environment, new Metrics()),
+                MaintenanceScheduler.create(SETTINGS, BACKOFF, clock, environment, new Metrics()),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true).withVerifyCommands(false));
     }
 
@@ -214,6 +216,47 @@ class MaintenanceSchedulerTest {
         assertEquals(before, scheduler.restart().state());
         assertEquals(List.of(TaskType.OPTIMIZE, TaskType.VACUUM), scheduler.<MaintenanceScheduler.Tasks>runCommand(
                 MaintenanceScheduler.ListTasks::new).reply().tasks().stream().map(MaintenanceScheduler.TaskStatus::type).toList());
+    }
+
+    @Test
+    void aSchedulerThatTookOverAsksTheWriterForTheOutcomeOfALeaseItDidNotGrant() {
+        register(1, POLICY);
+        clock.advance(POLICY.optimizeEvery());
+        scheduler.runCommand(Tick.INSTANCE);
+        RunTask lost = assertInstanceOf(RunTask.class, writer.receiveMessage());
+
+        // The singleton fails over while the writer runs the task: its report went to the scheduler that is gone.
+        scheduler.restart();
+        TableEntity.GetTaskReport asked = assertInstanceOf(TableEntity.GetTaskReport.class, writer.receiveMessage());
+        assertEquals(TaskType.OPTIMIZE, asked.type());
+        assertEquals(lost.lease().sequence(), asked.leaseSequence());
+        clock.advance(Duration.ofMinutes(1));
+        asked.replyTo().tell(new TaskReport.Done(table(), TaskType.OPTIMIZE, 1, "optimize: files 3 -> 1"));
+        TaskState done = task(TaskType.OPTIMIZE);
+        assertNull(done.lease(), "known at once, not after the lease expired");
+        assertEquals("done: optimize: files 3 -> 1", done.lastOutcome());
+        assertEquals(clock.instant().plus(POLICY.optimizeEvery()), done.nextRunAt());
+
+        // A writer that was still running answers later: the scheduler asks again on every tick until it knows.
+        clock.advance(POLICY.optimizeEvery());
+        scheduler.runCommand(Tick.INSTANCE);
+        assertInstanceOf(RunTask.class, writer.receiveMessage());
+        scheduler.restart();
+        assertInstanceOf(TableEntity.GetTaskReport.class, writer.receiveMessage());
+        scheduler.runCommand(Tick.INSTANCE);
+        assertEquals(2, assertInstanceOf(TableEntity.GetTaskReport.class, writer.receiveMessage()).leaseSequence());
+        scheduler.runCommand(Tick.INSTANCE);
+        writer.receiveMessage();
+    }
+
+    @Test
+    void aLeaseThisSchedulerGrantedIsNotAskedAbout() {
+        register(1, POLICY);
+        clock.advance(POLICY.optimizeEvery());
+        scheduler.runCommand(Tick.INSTANCE);
+        assertInstanceOf(RunTask.class, writer.receiveMessage());
+        scheduler.runCommand(Tick.INSTANCE);
+        writer.expectNoMessage(Duration.ofMillis(200));
     }
 
     @Test

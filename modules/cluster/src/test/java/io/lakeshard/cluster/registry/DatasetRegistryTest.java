@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.cluster.JournalBackoff;
 import io.lakeshard.cluster.TestClock;
 import io.lakeshard.cluster.registry.DatasetRegistry.Accepted;
 import io.lakeshard.cluster.registry.DatasetRegistry.Code;
@@ -43,6 +45,7 @@ class DatasetRegistryTest {
     private static final String TENANT = "acme";
     private static final DatasetName NAME = DatasetName.parse("obs.logs.lines");
     private static final DatasetSpec SPEC = DatasetSpec.of(DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")));
+    private static final JournalBackoff BACKOFF = new JournalBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
 
     @TempDir
     Path dir;
@@ -60,7 +63,7 @@ class DatasetRegistryTest {
                 akka.actor.testkit.typed.single-expect-default = 30s
                 """)));
         tables = new TableStore(StorageRoot.local(dir), TableSettings.defaults(), blocking);
-        registry = EventSourcedBehaviorTestKit.create(actors.system(), DatasetRegistry.create(TENANT, tables, clock),
+        registry = EventSourcedBehaviorTestKit.create(actors.system(), DatasetRegistry.create(TENANT, tables, BACKOFF, clock),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
     }
 
@@ -89,6 +92,22 @@ class DatasetRegistryTest {
         DatasetSpec other = DatasetSpec.of(DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
         Rejected conflict = assertInstanceOf(Rejected.class, register(other).reply());
         assertEquals(Code.ALREADY_EXISTS, conflict.code());
+    }
+
+    @Test
+    void aWriteTheJournalFailsRestartsTheRegistryWhichThenAnswersFromTheJournal() {
+        DatasetRecord record = ((Accepted) register(SPEC).reply()).record();
+        MaintenancePolicy policy = new MaintenancePolicy(Duration.ofHours(2), Duration.ofHours(6), Duration.ofDays(7), 30);
+        registry.persistenceTestKit().failNextPersisted();
+        TestProbe<Reply> lost = actors.createTestProbe();
+        registry.runCommand(new DatasetRegistry.UpdatePolicy(NAME, policy, lost.ref()));
+        lost.expectNoMessage(Duration.ofMillis(200));
+
+        // Stopped, the registry would not answer this; restarted, it recovered what the journal holds.
+        assertEquals(record, registry.<DatasetRegistry.Found>runCommand(replyTo -> new DatasetRegistry.Get(NAME, replyTo))
+                .reply().record());
+        assertEquals(policy, ((Accepted) registry.<Reply>runCommand(replyTo -> new DatasetRegistry.UpdatePolicy(NAME, policy, replyTo))
+                .reply()).record().policy());
     }
 
     @Test

@@ -151,6 +151,38 @@ class TableEntityTest {
     }
 
     @Test
+    void theWriterAnswersForTheOutcomeOfALeaseAndFencesALeaseItNeverRan() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<TaskReport> reports = actors.createTestProbe();
+        TestProbe<TaskReport> asker = actors.createTestProbe();
+        entity.tell(task(TaskType.VACUUM, 3, Duration.ofHours(1), reports));
+        TaskReport vacuumed = reports.receiveMessage(TIMEOUT);
+
+        // A scheduler that took over asks: the report its predecessor got is answered again.
+        entity.tell(new TableEntity.GetTaskReport(TaskType.VACUUM, 3, asker.ref()));
+        assertEquals(vacuumed, asker.receiveMessage(TIMEOUT));
+
+        // A lease the writer never saw (lost on the way, or the writer restarted) is refused, and a late copy of
+        // it cannot run: the new scheduler leases the task again.
+        entity.tell(new TableEntity.GetTaskReport(TaskType.OPTIMIZE, 7, asker.ref()));
+        TaskReport lost = asker.receiveMessage(TIMEOUT);
+        assertEquals(TaskReport.Refused.class, lost.getClass(), lost.toString());
+        entity.tell(task(TaskType.OPTIMIZE, 7, Duration.ofHours(1), reports));
+        assertRefused(reports, "lease 7 is stale; lease 8 was granted since");
+
+        // While the lease's task runs there is nothing to answer yet.
+        blocking.pause();
+        entity.tell(task(TaskType.OPTIMIZE, 8, Duration.ofHours(1), reports));
+        blocking.awaitHeld(1, TIMEOUT);
+        entity.tell(new TableEntity.GetTaskReport(TaskType.OPTIMIZE, 8, asker.ref()));
+        asker.expectNoMessage(Duration.ofMillis(200));
+        blocking.resume();
+        TaskReport optimized = reports.receiveMessage(TIMEOUT);
+        entity.tell(new TableEntity.GetTaskReport(TaskType.OPTIMIZE, 8, asker.ref()));
+        assertEquals(optimized, asker.receiveMessage(TIMEOUT));
+    }
+
+    @Test
     void passivationWaitsForTheCommitInFlight() throws Exception {
         ActorRef<Command> entity = spawn(tables, writer);
         assertEquals(0, committedVersion(entity));
