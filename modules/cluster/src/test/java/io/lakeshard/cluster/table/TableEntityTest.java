@@ -190,6 +190,85 @@ class TableEntityTest {
         assertEquals(30, elsewhere.table(REF).snapshot().numRecords());
     }
 
+    @Test
+    void aRetryInTheSameGroupCommitAsItsFirstAttemptIsCommittedOnceAndBothAreAcknowledged() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        assertEquals(0, committedVersion(entity));
+        TestProbe<WriteReply> holding = actors.createTestProbe();
+        TestProbe<WriteReply> attempt = actors.createTestProbe();
+        TestProbe<WriteReply> retry = actors.createTestProbe();
+
+        blocking.pause();
+        entity.tell(write("other", 1, 0, holding));
+        blocking.awaitHeld(1, TIMEOUT);
+        // The first attempt timed out at the client while waiting behind the commit in flight; the retry joins it.
+        entity.tell(write("loader", 7, 100, attempt));
+        entity.tell(write("loader", 7, 100, 4, retry));
+        blocking.resume();
+
+        assertEquals(new WriteAck(1, true, 10), holding.receiveMessage(TIMEOUT));
+        assertEquals(new WriteAck(2, true, 10), attempt.receiveMessage(TIMEOUT));
+        assertEquals(new WriteAck(2, false, 10), retry.receiveMessage(TIMEOUT),
+                "the copy is a replay of the first: its version and its rows");
+        assertEquals(20, tables.table(REF).snapshot().numRecords(), "committed once");
+        entity.tell(write("loader", 7, 100, retry));
+        assertEquals(new WriteAck(2, false, 10), retry.receiveMessage(TIMEOUT), "the same answer afterwards");
+    }
+
+    @Test
+    void aReplayIsAnsweredWithTheVersionAndRowsThatCommittedItWhateverItCarries() {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<WriteReply> replies = actors.createTestProbe();
+        entity.tell(write("loader", 1, 0, replies));
+        assertEquals(new WriteAck(1, true, 10), replies.receiveMessage(TIMEOUT));
+        entity.tell(write("other", 1, 100, replies));
+        assertEquals(new WriteAck(2, true, 10), replies.receiveMessage(TIMEOUT));
+
+        entity.tell(write("loader", 1, 0, replies));
+        assertEquals(new WriteAck(1, false, 10), replies.receiveMessage(TIMEOUT), "version 1 holds the rows, not 2");
+        entity.tell(write("loader", 1, 500, 3, replies));
+        assertEquals(new WriteAck(1, false, 10), replies.receiveMessage(TIMEOUT),
+                "a different payload under a committed key: the answer is what was committed");
+        assertEquals(20, tables.table(REF).snapshot().numRecords());
+    }
+
+    @Test
+    void aKeyIsAnsweredTheSameBeforeAndAfterTheWriterRestarts() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<WriteReply> replies = actors.createTestProbe();
+        entity.tell(write("loader", 1, 0, replies));
+        replies.expectMessage(TIMEOUT, new WriteAck(1, true, 10));
+        entity.tell(write("loader", 2, 100, replies));
+        replies.expectMessage(TIMEOUT, new WriteAck(2, true, 10));
+        entity.tell(write("other", 1, 200, replies));
+        replies.expectMessage(TIMEOUT, new WriteAck(3, true, 10));
+        List<WriteReply> before = answers(entity, replies);
+
+        entity.tell(TableEntity.Passivate.INSTANCE);
+        actors.createTestProbe().expectTerminated(entity, TIMEOUT);
+        // As on another node: its own view of the storage and its own group writer, knowing nothing of the keys.
+        TableStore elsewhere = new TableStore(StorageRoot.local(dir), TableSettings.defaults(), blocking);
+        ActorRef<Command> restarted = spawn(elsewhere, new GroupWriter(allocator, clock));
+        List<WriteReply> after = answers(restarted, replies);
+
+        assertEquals(new WriteAck(2, false, 10), after.get(0), "the last key: a replay of version 2 and its 10 rows");
+        assertEquals(new WriteAck(2, false, 10), after.get(1), "whatever the retry carries");
+        WriteRejected older = (WriteRejected) after.get(2);
+        assertEquals("idempotency_key.sequence", older.field(), "a key below the last one is refused");
+        assertEquals(before, after);
+        assertEquals(30, elsewhere.table(REF).snapshot().numRecords());
+    }
+
+    /** What the writer answers to the last key of "loader" sent again, the same key with other rows, and the key before. */
+    private List<WriteReply> answers(ActorRef<Command> entity, TestProbe<WriteReply> replies) {
+        entity.tell(write("loader", 2, 100, replies));
+        WriteReply same = replies.receiveMessage(TIMEOUT);
+        entity.tell(write("loader", 2, 900, 4, replies));
+        WriteReply different = replies.receiveMessage(TIMEOUT);
+        entity.tell(write("loader", 1, 0, replies));
+        return List.of(same, different, replies.receiveMessage(TIMEOUT));
+    }
+
     private ActorRef<Command> spawn(TableStore store, GroupWriter groupWriter) {
         return actors.spawn(TableEntity.create(REF, store, groupWriter, topic.ref(), new Metrics(), clock));
     }
@@ -200,10 +279,14 @@ class TableEntityTest {
         return probe.receiveMessage(TIMEOUT);
     }
 
-    /** Ten rows sent inline as Arrow IPC, as a small batch travels. */
+    /** Rows sent inline as Arrow IPC, as a small batch travels: ten unless told. */
     private Write write(String appId, long sequence, long firstRow, TestProbe<WriteReply> replyTo) {
-        try (VectorSchemaRoot batch = AllTypes.batch(allocator, firstRow, 10)) {
-            return new Write(List.of(), ArrowStreams.write(batch), new IdempotencyKey(appId, sequence), 10, replyTo.ref());
+        return write(appId, sequence, firstRow, 10, replyTo);
+    }
+
+    private Write write(String appId, long sequence, long firstRow, int rows, TestProbe<WriteReply> replyTo) {
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, firstRow, rows)) {
+            return new Write(List.of(), ArrowStreams.write(batch), new IdempotencyKey(appId, sequence), rows, replyTo.ref());
         }
     }
 
