@@ -182,8 +182,10 @@ class ServerEndToEndTest {
         WriteResponse first = write(ACME_KEY, "obs.test.events", 0, 25, "client-a", 1);
         assertEquals(25, first.getRows());
         assertFalse(first.getReplay());
-        WriteResponse retry = write(ACME_KEY, "obs.test.events", 0, 25, "client-a", 1);
+        WriteResponse retry = write(ACME_KEY, "obs.test.events", 0, 5, "client-a", 1);
         assertTrue(retry.getReplay(), "same key: a replay, nothing written");
+        assertEquals(first.getTableVersion(), retry.getTableVersion(), "the version that committed it");
+        assertEquals(25, retry.getRows(), "the rows committed under the key, not the retry's");
 
         List<Map<String, Object>> rows = query(ACME_KEY, "SELECT id, region FROM obs.test.events ORDER BY id");
         assertEquals(25, rows.size());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.table.CommitConflictException;
+import io.lakeshard.storage.table.CommittedKey;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.GroupCommitResult;
 import io.lakeshard.storage.table.IdempotencyKey;
@@ -15,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -66,6 +69,11 @@ class GroupCommitTest {
         assertEquals(List.of(false, true, false), second.applied(), "a retry, a new write, and the new write again");
         assertEquals(40, table.snapshot().numRecords());
         assertEquals(40, TestTables.readAll(table, table.snapshot(), allocator).size());
+        assertEquals(Optional.of(new CommittedKey(new IdempotencyKey("a", 2), 1, OptionalLong.of(10))),
+                table.findCommit(new IdempotencyKey("a", 2), 2), "found in the log: the commit and its rows");
+        assertEquals(Optional.of(new CommittedKey(new IdempotencyKey("b", 2), 2, OptionalLong.of(10))),
+                table.findCommit(new IdempotencyKey("b", 2), 2), "the copy in the same commit added no rows");
+        assertEquals(Optional.empty(), table.findCommit(new IdempotencyKey("a", 1), 2), "only the key a txn set is found");
 
         GroupCommitResult replayOnly = table.appendGroup(List.of(
                 new PendingAppend(files(table, 0, 10), new IdempotencyKey("a", 1))), 2);

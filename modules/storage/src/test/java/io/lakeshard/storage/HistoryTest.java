@@ -71,6 +71,8 @@ class HistoryTest {
         assertEquals("WRITE", write.get("operation").asText());
         assertEquals("Append", parameter(write, "mode"));
         assertEquals("[\"_ls_partition_date\"]", parameter(write, "partitionBy"));
+        assertEquals("[{\"appId\":\"w\",\"sequence\":0,\"rows\":10}]", parameter(write, "idempotencyKeys"),
+                "the keys it applied, with their rows: what a replay is answered with");
         assertEquals(1, metric(write, "numFiles"));
         assertEquals(10, metric(write, "numOutputRows"));
         assertTrue(metric(write, "numOutputBytes") > 0);

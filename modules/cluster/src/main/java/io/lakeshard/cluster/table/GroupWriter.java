@@ -8,6 +8,7 @@ import io.lakeshard.cluster.table.TableEntity.WriteAck;
 import io.lakeshard.cluster.table.TableEntity.WriteRejected;
 import io.lakeshard.cluster.table.TableEntity.WriteReply;
 import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.table.CommittedKey;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.GroupCommitResult;
 import io.lakeshard.storage.table.IdempotencyKey;
@@ -23,6 +24,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
@@ -36,27 +39,34 @@ import org.apache.arrow.vector.util.VectorSchemaRootAppender;
  * writer's key in one commit at the entity's expected version. Returns one reply per write.
  */
 public final class GroupWriter {
-    private static final int RECENT_KEYS = 10_000;
+    private static final int WRITERS_REMEMBERED = 10_000;
 
     private final BufferAllocator allocator;
     private final Clock clock;
-    // Per table: the last committed sequence per writer, and the keys committed recently. Only the table's entity
-    // commits, one commit at a time, so this stays exact until the entity reloads and forgets it.
-    private final Map<TableRef, Sequences> sequences = new ConcurrentHashMap<>();
+    private final Map<TableRef, Writers> writers = new ConcurrentHashMap<>();
 
     /**
-     * Delta records only each writer's highest sequence. A key at that mark, or one this writer committed recently,
-     * is a retry; any other key below it means the writer had several writes in flight, which the mark cannot tell
-     * apart from retries, so it is refused rather than dropped as a duplicate.
+     * What a table's writer knows of the writer ids that wrote to it: each one's highest committed sequence, and the
+     * commit that applied it. Delta's {@code txn} keeps only the highest sequence, so that key is the one a retry can
+     * be recognised by, from the log, on any node after any restart; any other key below it means the client had
+     * several writes in flight, which the mark cannot tell apart from retries, so it is refused rather than dropped
+     * as a duplicate. Everything here was read from the log or just written to it, so forgetting it (a reload, an
+     * eviction) changes no answer. Only the table's entity commits, one commit at a time.
      */
-    private static final class Sequences {
-        final Map<String, Long> last = new HashMap<>();
-        final Map<IdempotencyKey, Boolean> recent = new LinkedHashMap<>(16, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<IdempotencyKey, Boolean> eldest) {
-                return size() > RECENT_KEYS;
-            }
-        };
+    private static final class Writers {
+        /** Each writer's highest committed sequence; -1 for none. */
+        final Map<String, Long> last = remembered();
+        /** The commit that applied each writer's highest sequence, once made here or found in the log. */
+        final Map<String, CommittedKey> lastCommit = remembered();
+
+        private static <V> Map<String, V> remembered() {
+            return new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                    return size() > WRITERS_REMEMBERED;
+                }
+            };
+        }
     }
 
     public GroupWriter(BufferAllocator allocator, Clock clock) {
@@ -72,15 +82,17 @@ public final class GroupWriter {
     }
 
     void forget(TableRef ref) {
-        sequences.remove(ref);
+        writers.remove(ref);
     }
 
     /** What becomes of one write in a group commit. */
     private enum Outcome {
         /** Its files go into the commit under its key. */
         COMMIT,
-        /** Its key is already committed: acknowledged, not applied. */
+        /** Its key is already committed: acknowledged as that commit, not applied. */
         REPLAY,
+        /** Its key is in this commit already, from an earlier copy: acknowledged as that copy, not applied. */
+        COPY,
         /** Refused before the commit; its reply says why. */
         REJECTED
     }
@@ -90,6 +102,8 @@ public final class GroupWriter {
         final Write write;
         Outcome outcome = Outcome.COMMIT;
         WriteReply reply;
+        /** For a {@link Outcome#COPY}: the write of the same key that commits. */
+        Entry original;
         /** An inline batch, decoded and valid, until it is written. */
         VectorSchemaRoot batch;
         /** What it commits: its own files (bulk), or the file of the inline batches coalesced under it. */
@@ -119,35 +133,38 @@ public final class GroupWriter {
      * commit every remaining write's files and key at {@code expectedVersion} in one Delta commit.
      */
     Committed commit(TableRef ref, DeltaTable table, List<Write> writes, long expectedVersion) {
-        Sequences known = sequences.computeIfAbsent(ref, r -> new Sequences());
+        Writers known = writers.computeIfAbsent(ref, r -> new Writers());
         List<Entry> entries = writes.stream().map(Entry::new).toList();
         List<NewDataFile> written = new ArrayList<>();
         try {
             BatchWriter inlineWriter = writes.stream().anyMatch(write -> write.arrowIpc() != null) ? batchWriter(table) : null;
-            Map<String, Long> inThisCommit = sortOut(entries, known, table, inlineWriter);
+            sortOut(entries, known, table, inlineWriter, expectedVersion);
             written.addAll(writeInline(entries, inlineWriter));
             List<Entry> committing = entries.stream().filter(entry -> entry.outcome == Outcome.COMMIT).toList();
             long version = expectedVersion;
             if (!committing.isEmpty()) {
                 GroupCommitResult result = table.appendGroup(committing.stream()
-                        .map(entry -> new PendingAppend(entry.files, entry.write.key())).toList(), expectedVersion);
+                        .map(entry -> new PendingAppend(entry.files, entry.write.key(), entry.write.rows())).toList(), expectedVersion);
                 version = result.version();
                 for (int i = 0; i < committing.size(); i++) {
                     Entry entry = committing.get(i);
                     entry.reply = new WriteAck(version, result.applied().get(i), entry.write.rows());
-                    known.recent.put(entry.write.key(), Boolean.TRUE);
+                    IdempotencyKey key = entry.write.key();
+                    if (key.sequence() > known.last.getOrDefault(key.appId(), -1L)) {
+                        known.last.put(key.appId(), key.sequence());
+                        known.lastCommit.put(key.appId(), new CommittedKey(key, version, OptionalLong.of(entry.write.rows())));
+                    }
                 }
-                known.last.putAll(inThisCommit);
             }
             for (Entry entry : entries) {
-                if (entry.outcome == Outcome.REPLAY) {
-                    entry.reply = new WriteAck(version, false, entry.write.rows());
+                if (entry.outcome == Outcome.COPY) {
+                    entry.reply = new WriteAck(version, false, entry.original.write.rows());
                 }
             }
             return new Committed(version, entries.stream().map(entry -> entry.reply).toList());
         } catch (RuntimeException e) {
             table.discard(written);
-            sequences.remove(ref);
+            writers.remove(ref);
             throw e;
         } finally {
             entries.forEach(Entry::close);
@@ -155,24 +172,31 @@ public final class GroupWriter {
     }
 
     /**
-     * Marks retries and refused sequences (deleting any files they brought), and decodes and validates the inline
-     * batches. Returns the highest sequence per app id that this commit will record.
+     * Answers the retries (deleting any files they brought), refuses keys below their writer's last sequence, and
+     * decodes and validates the inline batches. A key twice in this commit commits once: the later copies are
+     * answered as the first, whatever they carry.
      */
-    private Map<String, Long> sortOut(List<Entry> entries, Sequences known, DeltaTable table, BatchWriter inlineWriter) {
+    private void sortOut(List<Entry> entries, Writers known, DeltaTable table, BatchWriter inlineWriter, long latestVersion) {
         Map<String, Long> inThisCommit = new HashMap<>();
+        Map<IdempotencyKey, Entry> firstCopies = new HashMap<>();
         for (Entry entry : entries) {
             Write write = entry.write;
             IdempotencyKey key = write.key();
+            Entry original = firstCopies.get(key);
             long committed = known.last.computeIfAbsent(key.appId(), id -> table.lastSequence(id).orElse(-1L));
             long last = Math.max(inThisCommit.getOrDefault(key.appId(), -1L), committed);
-            if (key.sequence() <= last) {
-                if (key.sequence() == committed || known.recent.containsKey(key)) {
-                    entry.outcome = Outcome.REPLAY;
-                } else {
-                    entry.reject(new WriteRejected(false, "idempotency_key.sequence", "sequence " + key.sequence()
-                            + " of writer '" + key.appId() + "' is below its last sequence " + last
-                            + "; keep one write in flight per app id (use several app ids for concurrency)"));
-                }
+            if (original != null) {
+                entry.outcome = Outcome.COPY;
+                entry.original = original;
+            } else if (key.sequence() == committed) {
+                entry.outcome = Outcome.REPLAY;
+                entry.reply = replay(known, table, write, latestVersion);
+            } else if (key.sequence() <= last) {
+                entry.reject(new WriteRejected(false, "idempotency_key.sequence", "sequence " + key.sequence()
+                        + " of writer '" + key.appId() + "' is below its last sequence " + last
+                        + "; keep one write in flight per app id (use several app ids for concurrency)"));
+            }
+            if (entry.outcome != Outcome.COMMIT) {
                 table.discard(write.files());
                 continue;
             }
@@ -190,9 +214,27 @@ public final class GroupWriter {
                     continue;
                 }
             }
+            firstCopies.put(key, entry);
             inThisCommit.put(key.appId(), key.sequence());
         }
-        return inThisCommit;
+    }
+
+    /**
+     * The answer to a retry of a writer's last key: the version that committed it and the rows it committed, found
+     * in the log unless this writer made or found that commit already. A key whose commit the log no longer keeps
+     * (past its retention) is still a replay, answered with the current version and the rows it carries.
+     */
+    private static WriteAck replay(Writers known, DeltaTable table, Write write, long latestVersion) {
+        CommittedKey commit = known.lastCommit.get(write.key().appId());
+        if (commit == null || !commit.key().equals(write.key())) {
+            Optional<CommittedKey> found = table.findCommit(write.key(), latestVersion);
+            if (found.isEmpty()) {
+                return new WriteAck(latestVersion, false, write.rows());
+            }
+            commit = found.get();
+            known.lastCommit.put(write.key().appId(), commit);
+        }
+        return new WriteAck(commit.version(), false, commit.rows().orElse(write.rows()));
     }
 
     /**

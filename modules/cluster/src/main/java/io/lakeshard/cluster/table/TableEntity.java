@@ -125,7 +125,11 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
 
     public sealed interface WriteReply extends CborSerializable {}
 
-    /** @param applied false when the key was already committed: a retry */
+    /**
+     * @param version the version whose commit applied the key
+     * @param applied false when the key was already committed: a retry, answered with that commit's version and rows
+     * @param rows the rows committed under the key
+     */
     public record WriteAck(long version, boolean applied, long rows) implements WriteReply {}
 
     /** @param retryable true when the same write (same key) may simply be sent again */

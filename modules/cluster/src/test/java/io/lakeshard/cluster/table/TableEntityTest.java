@@ -78,17 +78,11 @@ class TableEntityTest {
     @Test
     void writesArrivingDuringACommitAreCommittedTogetherAndEachIsAcknowledgedOnce() throws Exception {
         ActorRef<Command> entity = spawn(tables, writer);
-        assertEquals(0, committedVersion(entity));
         TestProbe<WriteReply> first = actors.createTestProbe();
         TestProbe<WriteReply> second = actors.createTestProbe();
         TestProbe<WriteReply> third = actors.createTestProbe();
 
-        blocking.pause();
-        entity.tell(write("a", 1, 0, first));
-        blocking.awaitHeld(1, TIMEOUT);
-        entity.tell(write("b", 1, 100, second));
-        entity.tell(write("c", 1, 200, third));
-        blocking.resume();
+        duringACommit(entity, write("a", 1, 0, first), write("b", 1, 100, second), write("c", 1, 200, third));
 
         assertEquals(new WriteAck(1, true, 10), first.receiveMessage(TIMEOUT));
         assertEquals(new WriteAck(2, true, 10), second.receiveMessage(TIMEOUT), "one group commit for both");
@@ -204,22 +198,108 @@ class TableEntityTest {
     void aWriterStartedAgainOnTheSameTableResumesAtTheCommittedVersion() throws Exception {
         ActorRef<Command> entity = spawn(tables, writer);
         TestProbe<WriteReply> replies = actors.createTestProbe();
-        entity.tell(write("loader", 1, 0, replies));
-        replies.expectMessage(TIMEOUT, new WriteAck(1, true, 10));
-        entity.tell(write("loader", 2, 100, replies));
-        replies.expectMessage(TIMEOUT, new WriteAck(2, true, 10));
-        entity.tell(TableEntity.Passivate.INSTANCE);
-        actors.createTestProbe().expectTerminated(entity, TIMEOUT);
+        commitInTurn(entity, replies, write("loader", 1, 0, replies), write("loader", 2, 100, replies));
 
-        // As on another node: its own view of the storage and its own group writer, knowing nothing of the keys.
-        TableStore elsewhere = new TableStore(StorageRoot.local(dir), TableSettings.defaults(), blocking);
-        ActorRef<Command> restarted = spawn(elsewhere, new GroupWriter(allocator, clock));
+        ActorRef<Command> restarted = restartElsewhere(entity);
         assertEquals(2, committedVersion(restarted));
         restarted.tell(write("loader", 2, 100, replies));
         assertEquals(new WriteAck(2, false, 10), replies.receiveMessage(TIMEOUT), "the last key is known from the log");
         restarted.tell(write("loader", 3, 200, replies));
         assertEquals(new WriteAck(3, true, 10), replies.receiveMessage(TIMEOUT));
-        assertEquals(30, elsewhere.table(REF).snapshot().numRecords());
+        assertEquals(30, tables.table(REF).snapshot().numRecords());
+    }
+
+    @Test
+    void aRetryInTheSameGroupCommitAsItsFirstAttemptIsCommittedOnceAndBothAreAcknowledged() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<WriteReply> holding = actors.createTestProbe();
+        TestProbe<WriteReply> attempt = actors.createTestProbe();
+        TestProbe<WriteReply> retry = actors.createTestProbe();
+
+        // The first attempt timed out at the client while waiting behind the commit in flight; the retry joins it.
+        duringACommit(entity, write("other", 1, 0, holding), write("loader", 7, 100, attempt), write("loader", 7, 100, 4, retry));
+
+        assertEquals(new WriteAck(1, true, 10), holding.receiveMessage(TIMEOUT));
+        assertEquals(new WriteAck(2, true, 10), attempt.receiveMessage(TIMEOUT));
+        assertEquals(new WriteAck(2, false, 10), retry.receiveMessage(TIMEOUT),
+                "the copy is a replay of the first: its version and its rows");
+        assertEquals(20, tables.table(REF).snapshot().numRecords(), "committed once");
+        entity.tell(write("loader", 7, 100, retry));
+        assertEquals(new WriteAck(2, false, 10), retry.receiveMessage(TIMEOUT), "the same answer afterwards");
+    }
+
+    @Test
+    void aReplayIsAnsweredWithTheVersionAndRowsThatCommittedItWhateverItCarries() {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<WriteReply> replies = actors.createTestProbe();
+        commitInTurn(entity, replies, write("loader", 1, 0, replies), write("other", 1, 100, replies));
+
+        entity.tell(write("loader", 1, 0, replies));
+        assertEquals(new WriteAck(1, false, 10), replies.receiveMessage(TIMEOUT), "version 1 holds the rows, not 2");
+        entity.tell(write("loader", 1, 500, 3, replies));
+        assertEquals(new WriteAck(1, false, 10), replies.receiveMessage(TIMEOUT),
+                "a different payload under a committed key: the answer is what was committed");
+        assertEquals(20, tables.table(REF).snapshot().numRecords());
+    }
+
+    @Test
+    void aKeyIsAnsweredTheSameBeforeAndAfterTheWriterRestarts() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<WriteReply> replies = actors.createTestProbe();
+        commitInTurn(entity, replies, write("loader", 1, 0, replies), write("loader", 2, 100, replies),
+                write("other", 1, 200, replies));
+        List<WriteReply> before = answers(entity, replies);
+
+        List<WriteReply> after = answers(restartElsewhere(entity), replies);
+
+        assertEquals(new WriteAck(2, false, 10), after.get(0), "the last key: a replay of version 2 and its 10 rows");
+        assertEquals(new WriteAck(2, false, 10), after.get(1), "whatever the retry carries");
+        WriteRejected older = (WriteRejected) after.get(2);
+        assertEquals("idempotency_key.sequence", older.field(), "a key below the last one is refused");
+        assertEquals(before, after);
+        assertEquals(30, tables.table(REF).snapshot().numRecords());
+    }
+
+    /** What the writer answers to the last key of "loader" sent again, the same key with other rows, and the key before. */
+    private List<WriteReply> answers(ActorRef<Command> entity, TestProbe<WriteReply> replies) {
+        entity.tell(write("loader", 2, 100, replies));
+        WriteReply same = replies.receiveMessage(TIMEOUT);
+        entity.tell(write("loader", 2, 900, 4, replies));
+        WriteReply different = replies.receiveMessage(TIMEOUT);
+        entity.tell(write("loader", 1, 0, replies));
+        return List.of(same, different, replies.receiveMessage(TIMEOUT));
+    }
+
+    /** Sends {@code first} and holds its commit in flight while {@code joining} arrive: they go into the next commit. */
+    private void duringACommit(ActorRef<Command> entity, Write first, Write... joining) throws InterruptedException {
+        // Once the writer has loaded, the gate holds the commit rather than the load.
+        assertEquals(0, committedVersion(entity));
+        blocking.pause();
+        entity.tell(first);
+        blocking.awaitHeld(1, TIMEOUT);
+        for (Write write : joining) {
+            entity.tell(write);
+        }
+        blocking.resume();
+    }
+
+    /** Sends the writes one after the other, each acknowledged as the next version's commit of its ten rows. */
+    private void commitInTurn(ActorRef<Command> entity, TestProbe<WriteReply> replies, Write... writes) {
+        long version = committedVersion(entity);
+        for (Write write : writes) {
+            entity.tell(write);
+            replies.expectMessage(TIMEOUT, new WriteAck(++version, true, 10));
+        }
+    }
+
+    /**
+     * Stops the writer and starts it again as on another node: its own view of the storage and its own group writer,
+     * knowing nothing of the keys.
+     */
+    private ActorRef<Command> restartElsewhere(ActorRef<Command> entity) {
+        entity.tell(TableEntity.Passivate.INSTANCE);
+        actors.createTestProbe().expectTerminated(entity, TIMEOUT);
+        return spawn(new TableStore(StorageRoot.local(dir), TableSettings.defaults(), blocking), new GroupWriter(allocator, clock));
     }
 
     private ActorRef<Command> spawn(TableStore store, GroupWriter groupWriter) {
@@ -232,10 +312,14 @@ class TableEntityTest {
         return probe.receiveMessage(TIMEOUT);
     }
 
-    /** Ten rows sent inline as Arrow IPC, as a small batch travels. */
+    /** Rows sent inline as Arrow IPC, as a small batch travels: ten unless told. */
     private Write write(String appId, long sequence, long firstRow, TestProbe<WriteReply> replyTo) {
-        try (VectorSchemaRoot batch = AllTypes.batch(allocator, firstRow, 10)) {
-            return new Write(List.of(), ArrowStreams.write(batch), new IdempotencyKey(appId, sequence), 10, replyTo.ref());
+        return write(appId, sequence, firstRow, 10, replyTo);
+    }
+
+    private Write write(String appId, long sequence, long firstRow, int rows, TestProbe<WriteReply> replyTo) {
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, firstRow, rows)) {
+            return new Write(List.of(), ArrowStreams.write(batch), new IdempotencyKey(appId, sequence), rows, replyTo.ref());
         }
     }
 

@@ -3,9 +3,12 @@ package io.lakeshard.storage.table;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.storage.write.NewDataFile;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +26,47 @@ public record CommitOperation(String name, Map<String, String> parameters) {
     public static final String OPTIMIZE = "OPTIMIZE";
     public static final String ADD_COLUMNS = "ADD COLUMNS";
     public static final String SET_TABLE_PROPERTIES = "SET TBLPROPERTIES";
+    /** The parameter of a {@link #WRITE} that lists the keys it applied: {@code [{"appId", "sequence", "rows"}]}. */
+    public static final String IDEMPOTENCY_KEYS = "idempotencyKeys";
 
     public CommitOperation {
         requireNonNull(name, "name is null");
         parameters = Map.copyOf(requireNonNull(parameters, "parameters is null"));
     }
 
-    /** An append, as Spark's {@code df.write.mode("append")} records it. */
-    public static CommitOperation append(List<String> partitionBy) {
-        return new CommitOperation(WRITE, Map.of("mode", "Append", "partitionBy", json(partitionBy)));
+    /**
+     * An append, as Spark's {@code df.write.mode("append")} records it, and the writers' keys it applies with their
+     * rows. Delta's {@code txn} action keeps only each writer's highest sequence; the keys here let a replay of one be
+     * answered with the version and rows that committed it, by any node, after any restart.
+     */
+    public static CommitOperation append(List<String> partitionBy, List<PendingAppend> applied) {
+        List<Map<String, Object>> keys = new ArrayList<>();
+        for (PendingAppend append : applied) {
+            Map<String, Object> key = new LinkedHashMap<>();
+            key.put("appId", append.key().appId());
+            key.put("sequence", append.key().sequence());
+            key.put("rows", append.rows());
+            keys.add(key);
+        }
+        return new CommitOperation(WRITE, Map.of("mode", "Append", "partitionBy", json(partitionBy), IDEMPOTENCY_KEYS, json(keys)));
+    }
+
+    /** The rows of each key an append recorded; empty for other operations and for appends that recorded none. */
+    public static Map<IdempotencyKey, Long> appliedKeys(Map<String, String> parameters) {
+        String keys = parameters.get(IDEMPOTENCY_KEYS);
+        if (keys == null) {
+            return Map.of();
+        }
+        Map<IdempotencyKey, Long> rows = new HashMap<>();
+        try {
+            for (JsonNode key : JSON.readTree(keys)) {
+                rows.put(new IdempotencyKey(key.path("appId").asText(), key.path("sequence").asLong()), key.path("rows").asLong());
+            }
+        } catch (JsonProcessingException | RuntimeException e) {
+            // Written by something else under our name: no answer from it beats a wrong one.
+            return Map.of();
+        }
+        return rows;
     }
 
     /** Deleting the rows matching {@code condition} (SQL text), whole files or by rewriting them; expiry is one too. */

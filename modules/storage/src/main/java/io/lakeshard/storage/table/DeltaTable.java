@@ -204,6 +204,14 @@ public final class DeltaTable {
     }
 
     /**
+     * The commit at or below {@code latestVersion} that set the key's writer to the key's sequence, read from the
+     * commit files newest first; empty if no commit the log still keeps did.
+     */
+    public Optional<CommittedKey> findCommit(IdempotencyKey key, long latestVersion) {
+        return new KeyLookup(HadoopStorage.of(storage), root).find(key, latestVersion);
+    }
+
+    /**
      * Commits the appends of several writers as one commit, as the table's single writer does: each writer's key
      * is recorded, keys already committed are skipped (their files deleted), and nothing is merged over a log that
      * moved. If the table is not at {@code expectedVersion} — another writer committed, as in a split brain or
@@ -243,13 +251,15 @@ public final class DeltaTable {
         List<Row> actions = new ArrayList<>();
         files.forEach(file -> actions.add(KernelActions.add(physical, file, true)));
         Map<String, Long> committedKeys = new HashMap<>();
+        List<PendingAppend> appliedAppends = new ArrayList<>();
         for (int i = 0; i < appends.size(); i++) {
             if (applied.get(i)) {
                 committedKeys.merge(appends.get(i).key().appId(), appends.get(i).key().sequence(), Math::max);
+                appliedAppends.add(appends.get(i));
             }
         }
         committedKeys.forEach((appId, sequence) -> actions.add(KernelActions.txn(appId, sequence, now)));
-        CommitOperation append = CommitOperation.append(snapshot.getPartitionColumnNames());
+        CommitOperation append = CommitOperation.append(snapshot.getPartitionColumnNames(), appliedAppends);
         history.record(append, append.metrics(List.of(), files));
         try {
             Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.WRITE)
