@@ -50,7 +50,7 @@ public final class LakeshardService implements AutoCloseable {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("lakeshard.blocking-dispatcher"));
         Duration askTimeout = node.settings().askTimeout();
         this.allocator = node.allocator().newChildAllocator("service", 0, Long.MAX_VALUE);
-        this.datasets = new Datasets(node.registry(), node.datasets(), settings.purgeAfter());
+        this.datasets = new Datasets(node.registry(), node.datasets(), node.settings().maintenance().purgeAfter());
         this.ingest = new Ingest(node.ingest(), settings, node.metrics());
         this.queries = new Queries(node.queries(), node.catalog(), settings, node.metrics(), blocking, Clock.systemUTC(),
                 system.address().toString(), local -> new ClusterQueries(system, local, askTimeout));

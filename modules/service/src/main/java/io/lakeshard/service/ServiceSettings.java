@@ -15,7 +15,6 @@ import java.time.Duration;
  * @param defaultQueryTimeout how long a query may run when it names no timeout
  * @param maxConcurrentQueriesPerTenant queries of one tenant running at once on one node
  * @param defaultMaintenanceTimeout how long maintenance on demand waits when the request names no timeout
- * @param purgeAfter how long a dropped dataset's files stay before they are deleted
  */
 public record ServiceSettings(
         long maxMessageBytes,
@@ -23,8 +22,7 @@ public record ServiceSettings(
         long defaultRowLimit,
         Duration defaultQueryTimeout,
         int maxConcurrentQueriesPerTenant,
-        Duration defaultMaintenanceTimeout,
-        Duration purgeAfter) {
+        Duration defaultMaintenanceTimeout) {
 
     public ServiceSettings {
         positive(maxMessageBytes, "max-message-bytes");
@@ -33,7 +31,6 @@ public record ServiceSettings(
         positive(maxConcurrentQueriesPerTenant, "max-concurrent-queries-per-tenant");
         positive(requireNonNull(defaultQueryTimeout, "defaultQueryTimeout is null").toMillis(), "default-query-timeout");
         positive(requireNonNull(defaultMaintenanceTimeout, "defaultMaintenanceTimeout is null").toMillis(), "default-maintenance-timeout");
-        requireNonNull(purgeAfter, "purgeAfter is null");
     }
 
     public static ServiceSettings from(Config config) {
@@ -44,8 +41,7 @@ public record ServiceSettings(
                 server.getLong("default-row-limit"),
                 server.getDuration("default-query-timeout"),
                 server.getInt("max-concurrent-queries-per-tenant"),
-                server.getDuration("default-maintenance-timeout"),
-                config.getDuration("lakeshard.maintenance.purge-after"));
+                server.getDuration("default-maintenance-timeout"));
     }
 
     private static void positive(long value, String key) {

@@ -32,10 +32,6 @@ public record StorageSettings(URI root, Optional<S3Settings> s3, boolean acceptS
         }
     }
 
-    public boolean isS3() {
-        return "s3a".equals(root.getScheme());
-    }
-
     public static StorageSettings from(Config config) {
         Config storage = config.getConfig("lakeshard.storage");
         URI root = rootUri(storage.getString("root"));
