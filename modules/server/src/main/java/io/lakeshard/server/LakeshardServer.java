@@ -17,10 +17,12 @@ import io.lakeshard.api.v1.AdminServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.DatasetServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.IngestServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.QueryServicePowerApiHandlerFactory;
+import io.lakeshard.api.v1.TraceQueryServicePowerApiHandlerFactory;
 import io.lakeshard.server.grpc.AdminGrpc;
 import io.lakeshard.server.grpc.DatasetGrpc;
 import io.lakeshard.server.grpc.IngestGrpc;
 import io.lakeshard.server.grpc.QueryGrpc;
+import io.lakeshard.server.grpc.TraceGrpc;
 import io.lakeshard.service.LakeshardService;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -59,6 +61,7 @@ public final class LakeshardServer implements AutoCloseable {
                             Materializer.matFromSystem(system)), system),
                     QueryServicePowerApiHandlerFactory.create(new QueryGrpc(service.queries(), service.keys(), allocator,
                             "lakeshard.blocking-dispatcher"), system),
+                    TraceQueryServicePowerApiHandlerFactory.create(new TraceGrpc(service.traces(), service.keys()), system),
                     AdminServicePowerApiHandlerFactory.create(new AdminGrpc(service.admin(), service.keys()), system));
             Function<HttpRequest, CompletionStage<HttpResponse>> handler = request ->
                     request.getUri().path().equals("/metrics")

@@ -15,6 +15,7 @@ import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.service.datasets.Datasets;
 import io.lakeshard.service.ingest.Ingest;
 import io.lakeshard.service.query.Queries;
+import io.lakeshard.service.traces.Traces;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,9 +27,9 @@ import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * The use cases of one node, for any door: a door authenticates the caller with {@link #keys()}, decodes its
- * protocol's request, calls {@link #datasets()}, {@link #ingest()}, {@link #queries()} or {@link #admin()} with the
- * principal, and encodes the result or maps the {@link ServiceException}. Admission, limits, metrics and audit happen
- * here, once.
+ * protocol's request, calls {@link #datasets()}, {@link #ingest()}, {@link #queries()}, {@link #traces()} or
+ * {@link #admin()} with the principal, and encodes the result or maps the {@link ServiceException}. Admission, limits,
+ * metrics and audit happen here, once.
  */
 public final class LakeshardService implements AutoCloseable {
     private final LakeshardNode node;
@@ -38,6 +39,7 @@ public final class LakeshardService implements AutoCloseable {
     private final Datasets datasets;
     private final Ingest ingest;
     private final Queries queries;
+    private final Traces traces;
     private final Admin admin;
     private final BufferAllocator allocator;
 
@@ -54,6 +56,7 @@ public final class LakeshardService implements AutoCloseable {
         this.ingest = new Ingest(node.ingest(), settings, node.metrics());
         this.queries = new Queries(node.queries(), node.catalog(), settings, node.metrics(), blocking, Clock.systemUTC(),
                 system.address().toString(), local -> new ClusterQueries(system, local, askTimeout));
+        this.traces = new Traces(queries, allocator, blocking, Clock.systemUTC());
         this.admin = new Admin(system, node.scheduler(), node.ingest(), node.snapshots(), node.queries(), node.datasets(), blocking,
                 settings.defaultMaintenanceTimeout());
     }
@@ -112,6 +115,10 @@ public final class LakeshardService implements AutoCloseable {
 
     public Queries queries() {
         return queries;
+    }
+
+    public Traces traces() {
+        return traces;
     }
 
     public Admin admin() {

@@ -17,6 +17,11 @@ public final class ArrowIpc {
         return ByteString.copyFrom(ArrowStreams.write(schema, allocator));
     }
 
+    /** A batch as an IPC stream: its schema, the batch, the end. */
+    public static ByteString batch(VectorSchemaRoot batch) {
+        return ByteString.copyFrom(ArrowStreams.write(batch));
+    }
+
     public static Schema schema(ByteString bytes, String field, BufferAllocator allocator) {
         try {
             return ArrowStreams.readSchema(bytes.newInput(), allocator);
