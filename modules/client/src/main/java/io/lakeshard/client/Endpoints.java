@@ -9,6 +9,7 @@ import io.lakeshard.api.v1.AdminServiceClient;
 import io.lakeshard.api.v1.DatasetServiceClient;
 import io.lakeshard.api.v1.IngestServiceClient;
 import io.lakeshard.api.v1.QueryServiceClient;
+import io.lakeshard.api.v1.TraceQueryServiceClient;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -24,15 +25,16 @@ final class Endpoints implements AutoCloseable {
     private final List<Endpoint> endpoints;
     private final AtomicInteger current = new AtomicInteger();
 
-    /** One node: one channel, shared by the four services' stubs. */
+    /** One node: one channel, shared by the services' stubs. */
     record Endpoint(String address, GrpcChannel channel, DatasetServiceClient datasets, IngestServiceClient ingest,
-                    QueryServiceClient queries, AdminServiceClient admin) {
+                    QueryServiceClient queries, TraceQueryServiceClient traces, AdminServiceClient admin) {
         Endpoint {
             requireNonNull(address, "address is null");
             requireNonNull(channel, "channel is null");
             requireNonNull(datasets, "datasets is null");
             requireNonNull(ingest, "ingest is null");
             requireNonNull(queries, "queries is null");
+            requireNonNull(traces, "traces is null");
             requireNonNull(admin, "admin is null");
         }
     }
@@ -62,7 +64,8 @@ final class Endpoints implements AutoCloseable {
                 GrpcChannel channel = GrpcChannel.apply(settings.channel(address.getHostString(), ip, address.getPort()), system);
                 endpoints.add(new Endpoint(ip.getHostAddress() + ":" + address.getPort(), channel,
                         DatasetServiceClient.create(channel, system), IngestServiceClient.create(channel, system),
-                        QueryServiceClient.create(channel, system), AdminServiceClient.create(channel, system)));
+                        QueryServiceClient.create(channel, system), TraceQueryServiceClient.create(channel, system),
+                        AdminServiceClient.create(channel, system)));
             }
         }
         if (endpoints.isEmpty()) {

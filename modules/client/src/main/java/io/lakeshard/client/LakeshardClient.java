@@ -22,9 +22,13 @@ import io.lakeshard.api.v1.DescribeTableResponse;
 import io.lakeshard.api.v1.DropDatasetRequest;
 import io.lakeshard.api.v1.EvolveSchemaRequest;
 import io.lakeshard.api.v1.GetDatasetRequest;
+import io.lakeshard.api.v1.GetRedMetricsRequest;
+import io.lakeshard.api.v1.GetTraceRequest;
+import io.lakeshard.api.v1.GetTraceResponse;
 import io.lakeshard.api.v1.IdempotencyKey;
 import io.lakeshard.api.v1.ListDatasetsRequest;
 import io.lakeshard.api.v1.ListQueriesRequest;
+import io.lakeshard.api.v1.ListServicesRequest;
 import io.lakeshard.api.v1.ListTasksRequest;
 import io.lakeshard.api.v1.MaintenancePolicy;
 import io.lakeshard.api.v1.MaintenanceRequest;
@@ -33,12 +37,20 @@ import io.lakeshard.api.v1.QueryStarted;
 import io.lakeshard.api.v1.QuerySummary;
 import io.lakeshard.api.v1.RegisterDatasetRequest;
 import io.lakeshard.api.v1.RunningQuery;
+import io.lakeshard.api.v1.SearchTracesRequest;
+import io.lakeshard.api.v1.SearchTracesResponse;
 import io.lakeshard.api.v1.Task;
 import io.lakeshard.api.v1.UpdatePolicyRequest;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.api.v1.WriterOptions;
 import io.lakeshard.client.Endpoints.Endpoint;
+import io.lakeshard.client.traces.RedPoint;
+import io.lakeshard.client.traces.ServiceOperations;
+import io.lakeshard.client.traces.Span;
+import io.lakeshard.client.traces.Trace;
+import io.lakeshard.client.traces.TracePage;
+import io.lakeshard.client.traces.TraceSummary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -51,6 +63,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -301,6 +314,49 @@ public final class LakeshardClient implements AutoCloseable {
     public DescribeTableResponse describe(String table) {
         return retrying(endpoint -> endpoint.queries().describeTable().addHeader("authorization", authorization)
                 .invoke(DescribeTableRequest.newBuilder().setTable(table).build()));
+    }
+
+    // Traces
+
+    /** A trace of the default trace dataset by id (32 hex digits), with every write acknowledged before it. */
+    public Trace getTrace(String traceId) {
+        return getTrace(GetTraceRequest.newBuilder().setTraceId(traceId).setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build());
+    }
+
+    /** A trace, its spans in tree order; {@code NOT_FOUND} when no span of it is stored. */
+    public Trace getTrace(GetTraceRequest request) {
+        GetTraceResponse response = retrying(endpoint -> endpoint.traces().getTrace().addHeader("authorization", authorization)
+                .invoke(request));
+        return new Trace(response.getTraceId(), response.getSpansList().stream().map(span -> new Span(span.getSpanId(),
+                span.getParentSpanId(), span.getDepth(), span.getOrder(), span.getRoot(), span.getOrphan(), span.getServiceName(),
+                span.getName(), span.getStartTimeUnixNano(), span.getDurationNs(), span.getStatusCode())).toList(),
+                response.getTruncated(), response.getArrowIpc());
+    }
+
+    /** A page of traces, newest first; pass {@link TracePage#nextCursor()} as the next request's page_cursor. */
+    public TracePage searchTraces(SearchTracesRequest request) {
+        SearchTracesResponse response = retrying(endpoint -> endpoint.traces().searchTraces().addHeader("authorization", authorization)
+                .invoke(request));
+        return new TracePage(response.getTracesList().stream().map(trace -> new TraceSummary(trace.getTraceId(),
+                trace.getRootServiceName(), trace.getRootSpanName(), trace.getRootMissing(), trace.getStartTimeUnixNano(),
+                trace.getDurationNs(), trace.getSpanCount(), trace.getErrorCount(), trace.getServiceNamesList())).toList(),
+                response.getNextCursor().isEmpty() ? Optional.empty() : Optional.of(response.getNextCursor()));
+    }
+
+    /** The services that recorded spans in the request's time range, with their operations. */
+    public List<ServiceOperations> services(ListServicesRequest request) {
+        return retrying(endpoint -> endpoint.traces().listServices().addHeader("authorization", authorization).invoke(request))
+                .getServicesList().stream().map(service -> new ServiceOperations(service.getServiceName(), service.getSpanCount(),
+                        service.getOperationsList().stream().map(operation -> new ServiceOperations.Operation(operation.getSpanName(),
+                                operation.getSpanCount())).toList())).toList();
+    }
+
+    /** Requests, errors and duration percentiles by service (and span name) and bucket. */
+    public List<RedPoint> redMetrics(GetRedMetricsRequest request) {
+        return retrying(endpoint -> endpoint.traces().getRedMetrics().addHeader("authorization", authorization).invoke(request))
+                .getPointsList().stream().map(point -> new RedPoint(point.getServiceName(), point.getSpanName(),
+                        point.getBucketStartUnixNano(), point.getRequests(), point.getRatePerSecond(), point.getErrors(),
+                        point.getErrorRate(), point.getP50Ns(), point.getP95Ns(), point.getP99Ns())).toList();
     }
 
     // Admin

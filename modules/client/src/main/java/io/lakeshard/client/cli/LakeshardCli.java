@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
         subcommands = {
             LakeshardCli.Register.class, LakeshardCli.ListDatasets.class, LakeshardCli.Describe.class, LakeshardCli.Write.class,
             LakeshardCli.Query.class, LakeshardCli.Optimize.class, LakeshardCli.Vacuum.class, LakeshardCli.Expire.class, LakeshardCli.Delete.class,
-            LakeshardCli.Queries.class, LakeshardCli.Cancel.class, LakeshardCli.Tasks.class, LakeshardCli.Drop.class})
+            LakeshardCli.Queries.class, LakeshardCli.Cancel.class, LakeshardCli.Tasks.class, LakeshardCli.Drop.class,
+            TraceCommands.class})
 public final class LakeshardCli {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

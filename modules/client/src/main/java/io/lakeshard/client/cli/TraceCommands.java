@@ -1,0 +1,297 @@
+package io.lakeshard.client.cli;
+
+import io.lakeshard.api.v1.AttributeFilter;
+import io.lakeshard.api.v1.AttributeRange;
+import io.lakeshard.api.v1.AttributeValue;
+import io.lakeshard.api.v1.Consistency;
+import io.lakeshard.api.v1.GetRedMetricsRequest;
+import io.lakeshard.api.v1.GetTraceRequest;
+import io.lakeshard.api.v1.ListServicesRequest;
+import io.lakeshard.api.v1.SearchTracesRequest;
+import io.lakeshard.api.v1.TimeRange;
+import io.lakeshard.client.LakeshardClient;
+import io.lakeshard.client.traces.RedPoint;
+import io.lakeshard.client.traces.ServiceOperations;
+import io.lakeshard.client.traces.TracePage;
+import io.lakeshard.client.traces.TraceSummary;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code lakeshard traces ...}: a trace as a waterfall, search, services and RED metrics. */
+@Command(name = "traces", description = "Trace queries over a trace dataset (otel.traces.spans unless --dataset).",
+        subcommands = {TraceCommands.Show.class, TraceCommands.Search.class, TraceCommands.Services.class, TraceCommands.Red.class})
+final class TraceCommands implements Callable<Integer> {
+    private static final Pattern INTEGER = Pattern.compile("-?\\d+");
+    private static final Pattern DECIMAL = Pattern.compile("-?\\d+\\.\\d+(?:[eE][-+]?\\d+)?|-?\\d+[eE][-+]?\\d+");
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** The dataset, and the time range: the last {@code --since}, or {@code --from} [{@code --to}]. */
+    static final class Scope {
+        @Option(names = "--dataset", defaultValue = "", description = "a trace dataset (default: otel.traces.spans)")
+        String dataset;
+
+        @Option(names = "--since", defaultValue = "1h", description = "how far back from now (default: ${DEFAULT-VALUE})")
+        String since;
+
+        @Option(names = "--from", description = "the start of the range, an ISO instant (2026-11-20T10:00:00Z); instead of --since")
+        String from;
+
+        @Option(names = "--to", description = "the end of the range, an ISO instant (default: now)")
+        String to;
+
+        boolean explicit() {
+            return from != null || to != null;
+        }
+
+        TimeRange range() {
+            Instant end = to == null ? Instant.now() : instant(to, "--to");
+            Instant start = from == null ? end.minus(Durations.parse(since, "--since")) : instant(from, "--from");
+            return TimeRange.newBuilder().setStartUnixNano(nanos(start)).setEndUnixNano(nanos(end)).build();
+        }
+
+        private static Instant instant(String text, String option) {
+            try {
+                return Instant.parse(text);
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException(option + " takes an ISO instant like 2026-11-20T10:00:00Z; not '" + text + "'");
+            }
+        }
+    }
+
+    @Command(name = "show", description = "Draw a trace as a waterfall: its spans as a tree, each with a bar on the trace's time axis.")
+    static final class Show extends LakeshardCli.Base {
+        @Parameters(index = "0", description = "the trace id, 32 hex digits")
+        String traceId;
+
+        @Option(names = "--dataset", defaultValue = "", description = "a trace dataset (default: otel.traces.spans)")
+        String dataset;
+
+        @Option(names = "--width", defaultValue = "40", description = "columns of the time axis (default: ${DEFAULT-VALUE})")
+        int width;
+
+        @Override
+        void run(LakeshardClient client) {
+            Waterfall waterfall = new Waterfall(width);
+            waterfall.lines(client.getTrace(GetTraceRequest.newBuilder().setTraceId(traceId).setDataset(dataset)
+                    .setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build())).forEach(out()::println);
+        }
+    }
+
+    @Command(name = "search", description = "Traces with a span matching every filter, newest first.")
+    static final class Search extends LakeshardCli.Base {
+        @Mixin
+        Scope scope;
+
+        @Option(names = "--service", description = "the span's service")
+        String service;
+
+        @Option(names = "--operation", description = "the span's name")
+        String operation;
+
+        @Option(names = "--error", description = "only error spans (status code 2)")
+        boolean error;
+
+        @Option(names = "--min-duration", description = "the span lasts at least this (100ms, 1.5s, ...)")
+        String minDuration;
+
+        @Option(names = "--max-duration", description = "the span lasts at most this")
+        String maxDuration;
+
+        @Option(names = "--attr", description = "a span attribute, key=value; repeat for more. true/false, integers and "
+                + "decimals match those types; quote a value (key='\"42\"') to match it as a string")
+        List<String> attributes = new ArrayList<>();
+
+        @Option(names = "--resource-attr", description = "a resource attribute, key=value, as --attr")
+        List<String> resourceAttributes = new ArrayList<>();
+
+        @Option(names = "--attr-range", description = "a numeric span attribute in a range, key=min..max (either may be left out)")
+        List<String> ranges = new ArrayList<>();
+
+        @Option(names = "--limit", defaultValue = "20", description = "traces per page (default: ${DEFAULT-VALUE}, at most 1000)")
+        int limit;
+
+        @Option(names = "--cursor", description = "the next page, as the previous page printed it")
+        String cursor;
+
+        @Override
+        void run(LakeshardClient client) {
+            SearchTracesRequest.Builder request = SearchTracesRequest.newBuilder().setDataset(scope.dataset).setLimit(limit)
+                    .setErrorsOnly(error).setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES);
+            // A next page searches the first page's range, which the cursor carries: "the last hour" must not move.
+            if (cursor == null || scope.explicit()) {
+                request.setTimeRange(scope.range());
+            }
+            if (cursor != null) {
+                request.setPageCursor(cursor);
+            }
+            if (service != null) {
+                request.setServiceName(service);
+            }
+            if (operation != null) {
+                request.setSpanName(operation);
+            }
+            if (minDuration != null) {
+                request.setMinDurationNs(Durations.parse(minDuration, "--min-duration").toNanos());
+            }
+            if (maxDuration != null) {
+                request.setMaxDurationNs(Durations.parse(maxDuration, "--max-duration").toNanos());
+            }
+            attributes.forEach(text -> request.addSpanAttributes(attribute(text, "--attr")));
+            resourceAttributes.forEach(text -> request.addResourceAttributes(attribute(text, "--resource-attr")));
+            ranges.forEach(text -> request.addAttributeRanges(range(text)));
+            TracePage page = client.searchTraces(request.build());
+            List<List<String>> rows = new ArrayList<>();
+            for (TraceSummary trace : page.traces()) {
+                rows.add(List.of(trace.traceId(), Instant.ofEpochSecond(0, trace.startTimeUnixNano()).toString(),
+                        Durations.format(trace.durationNanos()), String.valueOf(trace.spanCount()), String.valueOf(trace.errorCount()),
+                        (trace.rootMissing() ? "(no root) " : "") + trace.rootServiceName() + ": " + trace.rootSpanName(),
+                        String.join(", ", trace.serviceNames())));
+            }
+            print(out(), client, List.of("trace_id", "start", "duration", "spans", "errors", "root", "services"), rows);
+            page.nextCursor().ifPresent(next -> out().println("next page: --cursor " + next));
+        }
+    }
+
+    @Command(name = "services", description = "The services that recorded spans, and their operations.")
+    static final class Services extends LakeshardCli.Base {
+        @Mixin
+        Scope scope;
+
+        @Override
+        void run(LakeshardClient client) {
+            List<List<String>> rows = new ArrayList<>();
+            for (ServiceOperations service : client.services(ListServicesRequest.newBuilder().setDataset(scope.dataset)
+                    .setTimeRange(scope.range()).setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build())) {
+                service.operations().forEach(operation -> rows.add(List.of(service.serviceName(), operation.spanName(),
+                        String.valueOf(operation.spanCount()))));
+            }
+            print(out(), client, List.of("service", "operation", "spans"), rows);
+        }
+    }
+
+    @Command(name = "red", description = "Rate, errors and duration percentiles per service and time bucket.")
+    static final class Red extends LakeshardCli.Base {
+        @Mixin
+        Scope scope;
+
+        @Option(names = "--service", description = "one service (default: all)")
+        String service;
+
+        @Option(names = "--bucket", defaultValue = "1m", description = "bucket length, whole seconds (default: ${DEFAULT-VALUE})")
+        String bucket;
+
+        @Option(names = "--by-operation", description = "also by span name")
+        boolean byOperation;
+
+        @Override
+        void run(LakeshardClient client) {
+            Duration length = Durations.parse(bucket, "--bucket");
+            GetRedMetricsRequest.Builder request = GetRedMetricsRequest.newBuilder().setDataset(scope.dataset)
+                    .setTimeRange(scope.range()).setBucketSeconds(length.toSeconds()).setBySpanName(byOperation)
+                    .setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES);
+            if (service != null) {
+                request.setServiceName(service);
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (RedPoint point : client.redMetrics(request.build())) {
+                List<String> row = new ArrayList<>(List.of(point.serviceName()));
+                if (byOperation) {
+                    row.add(point.spanName());
+                }
+                row.addAll(List.of(Instant.ofEpochSecond(0, point.bucketStartUnixNano()).toString(), String.valueOf(point.requests()),
+                        String.format(Locale.ROOT, "%.3f", point.ratePerSecond()), String.valueOf(point.errors()),
+                        String.format(Locale.ROOT, "%.1f%%", point.errorRate() * 100),
+                        Durations.format(Math.round(point.p50Nanos())), Durations.format(Math.round(point.p95Nanos())),
+                        Durations.format(Math.round(point.p99Nanos()))));
+                rows.add(row);
+            }
+            List<String> columns = new ArrayList<>(List.of("service"));
+            if (byOperation) {
+                columns.add("operation");
+            }
+            columns.addAll(List.of("bucket", "requests", "rate/s", "errors", "error_rate", "p50", "p95", "p99"));
+            print(out(), client, columns, rows);
+        }
+    }
+
+    private static void print(PrintWriter out, LakeshardClient client, List<String> columns, List<List<String>> rows) {
+        TablePrinter table = new TablePrinter(TablePrinter.Format.TABLE);
+        try (VectorSchemaRoot root = Rows.of(client.allocator(), columns, rows)) {
+            table.add(root);
+        }
+        table.print(out);
+    }
+
+    /**
+     * {@code key=value}: {@code true}/{@code false} a bool, an integer an int, a decimal a double, anything else (or
+     * anything in quotes) a string.
+     */
+    private static AttributeFilter attribute(String text, String option) {
+        int equals = text.indexOf('=');
+        if (equals <= 0) {
+            throw new IllegalArgumentException(option + " takes key=value; not '" + text + "'");
+        }
+        String value = text.substring(equals + 1);
+        AttributeValue.Builder typed = AttributeValue.newBuilder();
+        if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"") || value.startsWith("'") && value.endsWith("'"))) {
+            typed.setStringValue(value.substring(1, value.length() - 1));
+        } else if (value.equals("true") || value.equals("false")) {
+            typed.setBoolValue(Boolean.parseBoolean(value));
+        } else if (INTEGER.matcher(value).matches()) {
+            typed.setIntValue(Long.parseLong(value));
+        } else if (DECIMAL.matcher(value).matches()) {
+            typed.setDoubleValue(Double.parseDouble(value));
+        } else {
+            typed.setStringValue(value);
+        }
+        return AttributeFilter.newBuilder().setKey(text.substring(0, equals)).setValue(typed).build();
+    }
+
+    private static AttributeRange range(String text) {
+        int equals = text.indexOf('=');
+        int dots = text.indexOf("..", Math.max(equals, 0));
+        if (equals <= 0 || dots < 0) {
+            throw new IllegalArgumentException("--attr-range takes key=min..max; not '" + text + "'");
+        }
+        AttributeRange.Builder range = AttributeRange.newBuilder().setKey(text.substring(0, equals));
+        String min = text.substring(equals + 1, dots);
+        String max = text.substring(dots + 2);
+        try {
+            if (!min.isEmpty()) {
+                range.setMin(Double.parseDouble(min));
+            }
+            if (!max.isEmpty()) {
+                range.setMax(Double.parseDouble(max));
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--attr-range takes numbers, key=min..max; not '" + text + "'");
+        }
+        return range.build();
+    }
+
+    private static long nanos(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+    }
+}
