@@ -1,11 +1,8 @@
 package io.lakeshard.traces.otlp;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
@@ -27,12 +24,11 @@ import java.util.function.UnaryOperator;
  * out. Other bytes fields (a {@code bytesValue} attribute) stay base64, as the OTLP specification says.
  */
 public final class OtlpJson {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            // Numbers pass through the tree as written: no double rounding of a uint64 or a double attribute.
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .build();
+    /**
+     * Plain on purpose: integers come through the tree exactly (as long or BigInteger), doubles as doubles, which print
+     * back as the same double; BigDecimal would turn -0.0 into 0.
+     */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
             .omittingInsignificantWhitespace()

@@ -2,6 +2,7 @@ package io.lakeshard.traces.otlp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakeshard.query.QueryRequest;
 import io.lakeshard.query.catalog.TableResolver;
@@ -121,7 +122,7 @@ class SpansThroughStorageTest {
             }
         }
         assertEquals(spanCount, traces.spanCount());
-        assertEquals((spanCount + BATCH_ROWS - 1) / BATCH_ROWS, batches, "the spans came in several batches");
+        assertTrue(batches > 1, "the spans came in several batches: " + batches);
         return traces.build();
     }
 }
