@@ -330,7 +330,8 @@ public final class LakeshardClient implements AutoCloseable {
         return new Trace(response.getTraceId(), response.getSpansList().stream().map(span -> new Span(span.getSpanId(),
                 span.getParentSpanId(), span.getDepth(), span.getOrder(), span.getRoot(), span.getOrphan(), span.getServiceName(),
                 span.getName(), span.getStartTimeUnixNano(), span.getDurationNs(), span.getStatusCode())).toList(),
-                response.getTruncated(), response.getArrowIpc());
+                response.getTruncated(), response.getArrowIpc(),
+                response.hasOtlp() ? Optional.of(response.getOtlp()) : Optional.empty());
     }
 
     /** A page of traces, newest first; pass {@link TracePage#nextCursor()} as the next request's page_cursor. */

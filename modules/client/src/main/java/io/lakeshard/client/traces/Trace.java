@@ -4,9 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
 import io.lakeshard.arrow.ArrowStreams;
+import io.opentelemetry.proto.trace.v1.TracesData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -16,12 +18,14 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  *
  * @param truncated the trace has more spans than the request's max_spans
  * @param arrowIpc the span rows with every column, in the same order, as an Arrow IPC stream
+ * @param otlp the spans as OTLP, when the request asked for them
  */
-public record Trace(String traceId, List<Span> spans, boolean truncated, ByteString arrowIpc) {
+public record Trace(String traceId, List<Span> spans, boolean truncated, ByteString arrowIpc, Optional<TracesData> otlp) {
     public Trace {
         requireNonNull(traceId, "traceId is null");
         spans = List.copyOf(requireNonNull(spans, "spans is null"));
         requireNonNull(arrowIpc, "arrowIpc is null");
+        requireNonNull(otlp, "otlp is null");
     }
 
     /** The span rows, every column; the caller closes them. */

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import io.lakeshard.client.traces.Span;
 import io.lakeshard.client.traces.Trace;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class WaterfallTest {
@@ -27,7 +28,7 @@ class WaterfallTest {
                 span("a4", "a1", 1, 3, false, "payments", "charge", 40, 50_000, 2),
                 span("a6", "a4", 2, 4, false, "payments", "fraud-check", 41, 850, 0),
                 span("a5", "a1", 1, 5, false, "frontend", "render", 92, 6_000, 1),
-                span("b1", "ffffffffffffffff", 0, 6, true, "cart", "async-refresh", 95, 5_000, 0)), false, ByteString.EMPTY);
+                span("b1", "ffffffffffffffff", 0, 6, true, "cart", "async-refresh", 95, 5_000, 0)), false, ByteString.EMPTY, Optional.empty());
         assertEquals(List.of(
                 "trace 0af7651916cd43dd8448eb211c80319c  100 ms  7 spans  1 error  services: cart, frontend, payments",
                 "frontend: GET /checkout     │████████████████████│ 100 ms",

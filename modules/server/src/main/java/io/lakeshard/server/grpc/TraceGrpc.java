@@ -62,7 +62,7 @@ public final class TraceGrpc implements TraceQueryServicePowerApi {
             var principal = Callers.principal(keys, metadata);
             TraceLookup lookup = new TraceLookup(dataset(in.getDataset()), TraceId.parse(in.getTraceId(), "trace_id"),
                     in.hasTimeHint() ? Optional.of(range(in.getTimeHint(), "time_hint")) : Optional.empty(),
-                    in.getMaxSpans() == 0 ? TraceLookup.DEFAULT_MAX_SPANS : in.getMaxSpans());
+                    in.getMaxSpans() == 0 ? TraceLookup.DEFAULT_MAX_SPANS : in.getMaxSpans(), in.getIncludeOtlp());
             return traces.trace(principal, lookup, options(in.getConsistency(), metadata)).thenApply(TraceGrpc::toProto);
         });
     }
@@ -152,6 +152,7 @@ public final class TraceGrpc implements TraceQueryServicePowerApi {
         try (trace) {
             GetTraceResponse.Builder out = GetTraceResponse.newBuilder().setTraceId(trace.traceId().hex())
                     .setArrowIpc(ArrowIpc.batch(trace.rows())).setTruncated(trace.truncated());
+            trace.otlp().ifPresent(out::setOtlp);
             trace.spans().forEach(node -> {
                 TraceSpan span = node.span();
                 out.addSpans(SpanNode.newBuilder()

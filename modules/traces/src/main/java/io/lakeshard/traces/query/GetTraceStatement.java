@@ -3,6 +3,8 @@ package io.lakeshard.traces.query;
 import static java.util.Objects.requireNonNull;
 
 import io.lakeshard.traces.SpanSchema;
+import io.lakeshard.traces.otlp.ArrowToOtlp;
+import io.opentelemetry.proto.trace.v1.TracesData;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -13,8 +15,8 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * A trace by id: its rows are kept as they arrive (earliest first), then put in tree order. Empty when no span of
- * the trace is stored.
+ * A trace by id: its rows are kept as they arrive (earliest first), then put in tree order, and turned into OTLP if
+ * asked. Empty when no span of the trace is stored.
  */
 public final class GetTraceStatement implements TraceStatement<Optional<Trace>> {
     private static final HexFormat HEX = HexFormat.of();
@@ -60,7 +62,8 @@ public final class GetTraceStatement implements TraceStatement<Optional<Trace>> 
             ordered.allocateNew();
             copy(rows, ordered, 0, order -> tree.get(order).row());
             ordered.setRowCount(tree.size());
-            return Optional.of(new Trace(lookup.traceId(), ordered, tree, truncated));
+            Optional<TracesData> otlp = lookup.includeOtlp() ? Optional.of(ArrowToOtlp.toTracesData(ordered)) : Optional.empty();
+            return Optional.of(new Trace(lookup.traceId(), ordered, tree, truncated, otlp));
         } catch (RuntimeException e) {
             ordered.close();
             throw e;

@@ -11,8 +11,9 @@ import java.util.Optional;
  *
  * @param timeHint where its spans start, if the caller knows: only those files are read
  * @param maxSpans the most spans returned, the earliest first
+ * @param includeOtlp also the spans as OTLP
  */
-public record TraceLookup(DatasetName dataset, TraceId traceId, Optional<TimeRange> timeHint, int maxSpans) {
+public record TraceLookup(DatasetName dataset, TraceId traceId, Optional<TimeRange> timeHint, int maxSpans, boolean includeOtlp) {
     public static final int DEFAULT_MAX_SPANS = 10_000;
     public static final int MAX_SPANS = 100_000;
 

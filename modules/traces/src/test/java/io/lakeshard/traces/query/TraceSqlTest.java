@@ -25,8 +25,8 @@ class TraceSqlTest {
                         + "'\\x0a\\xf7\\x65\\x19\\x16\\xcd\\x43\\xdd\\x84\\x48\\xeb\\x21\\x1c\\x80\\x31\\x9c'::BLOB"
                         + " QUALIFY row_number() OVER (PARTITION BY span_id ORDER BY start_time_unix_nano) = 1"
                         + " ORDER BY start_time_unix_nano, span_id",
-                TraceSql.trace(new TraceLookup(SpanSchema.DEFAULT_DATASET, id, Optional.empty(), 10)));
-        String hinted = TraceSql.trace(new TraceLookup(SpanSchema.DEFAULT_DATASET, id, Optional.of(RANGE), 10));
+                TraceSql.trace(new TraceLookup(SpanSchema.DEFAULT_DATASET, id, Optional.empty(), 10, false)));
+        String hinted = TraceSql.trace(new TraceLookup(SpanSchema.DEFAULT_DATASET, id, Optional.of(RANGE), 10, false));
         assertTrue(hinted.contains(" AND start_time >= TIMESTAMPTZ '2023-11-14T22:13:19.999000Z'"
                 + " AND start_time <= TIMESTAMPTZ '2023-11-14T22:14:20.001000Z'"
                 + " AND start_time_unix_nano >= 1700000000000000500 AND start_time_unix_nano < 1700000060000000000"), hinted);
