@@ -104,16 +104,22 @@ public final class Traces {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(ServiceErrors.map(e));
         }
-        return CompletableFuture.supplyAsync(() -> {
-            try (statement; query) {
-                query.open();
-                while (query.next()) {
-                    statement.add(query.batch());
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                try (statement; query) {
+                    query.open();
+                    while (query.next()) {
+                        statement.add(query.batch());
+                    }
+                    return statement.result(query.truncated());
+                } catch (RuntimeException e) {
+                    throw ServiceErrors.map(e);
                 }
-                return statement.result(query.truncated());
-            } catch (RuntimeException e) {
-                throw ServiceErrors.map(e);
-            }
-        }, blocking);
+            }, blocking);
+        } catch (RuntimeException e) {
+            // Not run (the executor is shutting down): the tenant's slot comes back now.
+            query.close();
+            return CompletableFuture.failedFuture(ServiceErrors.map(e));
+        }
     }
 }

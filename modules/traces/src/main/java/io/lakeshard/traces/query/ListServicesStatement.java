@@ -15,7 +15,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 /** The services and operations of a time range. */
 public final class ListServicesStatement implements TraceStatement<ServiceList> {
     /** Services times operations: far more than any real system has, so more means an unbounded span name. */
-    static final long MAX_OPERATIONS = 100_000;
+    private static final long MAX_OPERATIONS = 100_000;
 
     private final DatasetName dataset;
     private final TimeRange range;

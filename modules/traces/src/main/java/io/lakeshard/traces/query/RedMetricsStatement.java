@@ -12,7 +12,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /** RED metrics of a time range. */
 public final class RedMetricsStatement implements TraceStatement<RedMetrics> {
-    static final long MAX_POINTS = 1_000_000;
+    private static final long MAX_POINTS = 1_000_000;
 
     private final RedQuery query;
     private final TimeRange range;
