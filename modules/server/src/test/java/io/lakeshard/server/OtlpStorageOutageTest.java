@@ -128,22 +128,7 @@ class OtlpStorageOutageTest {
     }
 
     private static String settings(String bucket, URI endpoint) {
-        return """
-                lakeshard.storage.root = "s3a://%s/lakeshard"
-                lakeshard.storage.s3 {
-                  endpoint = "%s"
-                  path-style-access = true
-                  credentials = static
-                  access-key = "%s"
-                  secret-key = "%s"
-                }
-                lakeshard.storage.hadoop {
-                  "fs.s3a.retry.limit" = 1
-                  "fs.s3a.retry.interval" = 100ms
-                  "fs.s3a.attempts.maximum" = 1
-                  "fs.s3a.connection.establish.timeout" = 2s
-                }
-                lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s" }]
-                """.formatted(bucket, endpoint, S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY, ApiKeys.sha256(KEY));
+        return TestServers.onS3(bucket, endpoint) + "lakeshard.server.api-keys = [{ tenant = \"acme\", sha256 = \"%s\" }]"
+                .formatted(ApiKeys.sha256(KEY));
     }
 }
