@@ -21,9 +21,12 @@ import io.lakeshard.api.v1.TraceQueryServicePowerApiHandlerFactory;
 import io.lakeshard.server.grpc.AdminGrpc;
 import io.lakeshard.server.grpc.DatasetGrpc;
 import io.lakeshard.server.grpc.IngestGrpc;
+import io.lakeshard.server.grpc.OtlpTraceGrpc;
 import io.lakeshard.server.grpc.QueryGrpc;
 import io.lakeshard.server.grpc.TraceGrpc;
+import io.lakeshard.server.otlp.OtlpHttp;
 import io.lakeshard.service.LakeshardService;
+import io.opentelemetry.proto.collector.trace.v1.TraceServicePowerApiHandlerFactory;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.security.KeyStore;
@@ -36,7 +39,8 @@ import javax.net.ssl.SSLContext;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Lakeshard node serving the gRPC API and {@code /metrics}: the service layer with the gRPC door in front. With
+ * A Lakeshard node serving the gRPC API, OTLP trace exports (gRPC and HTTP) and {@code /metrics} on one port: the
+ * service layer with its doors in front. With
  * no API keys configured (the embedded default) the service makes a development key for tenant {@code dev}.
  */
 public final class LakeshardServer implements AutoCloseable {
@@ -62,11 +66,15 @@ public final class LakeshardServer implements AutoCloseable {
                     QueryServicePowerApiHandlerFactory.create(new QueryGrpc(service.queries(), service.keys(), allocator,
                             "lakeshard.blocking-dispatcher"), system),
                     TraceQueryServicePowerApiHandlerFactory.create(new TraceGrpc(service.traces(), service.keys()), system),
-                    AdminServicePowerApiHandlerFactory.create(new AdminGrpc(service.admin(), service.keys()), system));
-            Function<HttpRequest, CompletionStage<HttpResponse>> handler = request ->
-                    request.getUri().path().equals("/metrics")
-                            ? CompletableFuture.completedFuture(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, service.metricsText()))
-                            : grpc.apply(request);
+                    AdminServicePowerApiHandlerFactory.create(new AdminGrpc(service.admin(), service.keys()), system),
+                    TraceServicePowerApiHandlerFactory.create(new OtlpTraceGrpc(service.traceIngest(), service.keys()), system));
+            OtlpHttp otlpHttp = new OtlpHttp(service.traceIngest(), service.keys(), Materializer.matFromSystem(system));
+            Function<HttpRequest, CompletionStage<HttpResponse>> handler = request -> {
+                if (request.getUri().path().equals("/metrics")) {
+                    return CompletableFuture.completedFuture(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, service.metricsText()));
+                }
+                return OtlpHttp.handles(request) ? otlpHttp.handle(request) : grpc.apply(request);
+            };
             ServerBuilder server = Http.get(system).newServerAt(settings.host(), settings.port());
             if (settings.tls().isPresent()) {
                 server = server.enableHttps(ConnectionContext.httpsServer(tls(settings.tls().get())));

@@ -150,23 +150,8 @@ class S3ServerTest {
 
     /** A node's settings for tables in {@code bucket} behind {@code endpoint}, failing fast when the store is gone. */
     private static String settings(String bucket, URI endpoint) {
-        return """
-                lakeshard.storage.root = "s3a://%s/lakeshard"
-                lakeshard.storage.s3 {
-                  endpoint = "%s"
-                  path-style-access = true
-                  credentials = static
-                  access-key = "%s"
-                  secret-key = "%s"
-                }
-                lakeshard.storage.hadoop {
-                  "fs.s3a.retry.limit" = 1
-                  "fs.s3a.retry.interval" = 100ms
-                  "fs.s3a.attempts.maximum" = 1
-                  "fs.s3a.connection.establish.timeout" = 2s
-                }
-                lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s", admin = true }]
-                """.formatted(bucket, endpoint, S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY, ApiKeys.sha256(KEY));
+        return TestServers.onS3(bucket, endpoint) + "lakeshard.server.api-keys = [{ tenant = \"acme\", sha256 = \"%s\", admin = true }]"
+                .formatted(ApiKeys.sha256(KEY));
     }
 
     private static WriteResponse write(LakeshardClient client, long firstTrace, int rows, long start,

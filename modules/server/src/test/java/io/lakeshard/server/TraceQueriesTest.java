@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.grpc.GrpcClientSettings;
+import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -39,6 +40,13 @@ import io.lakeshard.client.traces.Trace;
 import io.lakeshard.client.traces.TracePage;
 import io.lakeshard.server.TraceFixture.FixtureSpan;
 import io.lakeshard.service.auth.ApiKeys;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceClient;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.file.Path;
@@ -351,6 +359,36 @@ class TraceQueriesTest {
         // Nor another dataset of its own: the name is only the tenant's.
         StatusRuntimeException missing = failure(() -> search(GLOBEX_KEY, SearchTracesRequest.newBuilder().setDataset("otel.traces.other")));
         assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+    }
+
+    /** Through the OTLP door, after the fixture's range so the other tests' counts stay the fixture's. */
+    @Test
+    void anOtlpExportComesBackByIdAsItWasSent() throws Exception {
+        ByteString traceId = ByteString.copyFrom(HexFormat.of().parseHex("4bf92f3577b34da6a3ce929d0e0e4736"));
+        Span root = Span.newBuilder().setTraceId(traceId).setSpanId(ByteString.copyFrom(HexFormat.of().parseHex("00f067aa0ba902b7")))
+                .setName("GET /export").setKind(Span.SpanKind.SPAN_KIND_SERVER).setStartTimeUnixNano(T0 + 300_000 * MS)
+                .setEndTimeUnixNano(T0 + 300_040 * MS).setStatus(io.opentelemetry.proto.trace.v1.Status.getDefaultInstance()).build();
+        Span child = root.toBuilder().setSpanId(ByteString.copyFrom(HexFormat.of().parseHex("00f067aa0ba902b8")))
+                .setParentSpanId(root.getSpanId()).setName("write").setKind(Span.SpanKind.SPAN_KIND_INTERNAL)
+                .setStartTimeUnixNano(T0 + 300_010 * MS).setEndTimeUnixNano(T0 + 300_030 * MS).build();
+        ResourceSpans sent = ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(KeyValue.newBuilder().setKey("service.name")
+                        .setValue(AnyValue.newBuilder().setStringValue("exporter"))))
+                .addScopeSpans(ScopeSpans.newBuilder().setScope(InstrumentationScope.newBuilder().setName("test")).addSpans(root).addSpans(child))
+                .build();
+        TraceServiceClient otlp = TraceServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem)
+                .withTls(false), clientSystem);
+        try {
+            await(() -> otlp.export().addHeader("authorization", "Bearer " + ACME_KEY)
+                    .invoke(ExportTraceServiceRequest.newBuilder().addResourceSpans(sent).build()));
+        } finally {
+            otlp.close();
+        }
+        GetTraceResponse trace = trace(ACME_KEY, GetTraceRequest.newBuilder().setTraceId("4bf92f3577b34da6a3ce929d0e0e4736").setIncludeOtlp(true));
+        assertEquals(List.of("00f067aa0ba902b7 0 root", "00f067aa0ba902b8 1"), trace.getSpansList().stream()
+                .map(node -> node.getSpanId() + " " + node.getDepth() + (node.getRoot() ? " root" : "")).toList());
+        assertEquals(List.of(root, child), trace.getOtlp().getResourceSpans(0).getScopeSpans(0).getSpansList(), "OTLP in is OTLP out");
+        assertEquals(sent.getResource(), trace.getOtlp().getResourceSpans(0).getResource());
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.service.datasets.Datasets;
 import io.lakeshard.service.ingest.Ingest;
 import io.lakeshard.service.query.Queries;
+import io.lakeshard.service.traces.TraceIngest;
 import io.lakeshard.service.traces.Traces;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -41,6 +42,7 @@ public final class LakeshardService implements AutoCloseable {
     private final Queries queries;
     private final Traces traces;
     private final Admin admin;
+    private final TraceIngest traceIngest;
     private final BufferAllocator allocator;
 
     private LakeshardService(LakeshardNode node, ServiceSettings settings, ApiKeys keys, Optional<String> developmentKey) {
@@ -59,6 +61,7 @@ public final class LakeshardService implements AutoCloseable {
         this.traces = new Traces(queries, allocator, blocking, Clock.systemUTC());
         this.admin = new Admin(system, node.scheduler(), node.ingest(), node.snapshots(), node.queries(), node.datasets(), blocking,
                 settings.defaultMaintenanceTimeout());
+        this.traceIngest = new TraceIngest(ingest, datasets, allocator, node.metrics(), settings.maxOtlpRequestBytes());
     }
 
     /**
@@ -123,6 +126,11 @@ public final class LakeshardService implements AutoCloseable {
 
     public Admin admin() {
         return admin;
+    }
+
+    /** OTLP trace exports, for the OTLP doors. */
+    public TraceIngest traceIngest() {
+        return traceIngest;
     }
 
     /** Arrow memory for a door's decoding and encoding. */

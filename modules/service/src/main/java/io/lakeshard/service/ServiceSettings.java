@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param defaultQueryTimeout how long a query may run when it names no timeout
  * @param maxConcurrentQueriesPerTenant queries of one tenant running at once on one node
  * @param defaultMaintenanceTimeout how long maintenance on demand waits when the request names no timeout
+ * @param maxOtlpRequestBytes the largest OTLP export, decompressed ({@code lakeshard.otlp.max-request-bytes})
  */
 public record ServiceSettings(
         long maxMessageBytes,
@@ -22,7 +23,8 @@ public record ServiceSettings(
         long defaultRowLimit,
         Duration defaultQueryTimeout,
         int maxConcurrentQueriesPerTenant,
-        Duration defaultMaintenanceTimeout) {
+        Duration defaultMaintenanceTimeout,
+        long maxOtlpRequestBytes) {
 
     public ServiceSettings {
         positive(maxMessageBytes, "max-message-bytes");
@@ -30,6 +32,9 @@ public record ServiceSettings(
         positive(defaultRowLimit, "default-row-limit");
         positive(maxConcurrentQueriesPerTenant, "max-concurrent-queries-per-tenant");
         positive(requireNonNull(defaultQueryTimeout, "defaultQueryTimeout is null").toMillis(), "default-query-timeout");
+        if (maxOtlpRequestBytes <= 0) {
+            throw new IllegalArgumentException("lakeshard.otlp.max-request-bytes: expected a positive value, got " + maxOtlpRequestBytes);
+        }
         positive(requireNonNull(defaultMaintenanceTimeout, "defaultMaintenanceTimeout is null").toMillis(), "default-maintenance-timeout");
     }
 
@@ -41,7 +46,8 @@ public record ServiceSettings(
                 server.getLong("default-row-limit"),
                 server.getDuration("default-query-timeout"),
                 server.getInt("max-concurrent-queries-per-tenant"),
-                server.getDuration("default-maintenance-timeout"));
+                server.getDuration("default-maintenance-timeout"),
+                config.getBytes("lakeshard.otlp.max-request-bytes"));
     }
 
     private static void positive(long value, String key) {

@@ -65,7 +65,7 @@ public final class CommitRacer {
                 } catch (CommitConflictException e) {
                     // Lost at the version check before committing, or at the log's put-if-absent itself.
                     outcome = e.getCause() != null ? "lost at the log" : "lost at the check";
-                    TestTables.commit(table, append.files(), append.key());
+                    TestTables.commit(table, append.files(), append.key().orElseThrow());
                 }
                 publish(sync.resolve("result-" + writer + "-" + round), outcome);
             }

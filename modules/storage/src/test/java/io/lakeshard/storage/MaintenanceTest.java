@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.dataset.WriterOptions;
@@ -107,6 +108,28 @@ class MaintenanceTest {
             }
         }
         assertEquals(-1, new Maintenance(table, allocator).optimize().version(), "nothing left to pack");
+    }
+
+    @Test
+    void optimizeKeepsOneCopyOfRowsStoredTwiceUnderTheUniqueKey() throws IOException {
+        DatasetDefinition definition = DatasetDefinition.of(AllTypes.SCHEMA, List.of())
+                .withWriterOptions(WriterOptions.defaults().withUniqueKeyColumns(List.of("id")));
+        DeltaTable table = TestTables.create(dir, "dedup", definition);
+        append(table, 0, 30, 1);
+        append(table, 20, 30, 2);
+        append(table, 0, 10, 3);
+        assertEquals(70, table.snapshot().numRecords(), "ids 0-9 three times, 20-29 twice");
+
+        MaintenanceMetrics metrics = new Maintenance(table, allocator).optimize();
+
+        List<Map<String, Object>> after = rows(table);
+        assertEquals(50, after.size());
+        assertEquals(50, after.stream().map(row -> row.get("id")).distinct().count(), "each id once");
+        assertEquals(70, metrics.rowsBefore());
+        assertEquals(50, metrics.rowsAfter());
+        JsonNode commit = TestTables.logActions(table, metrics.version()).stream()
+                .filter(action -> action.has("add")).findFirst().orElseThrow().get("add");
+        assertTrue(commit.get("dataChange").asBoolean(), "dropping copies changes the rows: not a dataChange=false rewrite");
     }
 
     @Test

@@ -31,6 +31,7 @@ public final class S3FaultProxy implements AutoCloseable {
     private volatile boolean dropConditionalWrites;
     private volatile long bytesPerSecond = Long.MAX_VALUE;
     private volatile String uploadMarker;
+    private volatile boolean cutOff;
     private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "s3-fault-proxy");
         thread.setDaemon(true);
@@ -60,6 +61,15 @@ public final class S3FaultProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * While {@code cut}, every connection is closed as soon as it is accepted: the store is unreachable, and reachable
+     * again the moment this is undone (no restart to wait for).
+     */
+    public S3FaultProxy cutOff(boolean cut) {
+        cutOff = cut;
+        return this;
+    }
+
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort());
     }
@@ -78,6 +88,10 @@ public final class S3FaultProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                if (cutOff) {
+                    client.close();
+                    continue;
+                }
                 threads.submit(() -> relay(client));
             } catch (IOException closed) {
                 return;

@@ -119,13 +119,15 @@ public final class SpanSchema {
 
     /**
      * A trace dataset: days by start time, a bloom filter on the trace id (trace by id reads only the files that may
-     * hold it), and optimize z-orders by service and time so that a service's spans of an hour sit together.
+     * hold it), and optimize z-orders by service and time so that a service's spans of an hour sit together, keeping
+     * one copy of a span an exporter sent twice.
      */
     public static DatasetDefinition definition() {
         return DatasetDefinition.of(SCHEMA, List.of())
                 .withEventTimeColumn(START_TIME)
                 .withWriterOptions(WriterOptions.defaults()
                         .withBloomFilterColumns(List.of(TRACE_ID))
+                        .withUniqueKeyColumns(List.of(TRACE_ID, SPAN_ID))
                         .withZOrderColumns(List.of(SERVICE_NAME, START_TIME)));
     }
 

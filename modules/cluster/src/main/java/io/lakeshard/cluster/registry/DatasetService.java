@@ -47,7 +47,7 @@ public final class DatasetService {
                         DatasetSpec spec = record.spec();
                         DatasetSpec evolved = new DatasetSpec(((TableEntity.SchemaChanged) reply).userSchemaJson(), spec.partitionColumns(),
                                 spec.eventTimeColumn(), spec.bloomFilterColumns(), spec.sortColumns(), spec.zOrderColumns(),
-                                spec.targetFileSizeBytes(), spec.compressionLevel());
+                                spec.targetFileSizeBytes(), spec.compressionLevel(), spec.uniqueKeyColumns());
                         return registry.recordSchema(tenant, name, evolved).thenApply(DatasetService::accepted);
                     });
         });

@@ -16,6 +16,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * A dataset definition in a form the journal and the network can carry: the Arrow schema as its JSON.
+ *
+ * @param uniqueKeyColumns null in events journaled before it existed: none
  */
 public record DatasetSpec(
         String arrowSchemaJson,
@@ -25,13 +27,14 @@ public record DatasetSpec(
         List<String> sortColumns,
         List<String> zOrderColumns,
         long targetFileSizeBytes,
-        int compressionLevel) implements CborSerializable {
+        int compressionLevel,
+        List<String> uniqueKeyColumns) implements CborSerializable {
 
     public static DatasetSpec of(DatasetDefinition definition) {
         WriterOptions options = definition.writerOptions();
         return new DatasetSpec(definition.userSchema().toJson(), definition.partitionColumns(),
                 definition.eventTimeColumn().orElse(null), options.bloomFilterColumns(), options.sortColumns(),
-                options.zOrderColumns(), options.targetFileSizeBytes(), options.compressionLevel());
+                options.zOrderColumns(), options.targetFileSizeBytes(), options.compressionLevel(), options.uniqueKeyColumns());
     }
 
     /** Validates as it converts: a spec from the network may be anything. */
@@ -43,7 +46,7 @@ public record DatasetSpec(
             throw new InvalidInputException("schema", "not a valid Arrow schema: " + e.getMessage());
         }
         WriterOptions options = new WriterOptions(orEmpty(bloomFilterColumns), orEmpty(sortColumns), orEmpty(zOrderColumns),
-                targetFileSizeBytes, compressionLevel);
+                targetFileSizeBytes, compressionLevel, orEmpty(uniqueKeyColumns));
         return new DatasetDefinition(schema, orEmpty(partitionColumns), Optional.ofNullable(eventTimeColumn), options);
     }
 

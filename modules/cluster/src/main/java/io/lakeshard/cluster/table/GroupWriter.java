@@ -149,7 +149,10 @@ public final class GroupWriter {
                 for (int i = 0; i < committing.size(); i++) {
                     Entry entry = committing.get(i);
                     entry.reply = new WriteAck(version, result.applied().get(i), entry.write.rows());
-                    IdempotencyKey key = entry.write.key();
+                    if (entry.write.key().isEmpty()) {
+                        continue;
+                    }
+                    IdempotencyKey key = entry.write.key().get();
                     if (key.sequence() > known.last.getOrDefault(key.appId(), -1L)) {
                         known.last.put(key.appId(), key.sequence());
                         known.lastCommit.put(key.appId(), new CommittedKey(key, version, OptionalLong.of(entry.write.rows())));
@@ -181,7 +184,13 @@ public final class GroupWriter {
         Map<IdempotencyKey, Entry> firstCopies = new HashMap<>();
         for (Entry entry : entries) {
             Write write = entry.write;
-            IdempotencyKey key = write.key();
+            if (write.key().isEmpty()) {
+                // Unkeyed: nothing to recognise a retry by, so it commits.
+                entry.files = write.files();
+                decodeInline(entry, inlineWriter);
+                continue;
+            }
+            IdempotencyKey key = write.key().get();
             Entry original = firstCopies.get(key);
             long committed = known.last.computeIfAbsent(key.appId(), id -> table.lastSequence(id).orElse(-1L));
             long last = Math.max(inThisCommit.getOrDefault(key.appId(), -1L), committed);
@@ -200,23 +209,29 @@ public final class GroupWriter {
                 table.discard(write.files());
                 continue;
             }
-            if (write.arrowIpc() == null) {
-                entry.files = write.files();
-            } else {
-                try {
-                    entry.batch = decode(write.arrowIpc());
-                    inlineWriter.validate(entry.batch);
-                } catch (InvalidInputException e) {
-                    entry.reject(new WriteRejected(false, e.field(), e.getMessage()));
-                    continue;
-                } catch (IOException e) {
-                    entry.reject(new WriteRejected(false, "batch", "not an Arrow IPC stream: " + e.getMessage()));
-                    continue;
-                }
+            entry.files = write.files();
+            if (decodeInline(entry, inlineWriter)) {
+                firstCopies.put(key, entry);
+                inThisCommit.put(key.appId(), key.sequence());
             }
-            firstCopies.put(key, entry);
-            inThisCommit.put(key.appId(), key.sequence());
         }
+    }
+
+    /** Decodes and validates an inline batch; false (and the entry refused) if it is not a valid batch. */
+    private boolean decodeInline(Entry entry, BatchWriter inlineWriter) {
+        if (entry.write.arrowIpc() == null) {
+            return true;
+        }
+        try {
+            entry.batch = decode(entry.write.arrowIpc());
+            inlineWriter.validate(entry.batch);
+            return true;
+        } catch (InvalidInputException e) {
+            entry.reject(new WriteRejected(false, e.field(), e.getMessage()));
+        } catch (IOException e) {
+            entry.reject(new WriteRejected(false, "batch", "not an Arrow IPC stream: " + e.getMessage()));
+        }
+        return false;
     }
 
     /**
@@ -225,14 +240,15 @@ public final class GroupWriter {
      * (past its retention) is still a replay, answered with the current version and the rows it carries.
      */
     private static WriteAck replay(Writers known, DeltaTable table, Write write, long latestVersion) {
-        CommittedKey commit = known.lastCommit.get(write.key().appId());
-        if (commit == null || !commit.key().equals(write.key())) {
-            Optional<CommittedKey> found = table.findCommit(write.key(), latestVersion);
+        IdempotencyKey key = write.key().orElseThrow();
+        CommittedKey commit = known.lastCommit.get(key.appId());
+        if (commit == null || !commit.key().equals(key)) {
+            Optional<CommittedKey> found = table.findCommit(key, latestVersion);
             if (found.isEmpty()) {
                 return new WriteAck(latestVersion, false, write.rows());
             }
             commit = found.get();
-            known.lastCommit.put(write.key().appId(), commit);
+            known.lastCommit.put(key.appId(), commit);
         }
         return new WriteAck(commit.version(), false, commit.rows().orElse(write.rows()));
     }

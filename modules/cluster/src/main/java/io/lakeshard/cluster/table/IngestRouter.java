@@ -19,6 +19,7 @@ import io.lakeshard.storage.write.NewDataFile;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -57,6 +58,12 @@ public final class IngestRouter {
     }
 
     public CompletionStage<TableEntity.WriteReply> write(String tenant, DatasetName name, VectorSchemaRoot batch, IdempotencyKey key) {
+        return write(tenant, name, batch, Optional.of(key));
+    }
+
+    /** @param key empty: an unkeyed write, applied each time it arrives (see {@link TableEntity.Write}) */
+    public CompletionStage<TableEntity.WriteReply> write(String tenant, DatasetName name, VectorSchemaRoot batch,
+            Optional<IdempotencyKey> key) {
         return table(tenant, name).thenCompose(record -> {
             TableRef ref = new TableRef(tenant, name, record.incarnation());
             return CompletableFuture.supplyAsync(() -> prepare(ref, record, batch), tables.blocking())

@@ -60,9 +60,12 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
     /**
      * A write: files the sending node already wrote to shared storage (bulk), or Arrow IPC bytes for this entity
      * to coalesce and write (small batches).
+     *
+     * @param key empty for an unkeyed write: applied whenever it arrives, so a retry may store its rows twice. For
+     *     sources whose retries are at least once by design (OTLP exporters) and whose readers remove duplicates.
      */
-    public record Write(List<NewDataFile> files, byte[] arrowIpc, IdempotencyKey key, long rows, ActorRef<WriteReply> replyTo)
-            implements Command {}
+    public record Write(List<NewDataFile> files, byte[] arrowIpc, Optional<IdempotencyKey> key, long rows,
+            ActorRef<WriteReply> replyTo) implements Command {}
 
     public record GetCommittedVersion(ActorRef<Long> replyTo) implements Command {}
 

@@ -112,7 +112,7 @@ class DatasetRegistryTest {
 
     @Test
     void anInvalidDefinitionIsRejectedWithoutAnEvent() {
-        DatasetSpec broken = new DatasetSpec("not json", List.of(), null, List.of(), List.of(), List.of(), 0, 3);
+        DatasetSpec broken = new DatasetSpec("not json", List.of(), null, List.of(), List.of(), List.of(), 0, 3, List.of());
         CommandResultWithReply<Command, Event, State, Reply> result = register(broken);
         Rejected rejected = assertInstanceOf(Rejected.class, result.reply());
         assertEquals(Code.INVALID_ARGUMENT, rejected.code());

@@ -90,7 +90,7 @@ class CommitQueueTest {
         queue.add(write(2));
         queue.add(write(3));
         queue.ended();
-        assertEquals(List.of(2L, 3L), queue.drainWrites().stream().map(w -> w.key().sequence()).toList());
+        assertEquals(List.of(2L, 3L), queue.drainWrites().stream().map(w -> w.key().orElseThrow().sequence()).toList());
         assertTrue(queue.idle());
     }
 
@@ -102,10 +102,10 @@ class CommitQueueTest {
     }
 
     private static Write write(long sequence) {
-        return new Write(List.of(), null, new IdempotencyKey("writer", sequence), 1, null);
+        return new Write(List.of(), null, Optional.of(new IdempotencyKey("writer", sequence)), 1, null);
     }
 
     private static List<Long> sequences(Writes writes) {
-        return writes.writes().stream().map(w -> w.key().sequence()).toList();
+        return writes.writes().stream().map(w -> w.key().orElseThrow().sequence()).toList();
     }
 }

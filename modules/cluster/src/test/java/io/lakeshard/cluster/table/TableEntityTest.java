@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -260,6 +261,26 @@ class TableEntityTest {
         assertEquals(30, tables.table(REF).snapshot().numRecords());
     }
 
+    @Test
+    void unkeyedWritesCommitEachTimeTheyArriveBesideKeyedOnesAndRecordNoKey() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<WriteReply> holding = actors.createTestProbe();
+        TestProbe<WriteReply> keyed = actors.createTestProbe();
+        TestProbe<WriteReply> unkeyed = actors.createTestProbe();
+        TestProbe<WriteReply> again = actors.createTestProbe();
+
+        duringACommit(entity, unkeyed(0, holding), write("loader", 1, 100, keyed), unkeyed(200, unkeyed), unkeyed(200, again));
+
+        assertEquals(new WriteAck(1, true, 10), holding.receiveMessage(TIMEOUT));
+        assertEquals(new WriteAck(2, true, 10), keyed.receiveMessage(TIMEOUT));
+        assertEquals(new WriteAck(2, true, 10), unkeyed.receiveMessage(TIMEOUT));
+        assertEquals(new WriteAck(2, true, 10), again.receiveMessage(TIMEOUT), "nothing to recognise a retry by: applied too");
+        assertEquals(40, tables.table(REF).snapshot().numRecords(), "one file of 30 rows coalesced beside the first commit");
+        assertEquals(1, tables.table(REF).lastSequence("loader").orElseThrow(), "the keyed write's key is recorded");
+        entity.tell(write("loader", 1, 100, keyed));
+        assertEquals(new WriteAck(2, false, 10), keyed.receiveMessage(TIMEOUT), "and answered as a replay");
+    }
+
     /** What the writer answers to the last key of "loader" sent again, the same key with other rows, and the key before. */
     private List<WriteReply> answers(ActorRef<Command> entity, TestProbe<WriteReply> replies) {
         entity.tell(write("loader", 2, 100, replies));
@@ -319,7 +340,13 @@ class TableEntityTest {
 
     private Write write(String appId, long sequence, long firstRow, int rows, TestProbe<WriteReply> replyTo) {
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, firstRow, rows)) {
-            return new Write(List.of(), ArrowStreams.write(batch), new IdempotencyKey(appId, sequence), rows, replyTo.ref());
+            return new Write(List.of(), ArrowStreams.write(batch), Optional.of(new IdempotencyKey(appId, sequence)), rows, replyTo.ref());
+        }
+    }
+
+    private Write unkeyed(long firstRow, TestProbe<WriteReply> replyTo) {
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, firstRow, 10)) {
+            return new Write(List.of(), ArrowStreams.write(batch), Optional.empty(), 10, replyTo.ref());
         }
     }
 

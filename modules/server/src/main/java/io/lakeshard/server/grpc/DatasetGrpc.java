@@ -97,6 +97,7 @@ public final class DatasetGrpc implements DatasetServicePowerApi {
                         .addAllBloomFilterColumns(options.bloomFilterColumns())
                         .addAllSortColumns(options.sortColumns())
                         .addAllZOrderColumns(options.zOrderColumns())
+                        .addAllUniqueKeyColumns(options.uniqueKeyColumns())
                         .setTargetFileSizeBytes(options.targetFileSizeBytes())
                         .setCompressionLevel(options.compressionLevel()))
                 .setPolicy(io.lakeshard.api.v1.MaintenancePolicy.newBuilder()
@@ -113,7 +114,8 @@ public final class DatasetGrpc implements DatasetServicePowerApi {
         WriterOptions defaults = WriterOptions.defaults();
         return new WriterOptions(options.getBloomFilterColumnsList(), options.getSortColumnsList(), options.getZOrderColumnsList(),
                 options.getTargetFileSizeBytes() == 0 ? defaults.targetFileSizeBytes() : options.getTargetFileSizeBytes(),
-                options.getCompressionLevel() == 0 ? defaults.compressionLevel() : options.getCompressionLevel());
+                options.getCompressionLevel() == 0 ? defaults.compressionLevel() : options.getCompressionLevel(),
+                options.getUniqueKeyColumnsList());
     }
 
     private static MaintenancePolicy policy(io.lakeshard.api.v1.MaintenancePolicy policy) {

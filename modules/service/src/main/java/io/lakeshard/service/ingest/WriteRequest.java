@@ -5,13 +5,16 @@ import static java.util.Objects.requireNonNull;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.table.IdempotencyKey;
+import java.util.Optional;
 
 /**
  * Where a write goes and under which key, before its rows are decoded.
  *
+ * @param key empty: applied each time it arrives, for protocols whose retries carry no key (OTLP) and whose readers
+ *     remove duplicates; every write of the gRPC API has one
  * @param encodedBytes the size of the rows as the door received them, for limits and metrics
  */
-public record WriteRequest(DatasetName dataset, IdempotencyKey key, long encodedBytes) {
+public record WriteRequest(DatasetName dataset, Optional<IdempotencyKey> key, long encodedBytes) {
     public WriteRequest {
         requireNonNull(dataset, "dataset is null");
         requireNonNull(key, "key is null");
@@ -23,6 +26,10 @@ public record WriteRequest(DatasetName dataset, IdempotencyKey key, long encoded
         if (appId == null || appId.isEmpty()) {
             throw new InvalidInputException("key.app_id", "every write needs an idempotency key (app id and sequence)");
         }
-        return new WriteRequest(name, new IdempotencyKey(appId, sequence), encodedBytes);
+        return new WriteRequest(name, Optional.of(new IdempotencyKey(appId, sequence)), encodedBytes);
+    }
+
+    public static WriteRequest unkeyed(DatasetName dataset, long encodedBytes) {
+        return new WriteRequest(dataset, Optional.empty(), encodedBytes);
     }
 }

@@ -48,6 +48,12 @@ public record DatasetDefinition(
                 throw new InvalidInputException("options.bloom_filter_columns", "'" + name + "' is not a scalar column");
             }
         }
+        for (String name : writerOptions.uniqueKeyColumns()) {
+            Field field = requireColumn("options.unique_key_columns", name, columns);
+            if (!field.getChildren().isEmpty()) {
+                throw new InvalidInputException("options.unique_key_columns", "'" + name + "' is not a scalar column");
+            }
+        }
         requireOrderable("options.sort_columns", writerOptions.sortColumns(), columns);
         requireOrderable("options.z_order_columns", writerOptions.zOrderColumns(), columns);
     }

@@ -51,7 +51,8 @@ public final class Maintenance {
     /**
      * Packs every partition's files smaller than the target size into files of about the target size, in the
      * dataset's sort or z-order, checking the row count before committing. Rows are unchanged, so the commit is
-     * {@code dataChange=false}: streaming readers skip it.
+     * {@code dataChange=false}: streaming readers skip it. A dataset with unique key columns keeps one copy of rows
+     * stored twice; a rewrite that dropped any is a data change.
      */
     public MaintenanceMetrics optimize() {
         return run("optimize", prepareOptimize());
@@ -70,19 +71,21 @@ public final class Maintenance {
         }
         List<DataFile> removes = new ArrayList<>();
         List<NewDataFile> adds = new ArrayList<>();
+        long duplicates = 0;
         try {
             for (Map.Entry<Map<String, String>, List<DataFile>> partition : byPartition.entrySet()) {
                 if (partition.getValue().size() < 2) {
                     continue;
                 }
                 try (VectorSchemaRoot rows = readAll(snapshot, partition.getValue())) {
-                    int[] order = RowOrder.of(rows, options);
+                    int[] order = RowOrder.distinct(rows, RowOrder.of(rows, options), options.uniqueKeyColumns());
                     List<NewDataFile> written = PartitionFileWriter.write(hadoopConf, table.root(), snapshot.schema(),
                             options, partition.getKey(), rows, order, options.targetFileSizeBytes());
                     adds.addAll(written);
                     long expected = partition.getValue().stream().mapToLong(DataFile::numRecords).sum();
                     long actual = written.stream().mapToLong(NewDataFile::numRecords).sum();
-                    if (expected != actual || actual != rows.getRowCount()) {
+                    duplicates += rows.getRowCount() - order.length;
+                    if (expected != rows.getRowCount() || actual != order.length) {
                         throw new IllegalStateException("optimize of " + table.root() + " read " + expected
                                 + " rows but wrote " + actual + "; nothing committed");
                     }
@@ -92,7 +95,7 @@ public final class Maintenance {
             if (removes.isEmpty()) {
                 return Optional.empty();
             }
-            return Optional.of(new PreparedRewrite("optimize", snapshot, removes, adds, false,
+            return Optional.of(new PreparedRewrite("optimize", snapshot, removes, adds, duplicates > 0,
                     CommitOperation.optimize(options.zOrderColumns()), start));
         } catch (RuntimeException e) {
             table.discard(adds);

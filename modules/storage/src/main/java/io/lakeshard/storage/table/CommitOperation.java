@@ -42,11 +42,13 @@ public record CommitOperation(String name, Map<String, String> parameters) {
     public static CommitOperation append(List<String> partitionBy, List<PendingAppend> applied) {
         List<Map<String, Object>> keys = new ArrayList<>();
         for (PendingAppend append : applied) {
-            Map<String, Object> key = new LinkedHashMap<>();
-            key.put("appId", append.key().appId());
-            key.put("sequence", append.key().sequence());
-            key.put("rows", append.rows());
-            keys.add(key);
+            append.key().ifPresent(idempotencyKey -> {
+                Map<String, Object> key = new LinkedHashMap<>();
+                key.put("appId", idempotencyKey.appId());
+                key.put("sequence", idempotencyKey.sequence());
+                key.put("rows", append.rows());
+                keys.add(key);
+            });
         }
         return new CommitOperation(WRITE, Map.of("mode", "Append", "partitionBy", json(partitionBy), IDEMPOTENCY_KEYS, json(keys)));
     }

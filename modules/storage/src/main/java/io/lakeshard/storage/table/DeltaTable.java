@@ -230,17 +230,18 @@ public final class DeltaTable {
         List<NewDataFile> files = new ArrayList<>();
         List<NewDataFile> duplicates = new ArrayList<>();
         for (PendingAppend append : appends) {
-            String appId = append.key().appId();
-            long last = lastSequence.computeIfAbsent(appId,
-                    id -> snapshot.getLatestTransactionVersion(engine, id).orElse(-1L));
-            boolean fresh = append.key().sequence() > last;
-            applied.add(fresh);
-            if (fresh) {
-                lastSequence.put(appId, append.key().sequence());
-                files.addAll(append.files());
-            } else {
-                duplicates.addAll(append.files());
+            boolean fresh = true;
+            if (append.key().isPresent()) {
+                IdempotencyKey key = append.key().get();
+                long last = lastSequence.computeIfAbsent(key.appId(),
+                        id -> snapshot.getLatestTransactionVersion(engine, id).orElse(-1L));
+                fresh = key.sequence() > last;
+                if (fresh) {
+                    lastSequence.put(key.appId(), key.sequence());
+                }
             }
+            applied.add(fresh);
+            (fresh ? files : duplicates).addAll(append.files());
         }
         DataFiles.deleteQuietly(hadoopConf, root, duplicates);
         if (!applied.contains(true)) {
@@ -254,7 +255,7 @@ public final class DeltaTable {
         List<PendingAppend> appliedAppends = new ArrayList<>();
         for (int i = 0; i < appends.size(); i++) {
             if (applied.get(i)) {
-                committedKeys.merge(appends.get(i).key().appId(), appends.get(i).key().sequence(), Math::max);
+                appends.get(i).key().ifPresent(key -> committedKeys.merge(key.appId(), key.sequence(), Math::max));
                 appliedAppends.add(appends.get(i));
             }
         }

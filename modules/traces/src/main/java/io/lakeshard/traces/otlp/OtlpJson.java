@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
+import com.google.rpc.Status;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
@@ -69,6 +70,11 @@ public final class OtlpJson {
 
     public static byte[] print(ExportTraceServiceResponse response) {
         return printTree(response, false);
+    }
+
+    /** An OTLP/HTTP error body. */
+    public static byte[] print(Status status) {
+        return printTree(status, false);
     }
 
     /** Traces as OTLP JSON, for trace queries over HTTP. */

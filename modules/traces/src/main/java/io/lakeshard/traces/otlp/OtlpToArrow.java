@@ -163,6 +163,7 @@ public final class OtlpToArrow {
         return convert(request.getResourceSpansList(), allocator);
     }
 
+    /** The same for a request's resource spans, as a {@code TracesData} holds them too. */
     public static Converted convert(List<ResourceSpans> resourceSpans, BufferAllocator allocator) {
         requireNonNull(resourceSpans, "resourceSpans is null");
         requireNonNull(allocator, "allocator is null");

@@ -22,6 +22,7 @@ public final class TableProperties {
     public static final String BLOOM_FILTER_COLUMNS = "lakeshard.bloomFilterColumns";
     public static final String SORT_COLUMNS = "lakeshard.sortColumns";
     public static final String Z_ORDER_COLUMNS = "lakeshard.zOrderColumns";
+    public static final String UNIQUE_KEY_COLUMNS = "lakeshard.uniqueKeyColumns";
     public static final String TARGET_FILE_SIZE = "lakeshard.targetFileSizeBytes";
     public static final String COMPRESSION_LEVEL = "lakeshard.compressionLevel";
     public static final String CHECKPOINT_INTERVAL = "delta.checkpointInterval";
@@ -47,6 +48,7 @@ public final class TableProperties {
         properties.put(BLOOM_FILTER_COLUMNS, String.join(",", options.bloomFilterColumns()));
         properties.put(SORT_COLUMNS, String.join(",", options.sortColumns()));
         properties.put(Z_ORDER_COLUMNS, String.join(",", options.zOrderColumns()));
+        properties.put(UNIQUE_KEY_COLUMNS, String.join(",", options.uniqueKeyColumns()));
         properties.put(TARGET_FILE_SIZE, String.valueOf(options.targetFileSizeBytes()));
         properties.put(COMPRESSION_LEVEL, String.valueOf(options.compressionLevel()));
         return properties;
@@ -71,7 +73,8 @@ public final class TableProperties {
                 list(properties.get(SORT_COLUMNS)),
                 list(properties.get(Z_ORDER_COLUMNS)),
                 Optional.ofNullable(properties.get(TARGET_FILE_SIZE)).map(Long::parseLong).orElse(defaults.targetFileSizeBytes()),
-                Optional.ofNullable(properties.get(COMPRESSION_LEVEL)).map(Integer::parseInt).orElse(defaults.compressionLevel()));
+                Optional.ofNullable(properties.get(COMPRESSION_LEVEL)).map(Integer::parseInt).orElse(defaults.compressionLevel()),
+                list(properties.get(UNIQUE_KEY_COLUMNS)));
     }
 
     /** The log retention as this class writes it ("interval N minutes"); Delta's default of 30 days otherwise. */

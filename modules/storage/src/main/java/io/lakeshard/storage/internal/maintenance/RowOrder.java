@@ -2,10 +2,13 @@ package io.lakeshard.storage.internal.maintenance;
 
 import io.lakeshard.storage.dataset.WriterOptions;
 import io.lakeshard.storage.stats.StatValues;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -28,6 +31,29 @@ public final class RowOrder {
             return IntStream.range(0, count).boxed().sorted(Comparator.comparingLong(i -> z[i])).mapToInt(Integer::intValue).toArray();
         }
         return IntStream.range(0, count).toArray();
+    }
+
+    /**
+     * {@code order} without the rows whose values in {@code keyColumns} an earlier row of {@code order} has: one copy
+     * of each row an at-least-once writer stored more than once. Unchanged when there are no key columns.
+     */
+    public static int[] distinct(VectorSchemaRoot rows, int[] order, List<String> keyColumns) {
+        if (keyColumns.isEmpty()) {
+            return order;
+        }
+        List<FieldVector> vectors = keyColumns.stream().map(rows::getVector).toList();
+        Set<List<Object>> seen = new HashSet<>();
+        return Arrays.stream(order).filter(row -> seen.add(key(vectors, row))).toArray();
+    }
+
+    private static List<Object> key(List<FieldVector> vectors, int row) {
+        List<Object> key = new ArrayList<>(vectors.size());
+        for (FieldVector vector : vectors) {
+            Object value = vector.getObject(row);
+            // Binary values are arrays, which compare by identity.
+            key.add(value instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : value);
+        }
+        return key;
     }
 
     private static List<Comparable<?>[]> keys(VectorSchemaRoot rows, List<String> columns) {
