@@ -11,10 +11,12 @@ import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.lakeshard.api.v1.Consistency;
+import io.lakeshard.api.v1.GetTraceRequest;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.service.auth.ApiKeys;
-import io.lakeshard.traces.otlp.ArrowToOtlp;
+import io.lakeshard.traces.SpanSchema;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -400,16 +402,14 @@ class OtlpExportTest {
         return HEX.formatHex(id);
     }
 
-    /** A trace as Lakeshard gives it back, each span once. */
+    /** A trace as a client asks Lakeshard for it by id: its spans, each once, as OTLP. */
     private static TracesData trace(LakeshardClient client, String traceId) {
-        ArrowToOtlp spans = new ArrowToOtlp();
-        try (QueryResults results = client.query("SELECT DISTINCT ON (span_id) * FROM otel.traces.spans WHERE trace_id = from_hex('"
-                + traceId + "')")) {
-            while (results.next()) {
-                spans.add(results.batch());
-            }
-        }
-        return spans.build();
+        return trace(client, traceId, SpanSchema.DEFAULT_DATASET.toString());
+    }
+
+    private static TracesData trace(LakeshardClient client, String traceId, String dataset) {
+        return client.getTrace(GetTraceRequest.newBuilder().setTraceId(traceId).setDataset(dataset).setIncludeOtlp(true)
+                .setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build()).otlp().orElseThrow();
     }
 
     private long count(String sql) {
