@@ -11,10 +11,19 @@ import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.lakeshard.api.v1.AttributeFilter;
+import io.lakeshard.api.v1.AttributeValue;
 import io.lakeshard.api.v1.Consistency;
+import io.lakeshard.api.v1.GetRedMetricsRequest;
 import io.lakeshard.api.v1.GetTraceRequest;
+import io.lakeshard.api.v1.ListServicesRequest;
+import io.lakeshard.api.v1.SearchTracesRequest;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
+import io.lakeshard.client.traces.RedPoint;
+import io.lakeshard.client.traces.ServiceOperations;
+import io.lakeshard.client.traces.TracePage;
+import io.lakeshard.client.traces.TraceSummary;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.traces.SpanSchema;
 import io.opentelemetry.api.common.AttributeKey;
@@ -145,6 +154,29 @@ class OtlpExportTest {
         assertEquals(4, byTrace.size());
         byTrace.forEach((traceId, exported) ->
                 assertEquals(SpanViews.ofJava(exported), SpanViews.of(trace(acme, traceId)), "trace " + traceId + " as exported"));
+
+        // The trace questions, over what the SDK exported.
+        TracePage all = acme.searchTraces(SearchTracesRequest.newBuilder().setServiceName("java-checkout")
+                .addSpanAttributes(AttributeFilter.newBuilder().setKey("db.system")
+                        .setValue(AttributeValue.newBuilder().setStringValue("postgresql"))).build());
+        assertEquals(byTrace.keySet(), all.traces().stream().map(TraceSummary::traceId).collect(Collectors.toSet()));
+        for (TraceSummary summary : all.traces()) {
+            SpanData root = byTrace.get(summary.traceId()).stream().filter(span -> !span.getParentSpanContext().isValid())
+                    .findFirst().orElseThrow();
+            assertEquals(root.getName(), summary.rootSpanName());
+            assertEquals(root.getEndEpochNanos() - root.getStartEpochNanos(), summary.durationNanos());
+            assertEquals(4, summary.spanCount());
+        }
+        TracePage errors = acme.searchTraces(SearchTracesRequest.newBuilder().setServiceName("java-checkout").setErrorsOnly(true).build());
+        assertEquals(List.of(spans.stream().filter(span -> span.getStatus().getStatusCode() == StatusCode.ERROR)
+                .map(SpanData::getTraceId).findFirst().orElseThrow()), errors.traces().stream().map(TraceSummary::traceId).toList());
+        ServiceOperations service = acme.services(ListServicesRequest.getDefaultInstance()).stream()
+                .filter(operations -> operations.serviceName().equals("java-checkout")).findFirst().orElseThrow();
+        assertEquals(spans.stream().map(SpanData::getName).collect(Collectors.toSet()),
+                service.operations().stream().map(ServiceOperations.Operation::spanName).collect(Collectors.toSet()));
+        List<RedPoint> red = acme.redMetrics(GetRedMetricsRequest.newBuilder().setServiceName("java-checkout").setBucketSeconds(3600).build());
+        assertEquals(spans.size(), red.stream().mapToLong(RedPoint::requests).sum());
+        assertEquals(1, red.stream().mapToLong(RedPoint::errors).sum());
     }
 
     @Test
