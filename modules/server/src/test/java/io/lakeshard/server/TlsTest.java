@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status.Code;
 import io.lakeshard.client.LakeshardClient;
+import io.lakeshard.testing.TestCertificates;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.AllTypes;

@@ -65,6 +65,12 @@ class ClusterDeploymentIT {
             }
         });
         Path apiKeysFile = Files.writeString(dir.resolve("api-keys.conf"), apiKeys);
+        // The pods' remoting key, mounted from its Secret; the password comes from the same Secret.
+        JsonNode remoting = dev.one("Secret", "lakeshard-remoting-tls");
+        Path remotingKeystore = Files.write(dir.resolve("remoting-keystore.p12"), Manifests.secretBytes(remoting, "keystore.p12"));
+        assertEquals("/etc/lakeshard/remoting/keystore.p12", containerEnv.get("LAKESHARD_REMOTE_TLS_KEYSTORE"));
+        containerEnv.put("LAKESHARD_REMOTE_TLS_KEYSTORE", remotingKeystore.toString());
+        containerEnv.put("LAKESHARD_REMOTE_TLS_PASSWORD", Manifests.secretData(remoting).get("password"));
 
         String bucket = URI.create(config.get("LAKESHARD_STORAGE_ROOT")).getHost();
         String namespace = dev.one("Deployment", "lakeshard").path("metadata").path("namespace").asText();

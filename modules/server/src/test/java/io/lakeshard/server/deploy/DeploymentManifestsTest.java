@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.ByteArrayInputStream;
+import java.security.KeyStore;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -60,6 +62,11 @@ class DeploymentManifestsTest {
         assertEquals("status.podIP", env.get("LAKESHARD_HOST"), "members reach each other by pod IP");
         assertTrue(env.containsKey("LAKESHARD_APP_VERSION"), "sharding needs the app version to prefer new pods");
         assertTrue(env.get("JAVA_OPTS").contains("-Djava.io.tmpdir=/var/lib/lakeshard-tmp"), env.get("JAVA_OPTS"));
+        assertEquals("tls-tcp", env.get("LAKESHARD_REMOTE_TRANSPORT"), "remoting with mutual TLS, on by default");
+        assertEquals("/etc/lakeshard/remoting/keystore.p12", env.get("LAKESHARD_REMOTE_TLS_KEYSTORE"));
+        Set<String> mounts = new HashSet<>();
+        container.path("volumeMounts").forEach(mount -> mounts.add(mount.path("mountPath").asText()));
+        assertTrue(mounts.contains("/etc/lakeshard/remoting"), "the remoting key is mounted where the keystore setting points");
 
         Map<String, String> config = Manifests.configMapData(base.one("ConfigMap", "lakeshard-config"));
         assertEquals("kubernetes-api", config.get("LAKESHARD_CLUSTER_DISCOVERY"));
@@ -105,5 +112,17 @@ class DeploymentManifestsTest {
         assertEquals("kubernetes-api", config.get("LAKESHARD_CLUSTER_DISCOVERY"), "the overlay keeps the base's settings");
         Map<String, String> apiKeys = Manifests.secretData(dev.one("Secret", "lakeshard-api-keys"));
         assertTrue(apiKeys.get("api-keys.conf").contains("lakeshard.server.api-keys"));
+        for (JsonNode env : container.path("env")) {
+            JsonNode reference = env.path("valueFrom").path("secretKeyRef");
+            if (!reference.isMissingNode()) {
+                JsonNode secret = dev.named("Secret", reference.path("name").asText()).orElseThrow(() -> new AssertionError(env.toString()));
+                assertTrue(secret.path("data").has(reference.path("key").asText()), env.toString());
+            }
+        }
+        KeyStore remoting = KeyStore.getInstance("PKCS12");
+        JsonNode remotingSecret = dev.one("Secret", "lakeshard-remoting-tls");
+        remoting.load(new ByteArrayInputStream(Manifests.secretBytes(remotingSecret, "keystore.p12")),
+                Manifests.secretData(remotingSecret).get("password").toCharArray());
+        assertTrue(remoting.aliases().hasMoreElements(), "the dev remoting keystore opens with its password");
     }
 }

@@ -142,6 +142,15 @@ final class Manifests {
         return values;
     }
 
+    /** A Secret's value as bytes, for binary files such as keystores. */
+    static byte[] secretBytes(JsonNode secret, String key) {
+        JsonNode value = secret.path("data").path(key);
+        if (value.isMissingNode()) {
+            throw new AssertionError("secret " + secret.path("metadata").path("name").asText() + " has no " + key);
+        }
+        return Base64.getMimeDecoder().decode(value.asText());
+    }
+
     static Map<String, String> configMapData(JsonNode configMap) {
         Map<String, String> values = new LinkedHashMap<>();
         configMap.path("data").fields().forEachRemaining(entry -> values.put(entry.getKey(), entry.getValue().asText()));

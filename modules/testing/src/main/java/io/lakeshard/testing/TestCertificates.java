@@ -1,4 +1,4 @@
-package io.lakeshard.server;
+package io.lakeshard.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
