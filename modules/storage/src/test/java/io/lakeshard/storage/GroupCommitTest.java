@@ -1,6 +1,7 @@
 package io.lakeshard.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,15 +12,20 @@ import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.GroupCommitResult;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.PendingAppend;
+import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.write.NewDataFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -79,6 +85,32 @@ class GroupCommitTest {
                 new PendingAppend(files(table, 0, 10), new IdempotencyKey("a", 1))), 2);
         assertEquals(2, replayOnly.version(), "nothing to commit");
         assertEquals(List.of(false), replayOnly.applied());
+    }
+
+    @Test
+    void aCommitReturnsBeforeItsCheckpointAndTheNextCommitsDoNotWaitForIt() throws Exception {
+        DeltaTable table = TestTables.create(dir, "housekeeping", DatasetDefinition.of(AllTypes.SCHEMA, List.of()),
+                new TableSettings(2, Duration.ofDays(30)));
+        Deque<Runnable> held = new ArrayDeque<>();
+        Executor housekeeping = held::add;
+        Path checkpoint = Path.of(table.root()).resolve("_delta_log/00000000000000000002.checkpoint.parquet");
+
+        for (long version = 1; version <= 3; version++) {
+            assertEquals(version, table.appendGroup(List.of(new PendingAppend(files(table, version * 10, 10),
+                    new IdempotencyKey("w", version))), version - 1, housekeeping).version());
+        }
+        assertFalse(Files.exists(checkpoint), "version 2's checkpoint is still to be written");
+        assertEquals(1, held.size(), "one table's hooks run one at a time, in commit order");
+        assertEquals(30, table.snapshot().numRecords(), "readers see every commit meanwhile");
+
+        int ran = 0;
+        while (!held.isEmpty()) {
+            held.poll().run();
+            ran++;
+        }
+        assertEquals(3, ran, "the hooks of every commit ran");
+        assertTrue(Files.exists(checkpoint), "and wrote the checkpoint");
+        assertEquals(30, TestTables.readAll(table, table.snapshot(), allocator).size());
     }
 
     @Test

@@ -128,7 +128,7 @@ public final class LakeshardNode implements AutoCloseable {
         metrics.gauge("lakeshard_snapshot_incremental_refreshes", "Snapshot refreshes that applied only new commits (hits)",
                 snapshots::incrementalRefreshes);
         metrics.gauge("lakeshard_snapshot_full_loads", "Snapshot loads that replayed the log (misses)", snapshots::fullLoads);
-        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE), clock),
+        TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE), clock, blocking),
                 topic, dataRole, metrics, clock);
 
         RegistryClient registry = new RegistryClient(system, timeout);

@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -43,6 +44,7 @@ public final class GroupWriter {
 
     private final BufferAllocator allocator;
     private final Clock clock;
+    private final Executor housekeeping;
     private final Map<TableRef, Writers> writers = new ConcurrentHashMap<>();
 
     /**
@@ -69,9 +71,14 @@ public final class GroupWriter {
         }
     }
 
-    public GroupWriter(BufferAllocator allocator, Clock clock) {
+    /**
+     * @param housekeeping where a commit's post-commit hooks run (checksum; every checkpoint interval a checkpoint and
+     *     log cleanup), so the writers waiting on a commit are answered without waiting for them
+     */
+    public GroupWriter(BufferAllocator allocator, Clock clock, Executor housekeeping) {
         this.allocator = requireNonNull(allocator, "allocator is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.housekeeping = requireNonNull(housekeeping, "housekeeping is null");
     }
 
     /** The table's version after the commit, and one reply per write in order. */
@@ -144,7 +151,8 @@ public final class GroupWriter {
             long version = expectedVersion;
             if (!committing.isEmpty()) {
                 GroupCommitResult result = table.appendGroup(committing.stream()
-                        .map(entry -> new PendingAppend(entry.files, entry.write.key(), entry.write.rows())).toList(), expectedVersion);
+                        .map(entry -> new PendingAppend(entry.files, entry.write.key(), entry.write.rows())).toList(), expectedVersion,
+                        housekeeping);
                 version = result.version();
                 for (int i = 0; i < committing.size(); i++) {
                     Entry entry = committing.get(i);

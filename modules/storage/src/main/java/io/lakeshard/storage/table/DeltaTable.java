@@ -52,6 +52,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -64,7 +66,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One Delta table: creating it, reading its versions, and committing to it. All commits go through here, with
  * Kernel's conflict checks, idempotency keys, and its post-commit hooks (checkpoints, checksums, log cleanup) run
- * after every commit.
+ * after every commit: in the committing thread, or for appends handed to a housekeeping executor, one table's
+ * hooks one at a time in commit order.
  */
 public final class DeltaTable {
     private static final Logger log = LoggerFactory.getLogger(DeltaTable.class);
@@ -79,6 +82,8 @@ public final class DeltaTable {
     private final Engine engine;
     private final Configuration hadoopConf;
     private final Clock clock;
+    /** The last housekeeping handed off: the next runs after it, so one table's hooks never overlap. */
+    private CompletableFuture<Void> housekeeping = CompletableFuture.completedFuture(null);
 
     private DeltaTable(StorageRoot storage, URI root) {
         this.storage = requireNonNull(storage, "storage is null");
@@ -219,6 +224,16 @@ public final class DeltaTable {
      * reloads and retries.
      */
     public GroupCommitResult appendGroup(List<PendingAppend> appends, long expectedVersion) {
+        return appendGroup(appends, expectedVersion, Runnable::run);
+    }
+
+    /**
+     * {@link #appendGroup(List, long)}, returning as soon as the commit is durable: its post-commit hooks (the
+     * checksum, and every checkpoint interval a checkpoint and log cleanup, whose cost grows with the log) run on
+     * {@code housekeeping}, so a writer's next commit does not wait for them. A hook that fails is logged; readers
+     * only lose a shortcut (they replay a few more commits).
+     */
+    public GroupCommitResult appendGroup(List<PendingAppend> appends, long expectedVersion, Executor housekeeping) {
         HistoryCommitter history = new HistoryCommitter();
         Snapshot snapshot = latest(history);
         if (snapshot.getVersion() != expectedVersion) {
@@ -266,7 +281,9 @@ public final class DeltaTable {
             Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.WRITE)
                     .withMaxRetries(0)
                     .build(engine);
-            return new GroupCommitResult(finish(txn.commit(engine, CloseableIterable.inMemoryIterable(toIterator(actions)))), applied);
+            TransactionCommitResult committed = txn.commit(engine, CloseableIterable.inMemoryIterable(toIterator(actions)));
+            handOff(committed, housekeeping);
+            return new GroupCommitResult(committed.getVersion(), applied);
         } catch (ConcurrentWriteException | MaxCommitRetryLimitReachedException e) {
             throw new CommitConflictException("the log of " + root + " moved past version " + expectedVersion
                     + " during the commit: another writer committed", e);
@@ -370,6 +387,11 @@ public final class DeltaTable {
         } catch (ConcurrentWriteException e) {
             throw new CommitConflictException("schema change of " + root + " conflicts: " + e.getMessage(), e);
         }
+    }
+
+    private synchronized void handOff(TransactionCommitResult committed, Executor executor) {
+        // After the previous one however it ended (a refused task, say): a failed run must not stop the later ones.
+        housekeeping = housekeeping.exceptionally(failed -> null).thenRunAsync(() -> finish(committed), executor);
     }
 
     /** Runs the hooks Kernel leaves to the writer. The commit is durable already: a failed hook is only logged. */
