@@ -112,7 +112,7 @@ class OtlpExportTest {
         server = TestServers.start(dir, """
                 lakeshard.otlp.max-request-bytes = 1MiB
                 lakeshard.server.api-keys = [
-                  { tenant = "acme", sha256 = "%s" },
+                  { tenant = "acme", sha256 = "%s", admin = true },
                   { tenant = "globex", sha256 = "%s" }
                 ]
                 """.formatted(ApiKeys.sha256(ACME_KEY), ApiKeys.sha256(GLOBEX_KEY)));
@@ -245,6 +245,26 @@ class OtlpExportTest {
         assertEquals(1, overGrpc.getPartialSuccess().getRejectedSpans());
 
         assertEquals(2, SpanViews.of(trace(acme, traceId)).size(), "the valid spans, each once though exported twice");
+    }
+
+    @Test
+    void anExportSentTwiceIsReadOnceAndOptimizeKeepsOneCopyOnDisk() throws Exception {
+        String dataset = "otel.retried.spans";
+        String traceId = newTraceId();
+        ExportTraceServiceRequest export = export(traceId, "retried-service", 5);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            // The exporter's answer was lost and it sent the export again: no key tells the two apart.
+            assertEquals(200, postTo(dataset, export).statusCode());
+        }
+        assertEquals(200, postTo(dataset, export(newTraceId(), "retried-service", 3)).statusCode());
+        assertEquals(13, count("SELECT count(*) FROM " + dataset), "stored as sent: at least once");
+        assertEquals(5, SpanViews.of(trace(acme, traceId, dataset)).size(), "a trace by id has each span once");
+
+        assertTrue(acme.optimize(dataset).startsWith("done"));
+
+        assertEquals(8, count("SELECT count(*) FROM " + dataset), "optimize kept one copy of each (trace_id, span_id)");
+        assertEquals(8, count("SELECT count(DISTINCT (trace_id, span_id)) FROM " + dataset));
+        assertEquals(SpanViews.of(traces(export)), SpanViews.of(trace(acme, traceId, dataset)), "and the copy kept is the span");
     }
 
     @Test
