@@ -128,7 +128,7 @@ class OtlpStorageOutageTest {
     }
 
     private static String settings(String bucket, URI endpoint) {
-        return TestServers.onS3(bucket, endpoint) + "lakeshard.server.api-keys = [{ tenant = \"acme\", sha256 = \"%s\" }]"
+        return TestServers.onS3(bucket, endpoint) + "lakeshard.server.api-keys = [{ tenant = \"acme\", sha256 = \"%s\" }]\n"
                 .formatted(ApiKeys.sha256(KEY));
     }
 }

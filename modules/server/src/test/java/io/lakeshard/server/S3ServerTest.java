@@ -150,7 +150,7 @@ class S3ServerTest {
 
     /** A node's settings for tables in {@code bucket} behind {@code endpoint}, failing fast when the store is gone. */
     private static String settings(String bucket, URI endpoint) {
-        return TestServers.onS3(bucket, endpoint) + "lakeshard.server.api-keys = [{ tenant = \"acme\", sha256 = \"%s\", admin = true }]"
+        return TestServers.onS3(bucket, endpoint) + "lakeshard.server.api-keys = [{ tenant = \"acme\", sha256 = \"%s\", admin = true }]\n"
                 .formatted(ApiKeys.sha256(KEY));
     }
 
