@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
@@ -14,9 +15,14 @@ import java.util.List;
  * longer passes for its {@code //name} targets ("target uri should not have null authority"; akka-grpc fixed it in
  * 2.4.1). Each of the client's channels is to one known address anyway.
  */
-final class FixedAddressResolver extends NameResolver.Factory {
+public final class FixedAddressResolver extends NameResolver.Factory {
     private final String authority;
     private final InetSocketAddress address;
+
+    /** {@code builder} resolving to {@code address} alone: for any akka-grpc client's channel builder overrides. */
+    public static NettyChannelBuilder pin(NettyChannelBuilder builder, InetSocketAddress address) {
+        return builder.nameResolverFactory(new FixedAddressResolver(address.getHostString() + ":" + address.getPort(), address));
+    }
 
     FixedAddressResolver(String authority, InetSocketAddress address) {
         this.authority = requireNonNull(authority, "authority is null");

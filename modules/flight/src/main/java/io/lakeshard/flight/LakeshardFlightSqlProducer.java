@@ -90,6 +90,7 @@ import org.apache.arrow.vector.util.VectorSchemaRootAppender;
 final class LakeshardFlightSqlProducer extends BasicFlightSqlProducer {
     /** How long DoGet waits for a client that stopped reading before it gives up the query. */
     private static final long CLIENT_WAIT_MILLIS = 5 * 60_000L;
+    private static final long READY_POLL_MILLIS = 50;
     private static final String TABLE_TYPE = "TABLE";
     /** Names an ingest for retries: the same value is applied once (with the transaction id, if any, first). */
     static final String REQUEST_ID_OPTION = "request_id";
@@ -243,11 +244,7 @@ final class LakeshardFlightSqlProducer extends BasicFlightSqlProducer {
             query.open();
             listener.start(query.batch());
             while (query.next()) {
-                BackpressureStrategy.WaitResult ready = backpressure.waitForListener(CLIENT_WAIT_MILLIS);
-                if (ready != BackpressureStrategy.WaitResult.READY) {
-                    if (ready == BackpressureStrategy.WaitResult.TIMEOUT) {
-                        listener.error(CallStatus.TIMED_OUT.withDescription("the client stopped reading the result").toRuntimeException());
-                    }
+                if (!awaitReady(listener, backpressure)) {
                     return;
                 }
                 listener.putNext();
@@ -260,6 +257,25 @@ final class LakeshardFlightSqlProducer extends BasicFlightSqlProducer {
                 stream.close();
             }
         }
+    }
+
+    /**
+     * Waits until the client can take the next batch, so a slow reader holds one batch here, not the whole result.
+     * Waits in short steps: a readiness signal that arrives between the check and the wait is not waited out.
+     */
+    private static boolean awaitReady(ServerStreamListener listener, BackpressureStrategy backpressure) {
+        long deadline = System.nanoTime() + CLIENT_WAIT_MILLIS * 1_000_000L;
+        while (!listener.isReady()) {
+            if (listener.isCancelled()) {
+                return false;
+            }
+            if (System.nanoTime() > deadline) {
+                listener.error(CallStatus.TIMED_OUT.withDescription("the client stopped reading the result").toRuntimeException());
+                return false;
+            }
+            backpressure.waitForListener(READY_POLL_MILLIS);
+        }
+        return !listener.isCancelled();
     }
 
     @Override

@@ -11,6 +11,7 @@ import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.lakeshard.client.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.service.auth.ApiKeys;
@@ -51,6 +52,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -107,6 +109,7 @@ class OtlpExportTest {
                 """.formatted(ApiKeys.sha256(ACME_KEY), ApiKeys.sha256(GLOBEX_KEY)));
         clientSystem = ActorSystem.create(Behaviors.empty(), "otlp-client", ConfigFactory.parseString("akka.loglevel = WARNING"));
         grpc = TraceServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem)
+                .withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, new InetSocketAddress("127.0.0.1", server.port())))
                 .withTls(false), clientSystem);
         acme = LakeshardClient.connect("127.0.0.1", server.port(), ACME_KEY);
     }
