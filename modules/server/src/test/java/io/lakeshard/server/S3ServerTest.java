@@ -29,12 +29,12 @@ import io.lakeshard.storage.S3FaultProxy;
 import io.lakeshard.storage.S3TestServer;
 import io.lakeshard.storage.TestTables;
 import io.lakeshard.testing.SpanBatches;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -152,7 +152,7 @@ class S3ServerTest {
 
     /** A node's settings for tables in {@code bucket} behind {@code endpoint}, failing fast when the store is gone. */
     private static String settings(String bucket, URI endpoint) {
-        return TestServers.onS3(bucket, endpoint) + "lakeshard.server.api-keys = [{ tenant = \"acme\", sha256 = \"%s\", admin = true }]"
+        return TestServers.onS3(bucket, endpoint) + "lakeshard.server.api-keys = [{ tenant = \"acme\", sha256 = \"%s\", admin = true }]\n"
                 .formatted(ApiKeys.sha256(KEY));
     }
 

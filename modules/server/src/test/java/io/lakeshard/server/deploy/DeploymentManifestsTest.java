@@ -81,7 +81,7 @@ class DeploymentManifestsTest {
             assertEquals(app, service.path("spec").path("selector").path("app").asText(), service.toString());
         }
         Set<String> served = new HashSet<>();
-        base.one("Service", "lakeshard").path("spec").path("ports").forEach(port -> served.add(port.path("targetPort").asText()));
+        base.named("Service", "lakeshard").orElseThrow().path("spec").path("ports").forEach(port -> served.add(port.path("targetPort").asText()));
         assertEquals(Set.of("grpc", "flight-sql"), served, "clients reach the API and Flight SQL through the Service");
         assertEquals(app, base.one("PodDisruptionBudget", "lakeshard").path("spec").path("selector").path("matchLabels").path("app").asText());
         assertEquals(1, base.one("PodDisruptionBudget", "lakeshard").path("spec").path("maxUnavailable").asInt());
