@@ -1,6 +1,7 @@
 package io.lakeshard.bench;
 
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.server.LakeshardServer;
@@ -53,6 +54,8 @@ public final class FlightBenchmark {
     private static final String KEY = "bench-key";
     private static final String TABLE = "bench.flight.rows";
     private static final int WRITE_ROWS = 500_000;
+    /** Rows per Arrow batch, the server's and DuckDB's alike, so every path moves the same batches. */
+    private static final int BATCH_ROWS = Integer.getInteger("bench.batchRows", 65_536);
     private static final Schema SCHEMA = new Schema(List.of(
             new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),
             new Field("v", FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)), null),
@@ -73,8 +76,9 @@ public final class FlightBenchmark {
                         lakeshard.server.port = 0
                         lakeshard.flight.port = 0
                         lakeshard.query.memory-limit = "2GB"
+                        lakeshard.query.batch-rows = %d
                         lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s" }]
-                        """.formatted(freePort(), dir.resolve("server"), dir.resolve("storage"), ApiKeys.sha256(KEY))));
+                        """.formatted(freePort(), dir.resolve("server"), dir.resolve("storage"), BATCH_ROWS, ApiKeys.sha256(KEY))));
                 LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
             client.register(TABLE, SCHEMA, List.of());
             client.register("bench.flight.ingest_api", SCHEMA, List.of());
@@ -103,13 +107,13 @@ public final class FlightBenchmark {
                     statement.execute("SET threads = 2");
                     long start = System.nanoTime();
                     try (DuckDBResultSet rs = (DuckDBResultSet) statement.executeQuery(direct);
-                            ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, 65_536)) {
+                            ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, BATCH_ROWS)) {
                         long[] counted = drain(reader);
                         report("DuckDB over the Parquet files" + label, counted, System.nanoTime() - start);
                     }
                 }
                 long start = System.nanoTime();
-                try (QueryResults results = client.query(sql)) {
+                try (QueryResults results = client.query(QueryRequest.newBuilder().setSql(sql).setRowLimit(rows).build())) {
                     long[] counted = new long[2];
                     while (results.next()) {
                         add(counted, results.batch());
