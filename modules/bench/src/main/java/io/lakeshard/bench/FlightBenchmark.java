@@ -70,6 +70,7 @@ public final class FlightBenchmark {
                 LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
                         akka.remote.artery.canonical.port = %d
                         akka.loglevel = WARNING
+                        akka.coordinated-shutdown.exit-jvm = off
                         lakeshard.data-dir = "%s"
                         lakeshard.storage.root = "%s"
                         lakeshard.management.enabled = false
@@ -96,7 +97,8 @@ public final class FlightBenchmark {
 
             List<String> files;
             try (Stream<Path> walk = Files.walk(dir.resolve("storage"))) {
-                files = walk.map(Path::toString).filter(name -> name.endsWith(".parquet")).sorted().toList();
+                // The table's data files only: the Delta log holds Parquet checkpoints too.
+                files = walk.map(Path::toString).filter(name -> name.endsWith(".parquet") && !name.contains("/_delta_log/")).sorted().toList();
             }
             String direct = "SELECT id, v, s FROM read_parquet([" + files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(", ")) + "])";
             for (int round = 0; round < 2; round++) {

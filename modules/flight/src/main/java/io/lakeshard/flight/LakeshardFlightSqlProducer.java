@@ -6,7 +6,6 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import io.lakeshard.cluster.query.QueryDirectory.QueryInfo;
 import io.lakeshard.flight.FlightHandle.Kind;
 import io.lakeshard.query.engine.StatementShape;
 import io.lakeshard.service.Principal;
@@ -290,7 +289,7 @@ final class LakeshardFlightSqlProducer extends BasicFlightSqlProducer {
                 labels.add(label(handle.id()));
             }
             boolean cancelled = false;
-            for (QueryInfo query : join(queries.running(principal))) {
+            for (var query : join(queries.running(principal))) {
                 if (labels.contains(query.label())) {
                     cancelled |= join(queries.cancel(principal, query.queryId()));
                 }
