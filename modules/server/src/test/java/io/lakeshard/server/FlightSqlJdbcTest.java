@@ -19,13 +19,19 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.CallOption;
+import org.apache.arrow.flight.CancelFlightInfoRequest;
+import org.apache.arrow.flight.CancelFlightInfoResult;
+import org.apache.arrow.flight.CancelStatus;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
@@ -340,6 +346,36 @@ class FlightSqlJdbcTest {
             assertEquals(FlightStatusCode.UNAUTHENTICATED, foreign.status().code(), foreign.getMessage());
             assertEquals(100, drain(sql.getStream(new Ticket(ticket), bearer(ACME_KEY))), "the ticket itself is good");
             assertArrayEquals(ticket, info.getEndpoints().get(0).getTicket().getBytes());
+        }
+    }
+
+    @Test
+    void cancelFlightInfoStopsTheRunningQuery() throws Exception {
+        // A hash per row of a cross join of 10^10 rows: hours, unless cancelled.
+        String slow = "SELECT count(*) FROM lake.sales.big a, lake.sales.types b, lake.sales.types c "
+                + "WHERE hash(a.id, b.id, c.id) = 42";
+        try (FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.flightPort().getAsInt())).build();
+                FlightSqlClient sql = new FlightSqlClient(client)) {
+            CallOption auth = bearer(ACME_KEY);
+            FlightInfo info = sql.execute(slow, auth);
+            CompletableFuture<Throwable> reading = CompletableFuture.supplyAsync(() -> {
+                try {
+                    drain(sql.getStream(info.getEndpoints().get(0).getTicket(), auth));
+                    return null;
+                } catch (Exception e) {
+                    return e;
+                }
+            });
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (acme.runningQueries().stream().noneMatch(query -> query.getLabel().startsWith("flight:"))) {
+                assertTrue(System.nanoTime() < deadline, "the Flight query never ran");
+                Thread.onSpinWait();
+            }
+            CancelFlightInfoResult cancelled = sql.cancelFlightInfo(new CancelFlightInfoRequest(info), auth);
+            assertEquals(CancelStatus.CANCELLED, cancelled.getStatus());
+            Throwable stopped = reading.get(60, TimeUnit.SECONDS);
+            assertTrue(stopped instanceof FlightRuntimeException, String.valueOf(stopped));
+            assertEquals(FlightStatusCode.TIMED_OUT, ((FlightRuntimeException) stopped).status().code(), stopped.getMessage());
         }
     }
 
