@@ -78,6 +78,7 @@ public final class IngestBenchmark {
                     lakeshard.data-dir = "%s"
                     lakeshard.management.enabled = false
                     lakeshard.server.port = 0
+                    lakeshard.flight.port = 0
                     lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s" }]
                     """.formatted(freePort(), dir.resolve("server"), ApiKeys.sha256(KEY))));
                     LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {

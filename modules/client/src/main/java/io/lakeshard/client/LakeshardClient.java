@@ -141,7 +141,9 @@ public final class LakeshardClient implements AutoCloseable {
                         .withTls(tls)
                         // A node that is down now may be back later: never give its channel up.
                         .withConnectionAttempts(-1)
-                        .withChannelBuilderOverrides(builder -> builder.maxInboundMessageSize(64 << 20));
+                        .withChannelBuilderOverrides(builder -> builder.maxInboundMessageSize(64 << 20)
+                                .nameResolverFactory(new FixedAddressResolver(address.getHostAddress() + ":" + port,
+                                        new InetSocketAddress(address, port))));
                 if (tls) {
                     // The name, not the address it resolved to, is what the server's certificate names.
                     settings = settings.withOverrideAuthority(host);

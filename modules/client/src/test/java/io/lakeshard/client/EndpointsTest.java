@@ -31,7 +31,8 @@ class EndpointsTest {
 
     private static Endpoints open(List<InetSocketAddress> addresses) {
         return Endpoints.open(addresses, system, (host, address, port) ->
-                GrpcClientSettings.connectToServiceAt(address.getHostAddress(), port, system).withTls(false));
+                GrpcClientSettings.connectToServiceAt(address.getHostAddress(), port, system).withTls(false)
+                        .withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, new InetSocketAddress(address, port))));
     }
 
     @Test

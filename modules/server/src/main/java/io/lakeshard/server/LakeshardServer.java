@@ -1,5 +1,7 @@
 package io.lakeshard.server;
 
+import static java.util.Objects.requireNonNull;
+
 import akka.actor.ClassicActorSystemProvider;
 import akka.grpc.javadsl.ServiceHandler;
 import akka.http.javadsl.ConnectionContext;
@@ -18,6 +20,8 @@ import io.lakeshard.api.v1.DatasetServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.IngestServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.QueryServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.TraceQueryServicePowerApiHandlerFactory;
+import io.lakeshard.flight.FlightSettings;
+import io.lakeshard.flight.FlightSqlServer;
 import io.lakeshard.server.grpc.AdminGrpc;
 import io.lakeshard.server.grpc.DatasetGrpc;
 import io.lakeshard.server.grpc.IngestGrpc;
@@ -31,6 +35,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -39,22 +45,26 @@ import javax.net.ssl.SSLContext;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Lakeshard node serving the gRPC API, OTLP trace exports (gRPC and HTTP) and {@code /metrics} on one port: the
- * service layer with its doors in front. With
+ * A Lakeshard node serving the gRPC API, OTLP trace exports (gRPC and HTTP) and {@code /metrics} on one port, and
+ * Arrow Flight SQL on another: the service layer with its doors in front. With
  * no API keys configured (the embedded default) the service makes a development key for tenant {@code dev}.
  */
 public final class LakeshardServer implements AutoCloseable {
     private final LakeshardService service;
     private final ServerBinding binding;
+    private final Optional<FlightSqlServer> flight;
 
-    private LakeshardServer(LakeshardService service, ServerBinding binding) {
-        this.service = service;
-        this.binding = binding;
+    private LakeshardServer(LakeshardService service, ServerBinding binding, Optional<FlightSqlServer> flight) {
+        this.service = requireNonNull(service, "service is null");
+        this.binding = requireNonNull(binding, "binding is null");
+        this.flight = requireNonNull(flight, "flight is null");
     }
 
     public static LakeshardServer start(Config overrides) throws Exception {
-        Config config = LakeshardService.config(overrides, ConfigFactory.parseResourcesAnySyntax("lakeshard-server"));
+        Config config = LakeshardService.config(overrides, ConfigFactory.parseResourcesAnySyntax("lakeshard-server")
+                .withFallback(ConfigFactory.parseResourcesAnySyntax("lakeshard-flight")));
         ServerSettings settings = ServerSettings.from(config);
+        FlightSettings flightSettings = FlightSettings.from(config);
         LakeshardService service = LakeshardService.start(config);
         try {
             ClassicActorSystemProvider system = service.actorSystem();
@@ -81,7 +91,18 @@ public final class LakeshardServer implements AutoCloseable {
             }
             ServerBinding binding = server.bind(handler).toCompletableFuture().get(30, TimeUnit.SECONDS);
             LoggerFactory.getLogger(LakeshardServer.class).info("serving the gRPC API and /metrics on {}", binding.localAddress());
-            return new LakeshardServer(service, binding);
+            Optional<FlightSqlServer> flight = Optional.empty();
+            try {
+                if (flightSettings.enabled()) {
+                    flight = Optional.of(FlightSqlServer.start(service, flightSettings));
+                    LoggerFactory.getLogger(LakeshardServer.class).info("serving Arrow Flight SQL on {}:{}", flightSettings.host(),
+                            flight.get().port());
+                }
+            } catch (Exception e) {
+                binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                throw e;
+            }
+            return new LakeshardServer(service, binding, flight);
         } catch (Exception e) {
             service.close();
             throw e;
@@ -105,6 +126,11 @@ public final class LakeshardServer implements AutoCloseable {
         return binding.localAddress().getPort();
     }
 
+    /** The Flight SQL port, if Flight SQL is enabled. */
+    public OptionalInt flightPort() {
+        return flight.isPresent() ? OptionalInt.of(flight.get().port()) : OptionalInt.empty();
+    }
+
     public LakeshardService service() {
         return service;
     }
@@ -116,6 +142,9 @@ public final class LakeshardServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (flight.isPresent()) {
+            flight.get().close();
+        }
         binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
         service.close();
     }
@@ -127,6 +156,7 @@ public final class LakeshardServer implements AutoCloseable {
         }
         LakeshardServer server = start(ConfigFactory.empty());
         System.out.println("Lakeshard is listening for gRPC on " + server.binding.localAddress());
+        server.flightPort().ifPresent(port -> System.out.println("Lakeshard is listening for Arrow Flight SQL on port " + port));
         server.service.developmentKey().ifPresent(key -> System.out.println("Development API key (tenant 'dev'): " + key));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

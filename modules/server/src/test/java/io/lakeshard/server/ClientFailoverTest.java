@@ -36,6 +36,7 @@ class ClientFailoverTest {
     void writesGoOnThroughTheOtherNodeUnderTheSameKeys(@TempDir Path dir) throws Exception {
         TestCluster cluster = new TestCluster(dir, 2, """
                 lakeshard.server.port = 0
+                lakeshard.flight.port = 0
                 lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s" }]
                 """.formatted(ApiKeys.sha256(KEY)));
         ExecutorService appender = Executors.newSingleThreadExecutor();

@@ -18,6 +18,7 @@ import io.lakeshard.api.v1.GetRedMetricsRequest;
 import io.lakeshard.api.v1.GetTraceRequest;
 import io.lakeshard.api.v1.ListServicesRequest;
 import io.lakeshard.api.v1.SearchTracesRequest;
+import io.lakeshard.client.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.client.traces.RedPoint;
@@ -56,6 +57,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -118,6 +120,7 @@ class OtlpExportTest {
                 """.formatted(ApiKeys.sha256(ACME_KEY), ApiKeys.sha256(GLOBEX_KEY)));
         clientSystem = ActorSystem.create(Behaviors.empty(), "otlp-client", ConfigFactory.parseString("akka.loglevel = WARNING"));
         grpc = TraceServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem)
+                .withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, new InetSocketAddress("127.0.0.1", server.port())))
                 .withTls(false), clientSystem);
         acme = LakeshardClient.connect("127.0.0.1", server.port(), ACME_KEY);
     }

@@ -43,6 +43,7 @@ class QueryControlTest {
     void aQueryIsItsTenantsAloneAndCancelReachesItFromAnyNode(@TempDir Path dir) throws Exception {
         TestCluster cluster = new TestCluster(dir, 2, """
                 lakeshard.server.port = 0
+                lakeshard.flight.port = 0
                 lakeshard.server.api-keys = [
                   { tenant = "acme", sha256 = "%s" },
                   { tenant = "globex", sha256 = "%s" }

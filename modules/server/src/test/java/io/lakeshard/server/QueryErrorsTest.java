@@ -19,12 +19,14 @@ import io.grpc.StatusRuntimeException;
 import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.QueryResponse;
 import io.lakeshard.api.v1.QueryServiceClient;
+import io.lakeshard.client.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.testing.SpanBatches;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,7 +76,8 @@ class QueryErrorsTest {
         }
         grpcSystem = ActorSystem.create(Behaviors.empty(), "grpc-client", ConfigFactory.parseString("akka.loglevel = WARNING"));
         // A stock client: the 4 MiB inbound message limit grpc-java and most clients keep by default.
-        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), grpcSystem).withTls(false);
+        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), grpcSystem)
+                .withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, new InetSocketAddress("127.0.0.1", server.port()))).withTls(false);
         queries = QueryServiceClient.create(settings, grpcSystem);
         impatient = QueryServiceClient.create(settings.withDeadline(Duration.ofSeconds(2)), grpcSystem);
     }

@@ -20,6 +20,7 @@ import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.arrow.ArrowStreams;
+import io.lakeshard.client.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
@@ -28,6 +29,7 @@ import io.lakeshard.storage.S3FaultProxy;
 import io.lakeshard.storage.S3TestServer;
 import io.lakeshard.storage.TestTables;
 import io.lakeshard.testing.SpanBatches;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -169,6 +171,7 @@ class S3ServerTest {
 
         RawIngest(LakeshardServer server) {
             ingest = IngestServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), system)
+                .withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, new InetSocketAddress("127.0.0.1", server.port())))
                     .withTls(false), system);
         }
 

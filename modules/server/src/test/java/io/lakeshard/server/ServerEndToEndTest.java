@@ -31,6 +31,7 @@ import io.lakeshard.api.v1.WriteChunk;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.arrow.ArrowStreams;
+import io.lakeshard.client.FixedAddressResolver;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.server.grpc.ArrowIpc;
 import io.lakeshard.service.auth.ApiKeys;
@@ -43,6 +44,7 @@ import io.lakeshard.storage.scan.ColumnPredicate;
 import io.lakeshard.storage.table.DeltaTable;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -125,7 +127,8 @@ class ServerEndToEndTest {
                 ]
                 """.formatted(ApiKeys.sha256(ACME_KEY), ApiKeys.sha256(GLOBEX_KEY)));
         clientSystem = ActorSystem.create(Behaviors.empty(), "client", ConfigFactory.parseString("akka.loglevel = WARNING"));
-        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem).withTls(false);
+        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem)
+                .withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, new InetSocketAddress("127.0.0.1", server.port()))).withTls(false);
         datasets = DatasetServiceClient.create(settings, clientSystem);
         ingest = IngestServiceClient.create(settings, clientSystem);
         queries = QueryServiceClient.create(settings, clientSystem);

@@ -42,6 +42,7 @@ final class TestServers {
                 lakeshard.management.enabled = false
                 lakeshard.query.memory-limit = "256MB"
                 lakeshard.server.port = 0
+                lakeshard.flight.port = 0
                 """.formatted(TestCluster.freeLoopbackPort(), dataDir))));
     }
 }

@@ -1,6 +1,7 @@
 package io.lakeshard.query.engine;
 
 import static java.util.Objects.requireNonNull;
+import static org.apache.arrow.vector.types.TimeUnit.MICROSECOND;
 
 import io.lakeshard.query.Consistency;
 import io.lakeshard.query.QueryRejectedException;
@@ -31,6 +32,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
+import java.sql.ParameterMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,6 +40,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -52,6 +55,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.DateUnit;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
@@ -66,6 +72,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class QueryEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QueryEngine.class);
+    private static final Pattern DECIMAL = Pattern.compile("DECIMAL\\((\\d+),\\s*(\\d+)\\)");
     private static final Pattern EXPLAIN = Pattern.compile("(?is)^\\s*EXPLAIN\\s+(ANALYZE\\s+)?(.*)$");
 
     private final EngineSettings settings;
@@ -162,6 +169,58 @@ public final class QueryEngine implements AutoCloseable {
     private RuntimeException failed(String what, Exception e) {
         return DuckErrors.classify(e, this::scrub)
                 .orElseGet(() -> new IllegalStateException(what + " failed: " + scrub(e.getMessage()), e));
+    }
+
+    /**
+     * The result schema and parameter types of a statement, through the same sandbox and planning as {@link #execute}
+     * but without reading a row: the planned statement runs under {@code LIMIT 0} with every parameter NULL.
+     */
+    public StatementShape shape(QueryRequest request) {
+        Planned planned = null;
+        try (DuckDBConnection connection = database.duplicate()) {
+            planned = plan(connection, request, request.sql());
+            try (PreparedStatement statement = connection.prepareStatement("SELECT * FROM (" + planned.sql() + ") LIMIT 0")) {
+                ParameterMetaData parameters = statement.getParameterMetaData();
+                List<ArrowType> types = new ArrayList<>();
+                for (int i = 1; i <= parameters.getParameterCount(); i++) {
+                    types.add(parameterType(parameters.getParameterTypeName(i)));
+                    statement.setObject(i, null);
+                }
+                try (DuckDBResultSet rs = (DuckDBResultSet) statement.executeQuery();
+                        ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, 1)) {
+                    return new StatementShape(reader.getVectorSchemaRoot().getSchema(), types);
+                }
+            }
+        } catch (SQLException | IOException e) {
+            throw failed("describing a statement", e);
+        } finally {
+            if (planned != null && planned.lease() != null) {
+                planned.lease().close();
+            }
+        }
+    }
+
+    /** A parameter's DuckDB type as the Arrow type a client binds it with; text where DuckDB could not infer one. */
+    private static ArrowType parameterType(String duckType) {
+        String type = duckType == null ? "" : duckType.toUpperCase(Locale.ROOT);
+        Matcher decimal = DECIMAL.matcher(type);
+        if (decimal.matches()) {
+            return new ArrowType.Decimal(Integer.parseInt(decimal.group(1)), Integer.parseInt(decimal.group(2)), 128);
+        }
+        return switch (type) {
+            case "BOOLEAN" -> ArrowType.Bool.INSTANCE;
+            case "TINYINT" -> new ArrowType.Int(8, true);
+            case "SMALLINT" -> new ArrowType.Int(16, true);
+            case "INTEGER" -> new ArrowType.Int(32, true);
+            case "BIGINT" -> new ArrowType.Int(64, true);
+            case "FLOAT" -> new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
+            case "DOUBLE" -> new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
+            case "DATE" -> new ArrowType.Date(DateUnit.DAY);
+            case "TIMESTAMP" -> new ArrowType.Timestamp(MICROSECOND, null);
+            case "TIMESTAMP WITH TIME ZONE" -> new ArrowType.Timestamp(MICROSECOND, "UTC");
+            case "BLOB" -> ArrowType.Binary.INSTANCE;
+            default -> ArrowType.Utf8.INSTANCE;
+        };
     }
 
     /** The plan of a statement as text, with storage paths removed; ANALYZE runs it to show actual counts. */

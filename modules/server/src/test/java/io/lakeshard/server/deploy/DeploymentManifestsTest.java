@@ -47,7 +47,7 @@ class DeploymentManifestsTest {
         JsonNode container = base.serverContainer();
         Set<String> ports = new HashSet<>();
         container.path("ports").forEach(port -> ports.add(port.path("name").asText()));
-        assertEquals(Set.of("grpc", "management", "remoting"), ports);
+        assertEquals(Set.of("grpc", "flight-sql", "management", "remoting"), ports);
         assertEquals("/ready", container.path("readinessProbe").path("httpGet").path("path").asText());
         assertEquals("management", container.path("readinessProbe").path("httpGet").path("port").asText());
         assertEquals("/alive", container.path("livenessProbe").path("httpGet").path("path").asText());
@@ -87,6 +87,9 @@ class DeploymentManifestsTest {
         for (JsonNode service : base.ofKind("Service")) {
             assertEquals(app, service.path("spec").path("selector").path("app").asText(), service.toString());
         }
+        Set<String> served = new HashSet<>();
+        base.named("Service", "lakeshard").orElseThrow().path("spec").path("ports").forEach(port -> served.add(port.path("targetPort").asText()));
+        assertEquals(Set.of("grpc", "flight-sql"), served, "clients reach the API and Flight SQL through the Service");
         assertEquals(app, base.one("PodDisruptionBudget", "lakeshard").path("spec").path("selector").path("matchLabels").path("app").asText());
         assertEquals(1, base.one("PodDisruptionBudget", "lakeshard").path("spec").path("maxUnavailable").asInt());
     }

@@ -10,7 +10,9 @@ import io.lakeshard.query.QueryRequest;
 import io.lakeshard.query.catalog.DatasetCatalog;
 import io.lakeshard.query.catalog.DatasetCatalog.TableDescription;
 import io.lakeshard.query.engine.QueryEngine;
+import io.lakeshard.query.engine.StatementShape;
 import io.lakeshard.service.Principal;
+import io.lakeshard.service.ServiceErrors;
 import io.lakeshard.service.ServiceException;
 import io.lakeshard.service.ServiceException.Code;
 import io.lakeshard.service.ServiceSettings;
@@ -91,6 +93,20 @@ public final class Queries implements LocalQueries {
     /** The plan as text; with {@code analyze} the statement runs to show actual counts. */
     public CompletionStage<String> explain(Principal principal, QuerySpec spec, boolean analyze) {
         return blocking(() -> engine.explain(request(UUID.randomUUID().toString(), principal.tenant(), spec), analyze));
+    }
+
+    /**
+     * The result schema and parameter types of a statement, before it runs and without a query slot: checked by the
+     * sandbox like the statement itself, so a refusal reads the same.
+     */
+    public CompletionStage<StatementShape> shape(Principal principal, QuerySpec spec) {
+        return blocking(() -> {
+            try {
+                return engine.shape(request(UUID.randomUUID().toString(), principal.tenant(), spec));
+            } catch (RuntimeException e) {
+                throw ServiceErrors.map(e);
+            }
+        });
     }
 
     /** Cancels one of the caller's queries wherever it runs; false if the caller has no running query by that id. */
