@@ -60,6 +60,7 @@ import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetPrimaryKeys;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetSqlInfo;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetTables;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandPreparedStatementQuery;
+import org.apache.arrow.flight.sql.impl.FlightSql.CommandPreparedStatementUpdate;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandStatementIngest;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandStatementIngest.TableDefinitionOptions.TableExistsOption;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandStatementIngest.TableDefinitionOptions.TableNotExistOption;
@@ -135,6 +136,16 @@ final class LakeshardFlightSqlProducer extends BasicFlightSqlProducer {
             StreamListener<Result> listener) {
         try {
             Principal principal = principal(context);
+            Optional<DatasetName> insertInto = BulkInsert.target(request.getQuery());
+            if (insertInto.isPresent()) {
+                // ADBC's bulk ingest: its rows come as parameter batches (acceptPutPreparedStatementUpdate), no result.
+                join(queries.describe(principal, insertInto.get()));
+                FlightHandle handle = tickets.issue(Kind.PREPARED, principal.tenant(), request.getQuery(), Optional.empty(), newId());
+                listener.onNext(new Result(Any.pack(ActionCreatePreparedStatementResult.newBuilder()
+                        .setPreparedStatementHandle(ByteString.copyFrom(tickets.sign(handle))).build()).toByteArray()));
+                listener.onCompleted();
+                return;
+            }
             StatementShape shape = shape(principal, request.getQuery());
             List<Field> parameters = new ArrayList<>();
             for (int i = 0; i < shape.parameters().size(); i++) {
@@ -311,63 +322,94 @@ final class LakeshardFlightSqlProducer extends BasicFlightSqlProducer {
             try {
                 Principal principal = principal(context);
                 DatasetName name = ingestTarget(command);
-                join(queries.describe(principal, name));
                 Optional<String> requestId = command.hasTransactionId()
                         ? Optional.of("tx-" + HexFormat.of().formatHex(command.getTransactionId().toByteArray()))
                         : Optional.ofNullable(command.getOptionsMap().get(REQUEST_ID_OPTION));
-                // Keyed, the ingest is one write (one commit), so that a retry is answered as a replay. Without a key
-                // nothing can tell a retry apart, so it is written unkeyed, applied each time it arrives (and records
-                // no app id in the log), split into writes within the limits of one write.
-                long[] committed = {0};
-                Consumer<VectorSchemaRoot> write = batch -> {
-                    long bytes = bytes(batch);
-                    WriteRequest request = requestId.map(id -> WriteRequest.of(name.toString(), "flight:" + id, 0, bytes))
-                            .orElseGet(() -> WriteRequest.unkeyed(name, bytes));
-                    committed[0] += join(ingest.write(principal, request, batch)).rows();
-                };
-                VectorSchemaRoot pending = null;
-                try {
-                    while (rows.next()) {
-                        VectorSchemaRoot incoming = rows.getRoot();
-                        if (pending == null) {
-                            pending = VectorSchemaRoot.create(incoming.getSchema(), allocator);
-                            pending.allocateNew();
-                        } else if (pending.getRowCount() + incoming.getRowCount() > limits.maxRowsPerWrite()
-                                || bytes(pending) + bytes(incoming) > limits.maxMessageBytes()) {
-                            if (requestId.isPresent()) {
-                                throw new ServiceException(Code.RESOURCE_EXHAUSTED, "an ingest with a request id is one "
-                                        + "write: at most " + limits.maxRowsPerWrite() + " rows and "
-                                        + limits.maxMessageBytes() + " bytes (lakeshard.server.max-rows-per-write, "
-                                        + "max-message-bytes); split the rows into several ingests, each with its own request id");
-                            }
-                            VectorSchemaRoot full = pending;
-                            pending = null;
-                            write.accept(full);
-                            pending = VectorSchemaRoot.create(incoming.getSchema(), allocator);
-                            pending.allocateNew();
-                        }
-                        VectorSchemaRootAppender.append(pending, incoming);
-                    }
-                    if (pending != null && pending.getRowCount() > 0) {
-                        VectorSchemaRoot last = pending;
-                        pending = null;
-                        write.accept(last);
-                    }
-                } finally {
-                    if (pending != null) {
-                        pending.close();
-                    }
-                }
-                byte[] result = DoPutUpdateResult.newBuilder().setRecordCount(committed[0]).build().toByteArray();
-                try (ArrowBuf metadata = allocator.buffer(result.length)) {
-                    metadata.writeBytes(result);
-                    ackStream.onNext(PutResult.metadata(metadata));
-                }
-                ackStream.onCompleted();
+                acknowledge(ingestRows(principal, name, requestId, rows), ackStream);
             } catch (RuntimeException e) {
                 ackStream.onError(FlightErrors.status(e));
             }
         };
+    }
+
+    /**
+     * ADBC's bulk ingest (Java and others): a prepared {@code INSERT INTO <dataset> VALUES (?, ...)} whose parameter
+     * batches are the rows. Appended as {@link #acceptPutStatementBulkIngest} appends, unkeyed: the protocol has no
+     * request id here.
+     */
+    @Override
+    public Runnable acceptPutPreparedStatementUpdate(CommandPreparedStatementUpdate command, CallContext context,
+            FlightStream rows, StreamListener<PutResult> ackStream) {
+        return () -> {
+            try {
+                Principal principal = principal(context);
+                FlightHandle handle = prepared(principal, command.getPreparedStatementHandle());
+                DatasetName name = BulkInsert.target(handle.sql()).orElseThrow(() -> new ServiceException(Code.INVALID_ARGUMENT,
+                        "only INSERT INTO <dataset> VALUES (?, ...) with the rows as parameter batches is an update here"));
+                acknowledge(ingestRows(principal, name, Optional.empty(), rows), ackStream);
+            } catch (RuntimeException e) {
+                ackStream.onError(FlightErrors.status(e));
+            }
+        };
+    }
+
+    /**
+     * Appends the stream's rows to an existing dataset. Keyed (a request id), the ingest is one write (one commit),
+     * so that a retry is answered as a replay; without a key nothing can tell a retry apart, so it is written
+     * unkeyed, applied each time it arrives (and records no app id in the log), in writes within one write's limits.
+     */
+    private long ingestRows(Principal principal, DatasetName name, Optional<String> requestId, FlightStream rows) {
+        join(queries.describe(principal, name));
+        long[] committed = {0};
+        Consumer<VectorSchemaRoot> write = batch -> {
+            long bytes = bytes(batch);
+            WriteRequest request = requestId.map(id -> WriteRequest.of(name.toString(), "flight:" + id, 0, bytes))
+                    .orElseGet(() -> WriteRequest.unkeyed(name, bytes));
+            committed[0] += join(ingest.write(principal, request, batch)).rows();
+        };
+        VectorSchemaRoot pending = null;
+        try {
+            while (rows.next()) {
+                VectorSchemaRoot incoming = rows.getRoot();
+                if (pending == null) {
+                    pending = VectorSchemaRoot.create(incoming.getSchema(), allocator);
+                    pending.allocateNew();
+                } else if (pending.getRowCount() + incoming.getRowCount() > limits.maxRowsPerWrite()
+                        || bytes(pending) + bytes(incoming) > limits.maxMessageBytes()) {
+                    if (requestId.isPresent()) {
+                        throw new ServiceException(Code.RESOURCE_EXHAUSTED, "an ingest with a request id is one "
+                                + "write: at most " + limits.maxRowsPerWrite() + " rows and "
+                                + limits.maxMessageBytes() + " bytes (lakeshard.server.max-rows-per-write, "
+                                + "max-message-bytes); split the rows into several ingests, each with its own request id");
+                    }
+                    VectorSchemaRoot full = pending;
+                    pending = null;
+                    write.accept(full);
+                    pending = VectorSchemaRoot.create(incoming.getSchema(), allocator);
+                    pending.allocateNew();
+                }
+                VectorSchemaRootAppender.append(pending, incoming);
+            }
+            if (pending != null && pending.getRowCount() > 0) {
+                VectorSchemaRoot last = pending;
+                pending = null;
+                write.accept(last);
+            }
+        } finally {
+            if (pending != null) {
+                pending.close();
+            }
+        }
+        return committed[0];
+    }
+
+    private void acknowledge(long rows, StreamListener<PutResult> ackStream) {
+        byte[] result = DoPutUpdateResult.newBuilder().setRecordCount(rows).build().toByteArray();
+        try (ArrowBuf metadata = allocator.buffer(result.length)) {
+            metadata.writeBytes(result);
+            ackStream.onNext(PutResult.metadata(metadata));
+        }
+        ackStream.onCompleted();
     }
 
     private static DatasetName ingestTarget(CommandStatementIngest command) {
