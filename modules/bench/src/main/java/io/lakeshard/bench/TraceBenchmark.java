@@ -7,8 +7,10 @@ import com.typesafe.config.ConfigFactory;
 import io.lakeshard.api.v1.AttributeFilter;
 import io.lakeshard.api.v1.AttributeValue;
 import io.lakeshard.api.v1.DescribeTableResponse;
+import io.lakeshard.api.v1.ExplainRequest;
 import io.lakeshard.api.v1.GetRedMetricsRequest;
 import io.lakeshard.api.v1.GetTraceRequest;
+import io.lakeshard.api.v1.QueryServiceClient;
 import io.lakeshard.api.v1.SearchTracesRequest;
 import io.lakeshard.api.v1.TimeRange;
 import io.lakeshard.client.LakeshardClient;
@@ -81,6 +83,7 @@ public final class TraceBenchmark {
         System.out.printf("trace benchmark: %,d spans over 24 h, %d exporters, %d cores, JVM max heap %d MiB; exporters and server in one JVM%n%n",
                 spans, clients, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
 
+        System.out.printf("machine load average at the start: %s%n", loadAverage());
         try (BufferAllocator allocator = new RootAllocator()) {
             rawWriter(dir.resolve("raw"), allocator, start, dayNanos, expectedTraces);
         }
@@ -129,8 +132,12 @@ public final class TraceBenchmark {
             row("optimize", "%.1f s, %,d → %,d files (%s)".formatted(optimizeSeconds, before.getFiles(), after.getFiles(), outcome), "", "");
             row("bytes per span on disk, after optimize", "%.1f".formatted((double) after.getBytes() / after.getRows()), "≤ 70", "~76");
             queries(client, sample, start, end, "after optimize");
+            if (Boolean.getBoolean("bench.explain")) {
+                explain(server.port(), sample.get(0));
+            }
         }
         row("peak RSS (VmHWM), whole JVM", vmHwm(), "", "");
+        row("machine load average (1, 5, 15 min) at the end", loadAverage(), "", "");
         print();
     }
 
@@ -272,6 +279,38 @@ public final class TraceBenchmark {
         }, "", "");
     }
 
+    /** DuckDB's EXPLAIN ANALYZE of a trace by id, without and with the time hint, as the trace queries write it. */
+    private static void explain(int port, SpanRequests.TraceRef ref) throws Exception {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "explain", ConfigFactory.parseString("akka.loglevel = WARNING"));
+        try {
+            QueryServiceClient queries = QueryServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", port, system)
+                    .withTls(false), system);
+            StringBuilder id = new StringBuilder("'");
+            for (byte b : ref.traceId()) {
+                id.append("\\x").append(HEX.toHexDigits(b));
+            }
+            id.append("'::BLOB");
+            long micros = ref.startNanos() / 1_000;
+            java.time.format.DateTimeFormatter format = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+                    .withZone(java.time.ZoneOffset.UTC);
+            String hint = " AND start_time >= TIMESTAMPTZ '" + format.format(Instant.EPOCH.plusNanos((micros - 61_000_000L) * 1_000))
+                    + "' AND start_time <= TIMESTAMPTZ '" + format.format(Instant.EPOCH.plusNanos((micros + 61_000_000L) * 1_000))
+                    + "' AND start_time_unix_nano >= " + (ref.startNanos() - 60_000_000_000L)
+                    + " AND start_time_unix_nano < " + (ref.startNanos() + 60_000_000_000L);
+            for (String where : List.of("", hint)) {
+                String sql = "SELECT * FROM " + DATASET + " WHERE trace_id = " + id + where
+                        + " QUALIFY row_number() OVER (PARTITION BY span_id ORDER BY start_time_unix_nano) = 1 ORDER BY start_time_unix_nano, span_id";
+                System.out.println("EXPLAIN ANALYZE " + sql);
+                System.out.println(queries.explain().addHeader("authorization", "Bearer " + KEY)
+                        .invoke(ExplainRequest.newBuilder().setSql(sql).setAnalyze(true).build())
+                        .toCompletableFuture().get(2, TimeUnit.MINUTES).getPlan());
+            }
+            queries.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } finally {
+            system.terminate();
+        }
+    }
+
     private interface Query {
         void run(int i);
     }
@@ -279,7 +318,11 @@ public final class TraceBenchmark {
     private static void measure(String name, int count, Query query, String target, String peer) {
         int warmUp = Math.min(WARM_UP, Math.max(1, count / 5));
         List<Double> times = new ArrayList<>();
+        long budget = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.getLong("bench.query-budget-seconds", 90));
         for (int i = 0; i < count + warmUp; i++) {
+            if (System.nanoTime() > budget && times.size() >= 20) {
+                break; // a slow measurement stops at its time budget with what it has
+            }
             long t = System.nanoTime();
             query.run(i % count);
             if (i >= warmUp) {
@@ -312,6 +355,12 @@ public final class TraceBenchmark {
         for (String[] row : TABLE) {
             System.out.printf("| %s | %s | %s | %s |%n", (Object[]) row);
         }
+    }
+
+    /** Other work on the machine shares its cores: the load says how much. */
+    private static String loadAverage() throws IOException {
+        String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+        return fields[0] + ", " + fields[1] + ", " + fields[2];
     }
 
     private static String vmHwm() throws IOException {
