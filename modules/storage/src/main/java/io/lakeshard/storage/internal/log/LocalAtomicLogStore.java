@@ -18,8 +18,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -31,6 +33,8 @@ import org.apache.hadoop.fs.FileStatus;
  * version exists, across threads and processes alike.
  */
 public final class LocalAtomicLogStore extends LogStore {
+    private static final String CHECKSUM_SUFFIX = ".crc";
+
     private final HDFSLogStore reads;
 
     public LocalAtomicLogStore(Configuration hadoopConf) {
@@ -94,6 +98,18 @@ public final class LocalAtomicLogStore extends LogStore {
                 String name = entry.getFileName().toString();
                 if (name.compareTo(from) >= 0) {
                     names.add(name);
+                }
+            }
+        }
+        // A directory read is not atomic: an entry created during it may be missed while a later one is seen. A
+        // commit's checksum is written after its commit, so a checksum listed without its commit means the commit
+        // was missed; Kernel refuses such a listing ("checksum version should be <= LogSegment version").
+        Set<String> listed = new HashSet<>(names);
+        for (String name : List.copyOf(names)) {
+            if (name.endsWith(CHECKSUM_SUFFIX)) {
+                String commit = name.substring(0, name.length() - CHECKSUM_SUFFIX.length()) + ".json";
+                if (!listed.contains(commit) && Files.exists(dir.resolve(commit))) {
+                    names.add(commit);
                 }
             }
         }
