@@ -35,6 +35,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -302,8 +304,8 @@ public final class TraceBenchmark {
             }
             id.append("'::BLOB");
             long micros = ref.startNanos() / 1_000;
-            java.time.format.DateTimeFormatter format = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
-                    .withZone(java.time.ZoneOffset.UTC);
+            DateTimeFormatter format = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+                    .withZone(ZoneOffset.UTC);
             String hint = " AND start_time >= TIMESTAMPTZ '" + format.format(Instant.EPOCH.plusNanos((micros - 61_000_000L) * 1_000))
                     + "' AND start_time <= TIMESTAMPTZ '" + format.format(Instant.EPOCH.plusNanos((micros + 61_000_000L) * 1_000))
                     + "' AND start_time_unix_nano >= " + (ref.startNanos() - 60_000_000_000L)
