@@ -350,6 +350,31 @@ class OtlpExportTest {
         assertTrue(files <= commits, files + " files for " + commits + " commits: one file a commit for one day's spans");
     }
 
+    @Test
+    void largeConcurrentExportsAreWrittenTogetherAndEachIsStoredOnce() throws Exception {
+        String dataset = "otel.large.spans";
+        assertEquals(200, postTo(dataset, export(newTraceId(), "warm-up", 1)).statusCode());
+        long filesBefore = dataFiles(dataset);
+        // Each export is over the inline threshold, which alone would make it a file of its own.
+        int exporters = 24;
+        int spans = 2_000;
+        List<CompletionStage<ExportTraceServiceResponse>> sent = new ArrayList<>();
+        for (int i = 0; i < exporters; i++) {
+            sent.add(grpc.export().addHeader("authorization", "Bearer " + ACME_KEY).addHeader("x-lakeshard-dataset", dataset)
+                    .invoke(export(newTraceId(), "large-" + (i % 4), spans)));
+        }
+        for (CompletionStage<ExportTraceServiceResponse> response : sent) {
+            assertFalse(await(response).hasPartialSuccess());
+        }
+        long files = dataFiles(dataset) - filesBefore;
+        System.out.printf("%d exports of %d spans: %d new data files%n", exporters, spans, files);
+        assertEquals((long) exporters * spans + 1, count("SELECT count(*) FROM " + dataset));
+        assertEquals(exporters, count("SELECT count(DISTINCT trace_id) FROM " + dataset + " WHERE service_name LIKE 'large-%'"));
+        assertEquals(exporters * spans, count("SELECT count(DISTINCT (trace_id, span_id)) FROM " + dataset
+                + " WHERE service_name LIKE 'large-%'"), "each span once");
+        assertTrue(files <= exporters / 2, files + " files for " + exporters + " concurrent exports: they should be written together");
+    }
+
     private HttpResponse<byte[]> postTo(String dataset, ExportTraceServiceRequest export) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/traces"))
                 .header("content-type", "application/x-protobuf").header("authorization", "Bearer " + ACME_KEY)

@@ -119,8 +119,10 @@ public final class SpanSchema {
 
     /**
      * A trace dataset: days by start time, a bloom filter on the trace id (trace by id reads only the files that may
-     * hold it), and optimize z-orders by service and time so that a service's spans of an hour sit together, keeping
-     * one copy of a span an exporter sent twice.
+     * hold it), and optimize sorts by start time, keeping one copy of a span an exporter sent twice. Sorted by time, a
+     * trace's spans (which start within its duration) sit in one row group, so a trace by id decodes one row group
+     * where the earlier z-order by service and time spread a trace over one per service it crossed; time ranges
+     * prune row groups exactly (docs/benchmarks.md, traces).
      */
     public static DatasetDefinition definition() {
         return DatasetDefinition.of(SCHEMA, List.of())
@@ -128,7 +130,7 @@ public final class SpanSchema {
                 .withWriterOptions(WriterOptions.defaults()
                         .withBloomFilterColumns(List.of(TRACE_ID))
                         .withUniqueKeyColumns(List.of(TRACE_ID, SPAN_ID))
-                        .withZOrderColumns(List.of(SERVICE_NAME, START_TIME)));
+                        .withSortColumns(List.of(START_TIME)));
     }
 
     /** Whether a dataset's user columns are a trace dataset's (columns added later are allowed after them). */

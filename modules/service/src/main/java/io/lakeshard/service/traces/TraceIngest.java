@@ -10,7 +10,6 @@ import io.lakeshard.service.ServiceException.Code;
 import io.lakeshard.service.datasets.DatasetInfo;
 import io.lakeshard.service.datasets.Datasets;
 import io.lakeshard.service.ingest.Ingest;
-import io.lakeshard.service.ingest.WriteRequest;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.dataset.MaintenancePolicy;
@@ -28,14 +27,21 @@ import org.apache.arrow.memory.BufferAllocator;
  * OTLP trace exports into a tenant's trace dataset, for every OTLP door (gRPC, HTTP). An export is acknowledged once
  * its spans are committed. Exports carry no idempotency key, so they are written unkeyed: an exporter's retry of an
  * export that did commit stores its spans again, and trace queries and optimize keep each (trace id, span id) once.
- * Small exports from many exporters meet in the table writer's group commit and become one file per commit.
+ * Exports that arrive while a dataset's writes are busy go together as one write ({@link ExportBatcher}), and
+ * small writes meet again in the table writer's group commit.
  */
 public final class TraceIngest {
-    private final Ingest ingest;
+    private final ExportBatcher batcher;
     private final Datasets datasets;
     private final BufferAllocator allocator;
     private final Metrics metrics;
     private final long maxRequestBytes;
+    /** Writes per dataset at a time (the cores the Parquet encoding may use); exports arriving meanwhile go together. */
+    static final int WRITES_IN_FLIGHT = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /** The most spans exports are batched into: about one row group, and far below an inline write's row limit. */
+    static final long MAX_SPANS_PER_WRITE = 65_536;
+    /** The most OTLP bytes exports are batched into, well under a write's limit (lakeshard.server.max-message-bytes). */
+    static final long MAX_BYTES_PER_WRITE = 32L << 20;
     /** Datasets known to be trace datasets, so that an export costs no registry round trip beyond the write's own. */
     private final Map<TenantDataset, Boolean> ready = new ConcurrentHashMap<>();
 
@@ -50,7 +56,8 @@ public final class TraceIngest {
 
     /** @param maxRequestBytes the largest export, decompressed, a door may hand in */
     public TraceIngest(Ingest ingest, Datasets datasets, BufferAllocator allocator, Metrics metrics, long maxRequestBytes) {
-        this.ingest = requireNonNull(ingest, "ingest is null");
+        this.batcher = new ExportBatcher(requireNonNull(ingest, "ingest is null"), allocator, WRITES_IN_FLIGHT, MAX_SPANS_PER_WRITE,
+                MAX_BYTES_PER_WRITE);
         this.datasets = requireNonNull(datasets, "datasets is null");
         this.allocator = requireNonNull(allocator, "allocator is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
@@ -97,7 +104,7 @@ public final class TraceIngest {
                         throw ServiceErrors.map(error);
                     }
                     // From here the write owns the batch and closes it.
-                    return ingest.write(principal, WriteRequest.unkeyed(name, encodedBytes), decoded.spans());
+                    return batcher.write(principal, name, decoded.spans(), encodedBytes);
                 })
                 .thenCompose(write -> write)
                 .handle((written, error) -> {
