@@ -13,6 +13,7 @@ import io.lakeshard.api.v1.GetTraceRequest;
 import io.lakeshard.api.v1.QueryServiceClient;
 import io.lakeshard.api.v1.SearchTracesRequest;
 import io.lakeshard.api.v1.TimeRange;
+import io.lakeshard.client.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.server.LakeshardServer;
@@ -28,6 +29,7 @@ import io.lakeshard.traces.SpanSchema;
 import io.lakeshard.traces.otlp.OtlpToArrow;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceClient;
+import java.net.InetSocketAddress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -109,7 +111,7 @@ public final class TraceBenchmark {
             ActorSystem<Void> exporters = ActorSystem.create(Behaviors.empty(), "otlp-exporters",
                     ConfigFactory.parseString("akka.loglevel = WARNING"));
             TraceServiceClient grpc = TraceServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), exporters)
-                    .withTls(false), exporters);
+                    .withTls(false).withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, new InetSocketAddress("127.0.0.1", server.port()))), exporters);
             try {
                 ingest(grpc, spans, clients, start, dayNanos, expectedTraces, traces);
             } finally {
@@ -297,7 +299,7 @@ public final class TraceBenchmark {
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "explain", ConfigFactory.parseString("akka.loglevel = WARNING"));
         try {
             QueryServiceClient queries = QueryServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", port, system)
-                    .withTls(false), system);
+                    .withTls(false).withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, new InetSocketAddress("127.0.0.1", port))), system);
             StringBuilder id = new StringBuilder("'");
             for (byte b : ref.traceId()) {
                 id.append("\\x").append(HEX.toHexDigits(b));

@@ -35,6 +35,7 @@ import io.lakeshard.api.v1.SpanNode;
 import io.lakeshard.api.v1.TimeRange;
 import io.lakeshard.api.v1.TraceQueryServiceClient;
 import io.lakeshard.api.v1.TraceSummary;
+import io.lakeshard.client.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.traces.Trace;
 import io.lakeshard.client.traces.TracePage;
@@ -49,6 +50,7 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -103,7 +105,7 @@ class TraceQueriesTest {
         TraceFixture.register(server.service(), "globex");
         clientSystem = ActorSystem.create(Behaviors.empty(), "client", ConfigFactory.parseString("akka.loglevel = WARNING"));
         traces = TraceQueryServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem)
-                .withTls(false), clientSystem);
+                .withTls(false).withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, new InetSocketAddress("127.0.0.1", server.port()))), clientSystem);
         sdk = LakeshardClient.connect("127.0.0.1", server.port(), ACME_KEY);
     }
 
@@ -377,7 +379,7 @@ class TraceQueriesTest {
                 .addScopeSpans(ScopeSpans.newBuilder().setScope(InstrumentationScope.newBuilder().setName("test")).addSpans(root).addSpans(child))
                 .build();
         TraceServiceClient otlp = TraceServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem)
-                .withTls(false), clientSystem);
+                .withTls(false).withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, new InetSocketAddress("127.0.0.1", server.port()))), clientSystem);
         try {
             await(() -> otlp.export().addHeader("authorization", "Bearer " + ACME_KEY)
                     .invoke(ExportTraceServiceRequest.newBuilder().addResourceSpans(sent).build()));
