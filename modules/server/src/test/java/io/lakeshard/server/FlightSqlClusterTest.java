@@ -31,7 +31,7 @@ class FlightSqlClusterTest {
 
     @Test
     void aQueryPlannedOnOneNodeIsFetchedFromAnother(@TempDir Path dir) throws Exception {
-        TestCluster cluster = new TestCluster(dir, 2, """
+        TestCluster cluster = new TestCluster(dir, 3, """
                 lakeshard.server.port = 0
                 lakeshard.flight.port = 0
                 lakeshard.flight.ticket-secret = "a-secret-every-node-of-this-test-cluster-shares"
@@ -39,11 +39,12 @@ class FlightSqlClusterTest {
                 """.formatted(ApiKeys.sha256(KEY)));
         try (LakeshardServer a = LakeshardServer.start(cluster.config(0));
                 LakeshardServer b = LakeshardServer.start(cluster.config(1));
+                LakeshardServer c = LakeshardServer.start(cluster.config(2));
                 BufferAllocator allocator = new RootAllocator()) {
-            for (LakeshardServer server : List.of(a, b)) {
+            for (LakeshardServer server : List.of(a, b, c)) {
                 TestCluster.await(Duration.ofSeconds(30), () -> StreamSupport.stream(
                         Cluster.get(server.service().node().system()).state().getMembers().spliterator(), false)
-                        .filter(member -> member.status() == MemberStatus.up()).count() == 2, "a cluster of two");
+                        .filter(member -> member.status() == MemberStatus.up()).count() == 3, "a cluster of three");
             }
             try (LakeshardClient client = LakeshardClient.connect("127.0.0.1", a.port(), KEY)) {
                 client.register("lake.sales.big", FlightSqlJdbcTest.NUMBERS, List.of());
@@ -55,13 +56,16 @@ class FlightSqlClusterTest {
             CallOption auth = FlightSqlJdbcTest.bearer(KEY);
             try (FlightClient onA = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", a.flightPort().getAsInt())).build();
                     FlightClient onB = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", b.flightPort().getAsInt())).build();
+                    FlightClient onC = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", c.flightPort().getAsInt())).build();
                     FlightSqlClient sqlA = new FlightSqlClient(onA);
-                    FlightSqlClient sqlB = new FlightSqlClient(onB)) {
+                    FlightSqlClient sqlB = new FlightSqlClient(onB);
+                    FlightSqlClient sqlC = new FlightSqlClient(onC)) {
                 FlightInfo info = sqlA.execute(sql, auth);
                 List<Long> fromA = ids(sqlA.getStream(info.getEndpoints().get(0).getTicket(), auth));
                 List<Long> fromB = ids(sqlB.getStream(info.getEndpoints().get(0).getTicket(), auth));
                 assertEquals(715, fromB.size(), "every multiple of 7 below 5000");
                 assertEquals(fromA, fromB, "node B returns what node A would");
+                assertEquals(fromA, ids(sqlC.getStream(info.getEndpoints().get(0).getTicket(), auth)), "and so does node C");
             }
         }
     }
