@@ -3,10 +3,7 @@ package io.lakeshard.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lakeshard.client.cli.LakeshardCli;
 import io.lakeshard.service.auth.ApiKeys;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,13 +19,10 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The README's CLI session, scripted: the commands a user types, and what they print. */
 class CliSessionTest {
     private static final String KEY = "cli-admin";
-
-    private record Run(int exit, String out, String err) {}
 
     @Test
     void registerWriteQueryDescribeOptimizeDeleteDrop(@TempDir Path dir) throws Exception {
@@ -52,11 +46,11 @@ class CliSessionTest {
                     "{\"id\": 1000, \"service\": \"search\", \"duration_ms\": 3.5, \"at\": \"2026-11-20T11:00:00Z\"}",
                     "{\"id\": 1001, \"service\": null, \"duration_ms\": 4.5}"));
 
-            Run registered = cli(address, "register", "obs.web.spans", "--schema", schemaFile.toString(), "--partition", "service");
+            CliRun registered = cli(address, "register", "obs.web.spans", "--schema", schemaFile.toString(), "--partition", "service");
             assertEquals(0, registered.exit(), registered.err());
             assertEquals("registered obs.web.spans", registered.out().trim());
 
-            Run wrote = cli(address, "write", "obs.web.spans", "--file", csvFile.toString(), "--batch-rows", "50");
+            CliRun wrote = cli(address, "write", "obs.web.spans", "--file", csvFile.toString(), "--batch-rows", "50");
             assertEquals(0, wrote.exit(), wrote.err());
             assertTrue(wrote.out().startsWith("wrote 120 rows to obs.web.spans"), wrote.out());
             assertTrue(wrote.err().contains("100%"), "a progress bar: " + wrote.err());
@@ -68,11 +62,11 @@ class CliSessionTest {
                 statement.execute("COPY (SELECT (2000 + i)::INTEGER AS id, 'parquet' AS service, i * 2.0 AS duration_ms, "
                         + "TIMESTAMPTZ '2026-11-20 12:00:00+00' AS at FROM range(10) t(i)) TO '" + parquetFile + "' (FORMAT PARQUET)");
             }
-            Run wroteParquet = cli(address, "write", "obs.web.spans", "--file", parquetFile.toString());
+            CliRun wroteParquet = cli(address, "write", "obs.web.spans", "--file", parquetFile.toString());
             assertEquals(0, wroteParquet.exit(), wroteParquet.err());
             assertTrue(wroteParquet.out().startsWith("wrote 10 rows to obs.web.spans"), wroteParquet.out());
 
-            Run table = cli(address, "query", "SELECT service, count(*) AS n FROM obs.web.spans GROUP BY service ORDER BY service NULLS LAST");
+            CliRun table = cli(address, "query", "SELECT service, count(*) AS n FROM obs.web.spans GROUP BY service ORDER BY service NULLS LAST");
             assertEquals(0, table.exit(), table.err());
             assertTrue(table.out().contains("| service      | n  |"), table.out());
             assertTrue(table.out().contains("| cart         | 40 |"), table.out());
@@ -81,57 +75,48 @@ class CliSessionTest {
             assertTrue(table.out().contains("| NULL         | 1  |"), table.out());
             assertTrue(table.out().trim().endsWith("5 rows"), table.out());
 
-            Run queries = cli(address, "queries");
+            CliRun queries = cli(address, "queries");
             assertEquals(0, queries.exit(), queries.err());
             assertTrue(queries.out().contains("| query_id | label | started | node | sql |"), "none running: " + queries.out());
-            Run cancel = cli(address, "cancel", "4b1f0000-0000-0000-0000-000000000000");
+            CliRun cancel = cli(address, "cancel", "4b1f0000-0000-0000-0000-000000000000");
             assertEquals(2, cancel.exit(), cancel.out());
             assertTrue(cancel.err().contains("no query 4b1f0000-0000-0000-0000-000000000000 is running for your tenant"), cancel.err());
 
-            Run asCsv = cli(address, "query", "SELECT id, service FROM obs.web.spans WHERE id < 2 ORDER BY id", "--format", "CSV");
+            CliRun asCsv = cli(address, "query", "SELECT id, service FROM obs.web.spans WHERE id < 2 ORDER BY id", "--format", "CSV");
             assertEquals("id,service\n0,cart\n1,\"checkout, eu\"\n", asCsv.out());
 
-            Run described = cli(address, "describe", "obs.web.spans");
+            CliRun described = cli(address, "describe", "obs.web.spans");
             assertTrue(described.out().contains("rows 132"), described.out());
             assertTrue(described.out().contains("partitioned by _ls_partition_date, service"), described.out());
 
-            Run listed = cli(address, "list");
+            CliRun listed = cli(address, "list");
             assertTrue(listed.out().contains("obs.web.spans"), listed.out());
 
-            Run optimized = cli(address, "optimize", "obs.web.spans");
+            CliRun optimized = cli(address, "optimize", "obs.web.spans");
             assertTrue(optimized.out().startsWith("done: optimize"), optimized.out() + optimized.err());
 
-            Run keepsAll = cli(address, "expire", "obs.web.spans");
+            CliRun keepsAll = cli(address, "expire", "obs.web.spans");
             assertEquals(2, keepsAll.exit());
             assertTrue(keepsAll.err().contains("policy.retention_days"), keepsAll.err());
 
-            Run deleted = cli(address, "delete", "obs.web.spans", "--where", "service = 'cart' AND id >= 60");
+            CliRun deleted = cli(address, "delete", "obs.web.spans", "--where", "service = 'cart' AND id >= 60");
             assertEquals("deleted 20 rows", deleted.out().trim().replaceAll(" \\(table version \\d+\\)", ""), deleted.err());
 
-            Run refused = cli(address, "query", "COPY (SELECT 1) TO '/tmp/x.csv'");
+            CliRun refused = cli(address, "query", "COPY (SELECT 1) TO '/tmp/x.csv'");
             assertEquals(2, refused.exit());
             assertTrue(refused.err().startsWith("error: INVALID_ARGUMENT: only read statements are allowed"), refused.err());
 
-            Run badRow = cli(address, "write", "obs.web.spans", "--file", Files.write(dir.resolve("bad.csv"), List.of("id,service", "x,cart")).toString());
+            CliRun badRow = cli(address, "write", "obs.web.spans", "--file", Files.write(dir.resolve("bad.csv"), List.of("id,service", "x,cart")).toString());
             assertEquals(2, badRow.exit());
             assertTrue(badRow.err().contains("line 2, column 'id': cannot read 'x'"), badRow.err());
 
             assertEquals("dropped obs.web.spans", cli(address, "drop", "obs.web.spans").out().trim());
-            Run gone = cli(address, "describe", "obs.web.spans");
+            CliRun gone = cli(address, "describe", "obs.web.spans");
             assertTrue(gone.err().startsWith("error: NOT_FOUND"), gone.err());
         }
     }
 
-    private static Run cli(String address, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = LakeshardCli.commandLine();
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add(1, "--server=" + address);
-        all.add(2, "--key=" + KEY);
-        int exit = commandLine.execute(all.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun cli(String address, String... args) {
+        return CliRun.run(address, KEY, 1, args);
     }
 }

@@ -5,24 +5,17 @@ import static io.lakeshard.server.TraceFixture.B;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lakeshard.client.cli.LakeshardCli;
 import io.lakeshard.service.auth.ApiKeys;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The README's trace commands, scripted against the fixture's traces: what a user types, and what they print. */
 class TraceCliSessionTest {
     private static final String KEY = "cli-traces";
-
-    private record Run(int exit, String out, String err) {}
 
     @Test
     void showSearchServicesRed(@TempDir Path dir) throws Exception {
@@ -33,7 +26,7 @@ class TraceCliSessionTest {
             TraceFixture.write(server.service(), allocator, "acme");
             String address = "127.0.0.1:" + server.port();
 
-            Run show = cli(address, "traces", "show", A);
+            CliRun show = cli(address, "traces", "show", A);
             assertEquals(0, show.exit(), show.err());
             List<String> lines = show.out().lines().toList();
             assertEquals("trace " + A + "  100 ms  5 spans  1 error  services: cart, frontend, payments", lines.get(0));
@@ -45,11 +38,11 @@ class TraceCliSessionTest {
                     "└─ frontend: render     │                                    ████│   6 ms"),
                     lines.subList(1, lines.size()));
 
-            Run orphan = cli(address, "traces", "show", B, "--width", "20");
+            CliRun orphan = cli(address, "traces", "show", B, "--width", "20");
             assertTrue(orphan.out().contains("cart: async-refresh │             ███████│  8 ms (orphan: parent "
                     + TraceFixture.MISSING_PARENT + " not in the trace)"), orphan.out());
 
-            Run search = cli(address, "traces", "search", "--service", "cart", "--since", "1h", "--min-duration", "9ms");
+            CliRun search = cli(address, "traces", "search", "--service", "cart", "--since", "1h", "--min-duration", "9ms");
             assertEquals(0, search.exit(), search.err());
             assertTrue(search.out().contains("| trace_id "), search.out());
             assertTrue(search.out().contains("| " + B + " |"), search.out());
@@ -57,47 +50,38 @@ class TraceCliSessionTest {
             assertTrue(search.out().contains("| frontend: GET /cart     | cart, frontend           |"), search.out());
             assertTrue(search.out().trim().endsWith("2 rows"), search.out());
 
-            Run byAttribute = cli(address, "traces", "search", "--attr", "http.route=/cart");
+            CliRun byAttribute = cli(address, "traces", "search", "--attr", "http.route=/cart");
             assertTrue(byAttribute.out().contains(B) && !byAttribute.out().contains(A), byAttribute.out());
-            Run typed = cli(address, "traces", "search", "--attr", "http.status_code=200", "--operation", "GET /checkout");
+            CliRun typed = cli(address, "traces", "search", "--attr", "http.status_code=200", "--operation", "GET /checkout");
             assertTrue(typed.out().contains(A) && typed.out().trim().endsWith("1 row"), typed.out());
             // Every filter on the same span: A's error span is not the one with the status code.
-            Run sameSpan = cli(address, "traces", "search", "--attr", "http.status_code=200", "--error");
+            CliRun sameSpan = cli(address, "traces", "search", "--attr", "http.status_code=200", "--error");
             assertTrue(sameSpan.out().trim().endsWith("0 rows"), sameSpan.out());
 
-            Run paged = cli(address, "traces", "search", "--limit", "5");
+            CliRun paged = cli(address, "traces", "search", "--limit", "5");
             String next = paged.out().lines().filter(line -> line.startsWith("next page: --cursor ")).findFirst().orElseThrow()
                     .substring("next page: --cursor ".length());
-            Run rest = cli(address, "traces", "search", "--limit", "5", "--cursor", next);
+            CliRun rest = cli(address, "traces", "search", "--limit", "5", "--cursor", next);
             assertTrue(rest.out().trim().endsWith("3 rows") && !rest.out().contains("next page"), rest.out());
 
-            Run services = cli(address, "traces", "services");
+            CliRun services = cli(address, "traces", "services");
             assertTrue(services.out().contains("| cart     | load-cart     | 2     |"), services.out());
             assertTrue(services.out().contains("| payments | charge        | 1     |"), services.out());
 
-            Run red = cli(address, "traces", "red", "--service", "payments", "--bucket", "1m");
+            CliRun red = cli(address, "traces", "red", "--service", "payments", "--bucket", "1m");
             assertEquals(0, red.exit(), red.err());
             assertTrue(red.out().contains("| service  | bucket "), red.out());
             assertTrue(red.out().contains("| 1        | 0.017  | 1      | 100.0%     | 50 ms | 50 ms | 50 ms |"), red.out());
 
-            Run bad = cli(address, "traces", "show", "not-a-trace-id");
+            CliRun bad = cli(address, "traces", "show", "not-a-trace-id");
             assertEquals(2, bad.exit());
             assertTrue(bad.err().startsWith("error: INVALID_ARGUMENT: trace_id: "), bad.err());
-            Run missing = cli(address, "traces", "show", "0123456789abcdef0123456789abcdef");
+            CliRun missing = cli(address, "traces", "show", "0123456789abcdef0123456789abcdef");
             assertTrue(missing.err().startsWith("error: NOT_FOUND: "), missing.err());
         }
     }
 
-    private static Run cli(String address, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = LakeshardCli.commandLine();
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add(2, "--server=" + address);
-        all.add(3, "--key=" + KEY);
-        int exit = commandLine.execute(all.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun cli(String address, String... args) {
+        return CliRun.run(address, KEY, 2, args);
     }
 }
