@@ -40,7 +40,7 @@ import java.util.zip.GZIPInputStream;
 /**
  * OTLP/HTTP's {@code POST /v1/traces} on the API's port, binary protobuf or JSON, plain or gzip, answered in the
  * request's encoding. Failures follow the OTLP specification so exporters do the right thing: 400 for bad data
- * (not retried), 401 without a valid key, 413 over the size limit (decompressed), 429 or 503 with
+ * (not retried), 401 without a valid key, 413 over the size limit (decompressed), 503 with
  * {@code Retry-After} when a retry may succeed; error bodies are a {@code google.rpc.Status}.
  */
 public final class OtlpHttp {
@@ -88,7 +88,7 @@ public final class OtlpHttp {
         long limit = traces.maxRequestBytes();
         return request.entity().withSizeLimit(limit).toStrict(READ_TIMEOUT_MILLIS, materializer)
                 .thenCompose(body -> {
-                    byte[] bytes = gzip ? gunzip(body.getData().toArray(), limit) : body.getData().toArray();
+                    byte[] bytes = gzip ? gunzip(body.getData().toArray()) : body.getData().toArray();
                     ExportTraceServiceRequest export = json ? OtlpJson.parseRequest(bytes) : parseProtobuf(bytes);
                     return traces.export(principal, dataset, export, bytes.length);
                 })
@@ -106,17 +106,14 @@ public final class OtlpHttp {
         }
     }
 
-    /** Decompresses at most {@code limit} bytes: a small gzip body must not become an unbounded one. */
-    private static byte[] gunzip(byte[] compressed, long limit) {
+    /** Decompresses no more than the export limit: a small gzip body must not become an unbounded one. */
+    private byte[] gunzip(byte[] compressed) {
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream(compressed.length * 4);
             byte[] buffer = new byte[64 * 1024];
             for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
                 out.write(buffer, 0, read);
-                if (out.size() > limit) {
-                    throw new ServiceException(ServiceException.Code.RESOURCE_EXHAUSTED, "body: over the limit of " + limit
-                            + " bytes decompressed (lakeshard.otlp.max-request-bytes); send smaller batches");
-                }
+                traces.checkSize(out.size());
             }
             return out.toByteArray();
         } catch (IOException e) {
