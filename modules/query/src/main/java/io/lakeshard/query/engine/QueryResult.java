@@ -48,7 +48,11 @@ public final class QueryResult implements AutoCloseable {
         }
     }
 
-    /** Loads the next batch into {@link #batch()}; false at the end, or once the row limit is reached. */
+    /**
+     * Loads the next batch into {@link #batch()}; false at the end, or once the row limit is reached.
+     *
+     * @throws QueryTimeoutException when the query was cancelled or timed out, however DuckDB ended its stream
+     */
     public boolean next() {
         if (done) {
             return false;
@@ -73,7 +77,14 @@ public final class QueryResult implements AutoCloseable {
                 return true;
             }
             done = true;
+            if (cancelled.getAsBoolean()) {
+                // DuckDB, interrupted before its first row, may end the stream as if the result were empty: a
+                // cancelled or timed-out query must never look complete.
+                throw new QueryTimeoutException("query was cancelled or ran past its timeout", null);
+            }
             return false;
+        } catch (QueryTimeoutException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             if (cancelled.getAsBoolean()) {
                 throw new QueryTimeoutException("query was cancelled or ran past its timeout", e);
