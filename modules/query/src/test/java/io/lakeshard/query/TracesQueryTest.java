@@ -216,6 +216,22 @@ class TracesQueryTest {
     }
 
     @Test
+    void aQueryCancelledWhileItWasPlannedStartsCancelled() {
+        // The caller's cancel came before the engine knew the query: by id it finds nothing, only the caller's mark.
+        assertFalse(engine.cancel("acme", "slow-3"));
+        long started = System.nanoTime();
+        QueryTimeoutException stopped = assertThrows(QueryTimeoutException.class, () -> {
+            try (QueryResult result = engine.execute(QueryRequest.of("slow-3", "acme", SLOW), () -> true)) {
+                while (result.next()) {
+                    // drain
+                }
+            }
+        });
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(30), "stopped, not run to the end: " + stopped);
+        assertEquals(0, engine.runningQueries());
+    }
+
+    @Test
     void tablesCanBeReadAsOfAVersion() {
         long rowsAtOne = SpanBatches.SPANS_PER_TRACE * 100L;
         assertEquals(rowsAtOne, run("SELECT count(*) AS n FROM obs.traces.spans AT (VERSION => 1)").get(0).get("n"));

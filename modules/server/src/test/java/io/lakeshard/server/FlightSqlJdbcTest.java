@@ -351,9 +351,9 @@ class FlightSqlJdbcTest {
 
     @Test
     void cancelFlightInfoStopsTheRunningQuery() throws Exception {
-        // A hash per row of a cross join of 10^10 rows: hours, unless cancelled.
-        String slow = "SELECT count(*) FROM lake.sales.big a, lake.sales.types b, lake.sales.types c "
-                + "WHERE hash(a.id, b.id, c.id) = 42";
+        // A hash per row of a cross join of 10^12 rows: hours, unless cancelled (10^10 ran to its end in a minute).
+        String slow = "SELECT count(*) FROM lake.sales.big a, lake.sales.types b, lake.sales.types c, lake.sales.types d "
+                + "WHERE hash(a.id, b.id, c.id, d.id) = 42";
         try (FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.flightPort().getAsInt())).build();
                 FlightSqlClient sql = new FlightSqlClient(client)) {
             CallOption auth = bearer(ACME_KEY);

@@ -276,9 +276,12 @@ class OtlpExportTest {
         ExportTraceServiceRequest large = export(traceId, "large-service", 20_000);
         assertTrue(large.getSerializedSize() > 1 << 20, "over the test server's 1 MiB");
 
-        HttpResponse<byte[]> refused = post(large.toByteArray(), "application/x-protobuf", ACME_KEY, null);
-        assertEquals(413, refused.statusCode());
-        assertTrue(com.google.rpc.Status.parseFrom(refused.body()).getMessage().contains("lakeshard.otlp.max-request-bytes"));
+        for (int attempt = 0; attempt < 5; attempt++) {
+            // Answered before the body was read, the 413 reached a client still sending as a reset connection (1 in ~20).
+            HttpResponse<byte[]> refused = post(large.toByteArray(), "application/x-protobuf", ACME_KEY, null);
+            assertEquals(413, refused.statusCode());
+            assertTrue(com.google.rpc.Status.parseFrom(refused.body()).getMessage().contains("lakeshard.otlp.max-request-bytes"));
+        }
         HttpResponse<byte[]> bomb = post(gzip(large.toByteArray()), "application/x-protobuf", ACME_KEY, "gzip");
         assertEquals(413, bomb.statusCode(), "the limit holds after decompression");
         StatusRuntimeException overGrpc = failure(() -> grpc.export().addHeader("authorization", "Bearer " + ACME_KEY).invoke(large));

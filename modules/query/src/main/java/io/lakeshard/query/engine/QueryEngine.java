@@ -51,6 +51,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.memory.BufferAllocator;
@@ -135,11 +136,22 @@ public final class QueryEngine implements AutoCloseable {
      * @throws UnknownTableException if it names a table the tenant does not have
      */
     public QueryResult execute(QueryRequest request) {
+        return execute(request, () -> false);
+    }
+
+    /**
+     * Runs a query that its caller may cancel before this engine knows it: {@link #cancel} finds a query only once it
+     * is planned, so a caller that lists queries before then keeps its own mark, and the query starts cancelled.
+     *
+     * @param cancelledEarly true once the caller cancelled the query; read after the query is registered
+     */
+    public QueryResult execute(QueryRequest request, BooleanSupplier cancelledEarly) {
         Matcher explain = EXPLAIN.matcher(request.sql());
         if (explain.matches()) {
             String plan = explain(request, explain.group(1) != null);
             try {
-                return start(database.duplicate(), request, "SELECT " + DuckTypes.string(plan) + " AS plan", Map.of(), Map.of(), null);
+                return start(database.duplicate(), request, "SELECT " + DuckTypes.string(plan) + " AS plan", Map.of(), Map.of(), null,
+                        cancelledEarly);
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
@@ -149,7 +161,8 @@ public final class QueryEngine implements AutoCloseable {
             Planned planned = null;
             try {
                 planned = plan(connection, request, request.sql());
-                return start(connection, request, planned.sql(), planned.versions(), planned.filesScanned(), planned.lease());
+                return start(connection, request, planned.sql(), planned.versions(), planned.filesScanned(), planned.lease(),
+                        cancelledEarly);
             } catch (RuntimeException | SQLException e) {
                 connection.close();
                 if (planned != null && planned.lease() != null) {
@@ -478,12 +491,18 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     private QueryResult start(DuckDBConnection connection, QueryRequest request, String sql,
-            Map<DatasetName, Long> versions, Map<DatasetName, Integer> files, RemoteFileCache.Lease lease) throws SQLException {
+            Map<DatasetName, Long> versions, Map<DatasetName, Integer> files, RemoteFileCache.Lease lease,
+            BooleanSupplier cancelledEarly) throws SQLException {
         PreparedStatement statement = connection.prepareStatement(sql);
         Running query = new Running(request.queryId(), request.tenant(), connection, statement, lease);
         if (running.putIfAbsent(request.queryId(), query) != null) {
             query.close();
             throw new IllegalArgumentException("a query with id " + request.queryId() + " is running");
+        }
+        // The caller marks before it looks the query up, and the query is registered before the mark is read: a cancel
+        // racing with the start is seen by one of the two.
+        if (cancelledEarly.getAsBoolean()) {
+            query.cancel();
         }
         query.deadline = watchdog.schedule(query::cancel, request.timeout().toMillis(), TimeUnit.MILLISECONDS);
         try {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import akka.http.javadsl.model.ContentType;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpEntity;
 import akka.http.javadsl.model.HttpHeader;
 import akka.http.javadsl.model.HttpMethods;
 import akka.http.javadsl.model.HttpRequest;
@@ -15,6 +16,8 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import akka.stream.Materializer;
+import akka.stream.javadsl.Sink;
+import akka.util.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Status;
 import io.grpc.Status.Code;
@@ -31,9 +34,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.zip.GZIPInputStream;
 
@@ -46,7 +49,8 @@ import java.util.zip.GZIPInputStream;
 public final class OtlpHttp {
     public static final String PATH = "/v1/traces";
     private static final ContentType.Binary PROTOBUF = ContentTypes.create(MediaTypes.applicationBinary("x-protobuf", MediaTypes.NOT_COMPRESSIBLE));
-    private static final long READ_TIMEOUT_MILLIS = 60_000;
+    private static final Duration READ_TIMEOUT = Duration.ofMinutes(1);
+    private static final long DRAIN_FACTOR = 4;
     private static final String RETRY_AFTER_SECONDS = "1";
 
     private final TraceIngest traces;
@@ -66,35 +70,71 @@ public final class OtlpHttp {
     public CompletionStage<HttpResponse> handle(HttpRequest request) {
         boolean json = request.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON);
         if (request.method() != HttpMethods.POST) {
-            request.discardEntityBytes(materializer);
-            return done(error(json, StatusCodes.METHOD_NOT_ALLOWED, Code.INVALID_ARGUMENT, "OTLP traces are POSTed to " + PATH)
+            return refuse(request, error(json, StatusCodes.METHOD_NOT_ALLOWED, Code.INVALID_ARGUMENT, "OTLP traces are POSTed to " + PATH)
                     .addHeader(RawHeader.create("Allow", "POST")));
         }
         if (!json && !request.entity().getContentType().mediaType().toString().equals(PROTOBUF.mediaType().toString())) {
-            request.discardEntityBytes(materializer);
-            return done(error(false, StatusCodes.UNSUPPORTED_MEDIA_TYPE, Code.INVALID_ARGUMENT,
+            return refuse(request, error(false, StatusCodes.UNSUPPORTED_MEDIA_TYPE, Code.INVALID_ARGUMENT,
                     "Content-Type: expected application/x-protobuf or application/json, got " + request.entity().getContentType()));
         }
         Principal principal;
         try {
             principal = keys.authenticateHeader(header(request, "authorization"));
         } catch (ServiceException e) {
-            request.discardEntityBytes(materializer);
-            return done(failure(json, e));
+            return refuse(request, failure(json, e));
         }
         Optional<String> dataset = header(request, OtlpTraceGrpc.DATASET_HEADER);
         boolean gzip = header(request, "content-encoding").map(value -> value.trim().toLowerCase(Locale.ROOT))
                 .filter(value -> value.equals("gzip")).isPresent();
-        long limit = traces.maxRequestBytes();
-        return request.entity().withSizeLimit(limit).toStrict(READ_TIMEOUT_MILLIS, materializer)
+        return body(request.entity())
                 .thenCompose(body -> {
-                    byte[] bytes = gzip ? gunzip(body.getData().toArray()) : body.getData().toArray();
+                    byte[] bytes = gzip ? gunzip(body) : body;
                     ExportTraceServiceRequest export = json ? OtlpJson.parseRequest(bytes) : parseProtobuf(bytes);
                     return traces.export(principal, dataset, export, bytes.length);
                 })
                 .handle((result, error) -> error != null
                         ? failure(json, error)
                         : ok(json, OtlpTraceGrpc.response(result)));
+    }
+
+    /**
+     * The body, or RESOURCE_EXHAUSTED over the limit once it has been read to its end: a 413 sent while the client is
+     * still sending reaches it as a reset connection, not as an answer, so a refused body is read on (keeping none of
+     * it) up to {@link #DRAIN_FACTOR} times the limit, and only a larger one is cut off.
+     */
+    private CompletionStage<byte[]> body(HttpEntity entity) {
+        long limit = traces.maxRequestBytes();
+        return entity.withSizeLimit(limit * DRAIN_FACTOR).getDataBytes()
+                .completionTimeout(READ_TIMEOUT)
+                .runWith(Sink.fold(new Body(limit), Body::add), materializer)
+                .thenApply(body -> {
+                    traces.checkSize(body.size);
+                    return body.kept.toArray();
+                });
+    }
+
+    /** Answers once the body is read and dropped, for the reason {@link #body} reads a refused body to its end. */
+    private CompletionStage<HttpResponse> refuse(HttpRequest request, HttpResponse response) {
+        return request.discardEntityBytes(materializer).completionStage().handle((done, error) -> response);
+    }
+
+    /** A body as it arrives: kept while within the limit, then only counted. */
+    private static final class Body {
+        private final long limit;
+        private ByteString kept = ByteString.emptyByteString();
+        private long size;
+
+        Body(long limit) {
+            this.limit = limit;
+        }
+
+        Body add(ByteString chunk) {
+            size += chunk.size();
+            if (size <= limit) {
+                kept = kept.concat(chunk);
+            }
+            return this;
+        }
     }
 
     private static ExportTraceServiceRequest parseProtobuf(byte[] bytes) {
@@ -159,9 +199,5 @@ public final class OtlpHttp {
 
     private static Optional<String> header(HttpRequest request, String name) {
         return request.getHeader(name).map(HttpHeader::value);
-    }
-
-    private static CompletionStage<HttpResponse> done(HttpResponse response) {
-        return CompletableFuture.completedFuture(response);
     }
 }

@@ -81,7 +81,7 @@ public final class Queries implements LocalQueries {
         }
         String id = UUID.randomUUID().toString();
         QueryRequest request = request(id, tenant, spec);
-        QueryStream stream = new QueryStream(id, spec.label(), request.rowLimit(), () -> engine.execute(request),
+        QueryStream stream = new QueryStream(id, spec.label(), request.rowLimit(), cancelled -> engine.execute(request, cancelled),
                 () -> engine.cancel(tenant, id), () -> {
                     running.remove(id);
                     tenantSlots.release();
@@ -147,7 +147,7 @@ public final class Queries implements LocalQueries {
         if (entry == null || !entry.tenant().equals(tenant)) {
             return false;
         }
-        // Before it is opened the engine does not know it; marked, it will not start. Once opened, the engine stops it.
+        // Until it is planned the engine does not know it; marked, it starts cancelled. Once known, the engine stops it.
         boolean marked = entry.stream().markCancelled();
         return engine.cancel(tenant, queryId) || marked;
     }

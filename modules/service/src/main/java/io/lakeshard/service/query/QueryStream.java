@@ -11,7 +11,8 @@ import io.lakeshard.storage.dataset.DatasetName;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -24,7 +25,7 @@ public final class QueryStream implements AutoCloseable {
     private final String id;
     private final String label;
     private final long rowLimit;
-    private final Supplier<QueryResult> execute;
+    private final Function<BooleanSupplier, QueryResult> execute;
     private final Runnable cancel;
     private final Runnable release;
     private final Metrics metrics;
@@ -35,10 +36,12 @@ public final class QueryStream implements AutoCloseable {
     private volatile boolean finished;
 
     /**
+     * @param execute runs the query, given this stream's cancel mark: the engine knows the query only once it is
+     *     planned, and a cancel during planning must still stop it
      * @param cancel stops the query in the engine, however far it got
      * @param release gives the tenant's slot back
      */
-    QueryStream(String id, String label, long rowLimit, Supplier<QueryResult> execute, Runnable cancel, Runnable release,
+    QueryStream(String id, String label, long rowLimit, Function<BooleanSupplier, QueryResult> execute, Runnable cancel, Runnable release,
             Metrics metrics) {
         this.id = requireNonNull(id, "id is null");
         this.label = requireNonNull(label, "label is null");
@@ -60,7 +63,7 @@ public final class QueryStream implements AutoCloseable {
             if (cancelled.get()) {
                 throw new QueryTimeoutException("query " + id + " was cancelled", null);
             }
-            result = execute.get();
+            result = execute.apply(cancelled::get);
             return this;
         } catch (RuntimeException e) {
             throw ServiceErrors.map(e);
