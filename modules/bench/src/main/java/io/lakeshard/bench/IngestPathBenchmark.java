@@ -83,7 +83,7 @@ public final class IngestPathBenchmark {
                     }
                     long threshold = path == 0 ? Long.MAX_VALUE : -1;
                     List<IngestRouter> routers = nodes.stream().map(node -> new IngestRouter(node.system(), node.registry(),
-                            node.snapshots(), node.tables(), node.allocator(), threshold, Duration.ofSeconds(60), Clock.systemUTC())).toList();
+                            node.snapshots(), node.tables(), node.allocator(), threshold, Duration.ofSeconds(60), Duration.ofSeconds(1), Clock.systemUTC())).toList();
                     int[] next = {0};
                     long[] key = {sequence};
                     double[] size = {0};
@@ -109,7 +109,7 @@ public final class IngestPathBenchmark {
             for (int path = 0; path < 2; path++) {
                 long threshold = path == 0 ? Long.MAX_VALUE : -1;
                 List<IngestRouter> routers = nodes.stream().map(node -> new IngestRouter(node.system(), node.registry(),
-                        node.snapshots(), node.tables(), node.allocator(), threshold, Duration.ofSeconds(60), Clock.systemUTC())).toList();
+                        node.snapshots(), node.tables(), node.allocator(), threshold, Duration.ofSeconds(60), Duration.ofSeconds(1), Clock.systemUTC())).toList();
                 DeltaTable table = table(nodes.get(0), name);
                 long versionBefore = table.latestVersion();
                 int filesBefore = table.snapshot().files().size();

@@ -218,7 +218,7 @@ class ThreeNodeClusterTest {
     void aBatchOverTheFrameLimitGoesAsFilesWhateverTheThreshold() throws Exception {
         var node = cluster.nodes.get(1);
         var router = new IngestRouter(node.system(), node.registry(), node.snapshots(), node.tables(),
-                node.allocator(), Long.MAX_VALUE, Duration.ofSeconds(30), Clock.systemUTC());
+                node.allocator(), Long.MAX_VALUE, Duration.ofSeconds(30), Duration.ofSeconds(1), Clock.systemUTC());
         long before = table().snapshot().numRecords();
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, 500_000, 10_000)) {
             TableEntity.WriteReply reply = router.write(TENANT, SPANS, batch, new IdempotencyKey("large", 1))

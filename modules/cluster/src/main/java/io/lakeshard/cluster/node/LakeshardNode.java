@@ -131,9 +131,10 @@ public final class LakeshardNode implements AutoCloseable {
         TableEntity.init(system, tables, new GroupWriter(allocator.newChildAllocator("group-writer", 0, Long.MAX_VALUE), clock, blocking),
                 topic, dataRole, metrics, clock);
 
-        RegistryClient registry = new RegistryClient(system, timeout);
+        RegistryClient registry = new RegistryClient(system, timeout, settings.resendInterval());
         IngestRouter ingest = new IngestRouter(system, registry, snapshots, tables,
-                allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), settings.inlineWriteThresholdBytes(), timeout, clock);
+                allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), settings.inlineWriteThresholdBytes(), timeout,
+                settings.resendInterval(), clock);
         NodeSettings.QuerySettings query = settings.query();
         EngineSettings engine = new EngineSettings(query.threads(), query.memoryLimit(), dataDir.resolve("duckdb-tmp"),
                 query.maxTempDirectorySize(), NodeStorage.readableDirectories(storage), query.batchRows());

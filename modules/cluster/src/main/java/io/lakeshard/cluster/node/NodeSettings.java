@@ -14,6 +14,8 @@ import java.time.Duration;
  *
  * @param dataDir where the embedded journal, DuckDB's spill files and the file cache live
  * @param askTimeout how long a node waits for another actor (a writer, the registry) to answer
+ * @param resendInterval how often a keyed write or a registry read is sent again while unanswered
+ *     ({@link io.lakeshard.cluster.ResendingAsk})
  * @param snapshotPollInterval how often every node checks the logs of tables it has snapshots of, beside the push
  * @param dataRole the members that run writers, registries and the scheduler
  * @param seedNodesConfigured whether {@code akka.cluster.seed-nodes} names any; none (and no Kubernetes discovery):
@@ -26,6 +28,7 @@ import java.time.Duration;
 public record NodeSettings(
         Path dataDir,
         Duration askTimeout,
+        Duration resendInterval,
         Duration snapshotPollInterval,
         String dataRole,
         Discovery discovery,
@@ -62,6 +65,10 @@ public record NodeSettings(
     public NodeSettings {
         requireNonNull(dataDir, "dataDir is null");
         requireNonNull(askTimeout, "askTimeout is null");
+        requireNonNull(resendInterval, "resendInterval is null");
+        if (resendInterval.isNegative() || resendInterval.isZero()) {
+            throw new IllegalArgumentException("lakeshard.resend-interval: expected a positive duration, got " + resendInterval);
+        }
         requireNonNull(snapshotPollInterval, "snapshotPollInterval is null");
         requireNonNull(dataRole, "dataRole is null");
         requireNonNull(discovery, "discovery is null");
@@ -82,6 +89,7 @@ public record NodeSettings(
         return new NodeSettings(
                 Path.of(lakeshard.getString("data-dir")).toAbsolutePath(),
                 lakeshard.getDuration("ask-timeout"),
+                lakeshard.getDuration("resend-interval"),
                 lakeshard.getDuration("snapshot-poll-interval"),
                 lakeshard.getString("cluster.data-role"),
                 discovery(lakeshard.getString("cluster.discovery")),

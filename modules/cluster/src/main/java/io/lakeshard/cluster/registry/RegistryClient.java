@@ -1,8 +1,11 @@
 package io.lakeshard.cluster.registry;
 
+import static java.util.Objects.requireNonNull;
+
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
+import io.lakeshard.cluster.ResendingAsk;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.MaintenancePolicy;
 import java.time.Duration;
@@ -14,10 +17,13 @@ import java.util.concurrent.CompletionStage;
 public final class RegistryClient {
     private final ClusterSharding sharding;
     private final Duration timeout;
+    private final ResendingAsk reads;
 
-    public RegistryClient(ActorSystem<?> system, Duration timeout) {
+    /** @param resendReads how often a read is asked again while unanswered ({@link ResendingAsk}) */
+    public RegistryClient(ActorSystem<?> system, Duration timeout, Duration resendReads) {
         this.sharding = ClusterSharding.get(system);
-        this.timeout = timeout;
+        this.timeout = requireNonNull(timeout, "timeout is null");
+        this.reads = new ResendingAsk(system, timeout, resendReads);
     }
 
     private EntityRef<DatasetRegistry.Command> registry(String tenant) {
@@ -29,12 +35,12 @@ public final class RegistryClient {
     }
 
     public CompletionStage<Optional<DatasetRecord>> get(String tenant, DatasetName name) {
-        return registry(tenant).<DatasetRegistry.Found>ask(replyTo -> new DatasetRegistry.Get(name, replyTo), timeout)
+        return reads.<DatasetRegistry.Command, DatasetRegistry.Found>ask(registry(tenant), replyTo -> new DatasetRegistry.Get(name, replyTo))
                 .thenApply(found -> Optional.ofNullable(found.record()));
     }
 
     public CompletionStage<List<DatasetRecord>> list(String tenant) {
-        return registry(tenant).ask(DatasetRegistry.ListDatasets::new, timeout).thenApply(DatasetRegistry.Datasets::records);
+        return reads.ask(registry(tenant), DatasetRegistry.ListDatasets::new).thenApply(DatasetRegistry.Datasets::records);
     }
 
     public CompletionStage<DatasetRegistry.Reply> updatePolicy(String tenant, DatasetName name, MaintenancePolicy policy) {

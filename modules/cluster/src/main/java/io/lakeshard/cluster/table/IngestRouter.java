@@ -2,10 +2,12 @@ package io.lakeshard.cluster.table;
 
 import static java.util.Objects.requireNonNull;
 
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.lakeshard.arrow.ArrowStreams;
+import io.lakeshard.cluster.ResendingAsk;
 import io.lakeshard.cluster.freshness.SnapshotService;
 import io.lakeshard.cluster.registry.DatasetRecord;
 import io.lakeshard.cluster.registry.RegistryClient;
@@ -23,6 +25,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ValueVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -37,23 +40,23 @@ public final class IngestRouter {
     public static final int MAX_INLINE_BYTES = 192 * 1024;
 
     private final ClusterSharding sharding;
+    private final ResendingAsk resending;
     private final RegistryClient registry;
     private final SnapshotService snapshots;
     private final TableStore tables;
     private final BufferAllocator allocator;
     private final long inlineThresholdBytes;
-    private final Duration timeout;
     private final Clock clock;
 
     public IngestRouter(ActorSystem<?> system, RegistryClient registry, SnapshotService snapshots, TableStore tables,
-            BufferAllocator allocator, long inlineThresholdBytes, Duration timeout, Clock clock) {
+            BufferAllocator allocator, long inlineThresholdBytes, Duration timeout, Duration redelivery, Clock clock) {
         this.sharding = ClusterSharding.get(system);
+        this.resending = new ResendingAsk(system, timeout, redelivery);
         this.registry = requireNonNull(registry, "registry is null");
         this.snapshots = requireNonNull(snapshots, "snapshots is null");
         this.tables = requireNonNull(tables, "tables is null");
         this.allocator = requireNonNull(allocator, "allocator is null");
         this.inlineThresholdBytes = inlineThresholdBytes;
-        this.timeout = requireNonNull(timeout, "timeout is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
 
@@ -69,14 +72,20 @@ public final class IngestRouter {
             return CompletableFuture.supplyAsync(() -> prepare(ref, record, batch), tables.blocking())
                     .thenCompose(prepared -> prepared.rejection() != null
                             ? CompletableFuture.completedFuture(prepared.rejection())
-                            : entity(ref).ask(replyTo -> new TableEntity.Write(prepared.files(), prepared.ipc(), key,
-                                    prepared.rows(), replyTo), timeout));
+                            : deliver(entity(ref), replyTo -> new TableEntity.Write(prepared.files(), prepared.ipc(), key,
+                                    prepared.rows(), replyTo), key.isPresent()));
         });
+    }
+
+    /** A keyed write may be sent twice (the writer commits a key once), an unkeyed one not: each copy would be stored. */
+    private CompletionStage<TableEntity.WriteReply> deliver(EntityRef<TableEntity.Command> entity,
+            Function<ActorRef<TableEntity.WriteReply>, TableEntity.Command> write, boolean keyed) {
+        return keyed ? resending.ask(entity, write) : entity.ask(write::apply, resending.timeout());
     }
 
     /** The version the dataset's writer has committed: what a read-your-writes query waits for. */
     public CompletionStage<Long> committedVersion(TableRef ref) {
-        return entity(ref).ask(TableEntity.GetCommittedVersion::new, timeout);
+        return resending.ask(entity(ref), TableEntity.GetCommittedVersion::new);
     }
 
     public CompletionStage<DatasetRecord> table(String tenant, DatasetName name) {

@@ -1,0 +1,377 @@
+package io.lakeshard.server.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lakeshard.client.BatchingWriter;
+import io.lakeshard.client.LakeshardClient;
+import io.lakeshard.client.QueryResults;
+import io.lakeshard.client.UnacknowledgedWriteException;
+import io.lakeshard.cluster.PostgresServer;
+import io.lakeshard.cluster.TestCluster;
+import io.lakeshard.storage.S3FaultProxy;
+import io.lakeshard.storage.S3TestServer;
+import io.lakeshard.testing.SpanBatches;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fault suite: the dev overlay's pods as three processes on a PostgreSQL journal and an S3 store reached through
+ * a fault proxy, under sustained writes from the SDK (several writers, each through its own first node, failing over
+ * to the others), while the suite kills the owner of a table with SIGKILL, then the singletons' node, stops the
+ * journal for 20 s, cuts the store off for 10 s, and stops a pod with SIGTERM. A killed or stopped pod is started
+ * again, as Kubernetes would, once the others have taken over. Afterwards every acknowledged row is stored exactly
+ * once, no row twice, every pod reads the same, and maintenance commits again. The longest pause in acknowledged
+ * writes after each fault is printed (timing is reported, not asserted: the machine is shared).
+ */
+class FaultSuiteIT {
+    private static final List<String> HOSTS = List.of("127.0.11.1", "127.0.11.2", "127.0.11.3");
+    private static final List<String> DATASETS = List.of("faults.sustained.left", "faults.sustained.right");
+    private static final int WRITERS = 4;
+    private static final int TRACES_PER_BATCH = 10;
+    private static final int BATCH = TRACES_PER_BATCH * SpanBatches.SPANS_PER_TRACE;
+    private static final long TRACES_PER_WRITER = 1_000_000_000L;
+    private static final Duration FORMATION = Duration.ofMinutes(3);
+    private static final Duration RECOVERY = Duration.ofMinutes(2);
+    private static final long START = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now().minus(Duration.ofHours(1)));
+
+    private final Management management = new Management();
+    private final Map<String, NavigableSet<Long>> acks = new HashMap<>();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final ConcurrentLinkedQueue<Throwable> writerFailures = new ConcurrentLinkedQueue<>();
+
+    @Test
+    void acknowledgedWritesSurviveEveryFaultExactlyOnce(@TempDir Path dir) throws Exception {
+        Pods pods = Pods.devOverlay(dir);
+        DATASETS.forEach(dataset -> acks.put(dataset, new ConcurrentSkipListSet<>()));
+        ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
+        try (PostgresServer postgres = PostgresServer.start();
+                S3TestServer s3 = S3TestServer.start(dir.resolve("s3"), pods.s3AccessKey(), pods.s3SecretKey());
+                S3FaultProxy store = S3FaultProxy.start(s3.endpoint());
+                KubernetesApi kubernetes = KubernetesApi.start(dir.resolve("kubernetes"), pods.namespace(), pods.podLabels())) {
+            s3.createBucket(pods.bucket());
+            Fleet fleet = new Fleet(pods, postgres.url(), store.endpoint().toString(), kubernetes);
+            try {
+                fleet.startAll();
+                try (LakeshardClient admin = LakeshardClient.connect(endpoints(0), Pods.API_KEY)) {
+                    for (String dataset : DATASETS) {
+                        admin.register(dataset, SpanBatches.SCHEMA, List.of(), "start_time", null);
+                    }
+                }
+                List<Future<Long>> written = new ArrayList<>();
+                for (int w = 0; w < WRITERS; w++) {
+                    int writer = w;
+                    written.add(writers.submit(() -> write(writer)));
+                }
+                awaitWrites("the writers to start", System.nanoTime());
+                List<String> gaps = new ArrayList<>();
+
+                // The owner of a table, not the oldest member: only the table's writer moves.
+                String oldest = management.oldestMember(HOSTS.get(0));
+                String owner = HOSTS.stream().filter(host -> !host.equals(oldest) && !management.tableShards(host).isEmpty())
+                        .findFirst().orElseGet(() -> HOSTS.stream().filter(host -> !management.tableShards(host).isEmpty()).findFirst().orElseThrow());
+                long faultNanos = fault("SIGKILL of " + owner);
+                fleet.kill(owner);
+                awaitWrites("writes after SIGKILL of a table's owner", faultNanos);
+                gaps.add(gap("SIGKILL of a table's owner (" + owner + ")", faultNanos));
+                fleet.restart(owner);
+
+                // The oldest member runs the shard coordinator, the registry's and the maintenance scheduler's singletons.
+                String singletons = management.oldestMember(HOSTS.get(0));
+                faultNanos = fault("SIGKILL of " + singletons);
+                fleet.kill(singletons);
+                awaitWrites("writes after SIGKILL of the singletons' node", faultNanos);
+                gaps.add(gap("SIGKILL of the singletons' node (" + singletons + ")", faultNanos));
+                fleet.restart(singletons);
+
+                faultNanos = fault("journal stopped");
+                postgres.stop();
+                hold(Duration.ofSeconds(20));
+                postgres.startAgain();
+                awaitWrites("writes after the journal's 20 s outage", faultNanos);
+                gaps.add(gap("journal stopped for 20 s", faultNanos));
+
+                faultNanos = fault("store cut off");
+                store.cutOff(true);
+                hold(Duration.ofSeconds(10));
+                store.cutOff(false);
+                awaitWrites("writes after the store's 10 s outage", faultNanos);
+                gaps.add(gap("store cut off for 10 s", faultNanos));
+
+                String stopped = HOSTS.stream().filter(host -> !host.equals(management.oldestMember(HOSTS.get(0)))).findFirst().orElseThrow();
+                faultNanos = fault("SIGTERM of " + stopped);
+                fleet.terminate(stopped);
+                awaitWrites("writes after SIGTERM of a pod", faultNanos);
+                gaps.add(gap("SIGTERM of a pod (" + stopped + ")", faultNanos));
+                fleet.restart(stopped);
+
+                stop.set(true);
+                long acknowledged = 0;
+                for (Future<Long> writer : written) {
+                    acknowledged += writer.get(RECOVERY.toSeconds(), TimeUnit.SECONDS);
+                }
+                assertTrue(writerFailures.isEmpty(), "writers failed: " + writerFailures);
+                System.out.println("fault suite: " + acknowledged + " rows acknowledged; longest pause in acknowledged writes per fault:");
+                gaps.forEach(line -> System.out.println("  " + line));
+
+                verify(acknowledged);
+            } finally {
+                stop.set(true);
+                writers.shutdownNow();
+                fleet.stopAll();
+                keepLogs(pods);
+            }
+        }
+    }
+
+    /** What the writers left: every acknowledged row once, the same through every pod, and maintenance working. */
+    private void verify(long acknowledged) {
+        long stored = 0;
+        for (int node = 0; node < HOSTS.size(); node++) {
+            try (LakeshardClient client = LakeshardClient.connect(endpoints(node), Pods.API_KEY)) {
+                long total = 0;
+                for (String dataset : DATASETS) {
+                    long[] counts = counts(client, dataset);
+                    assertEquals(counts[0], counts[1], dataset + " through " + HOSTS.get(node) + ": no row twice");
+                    total += counts[0];
+                }
+                assertEquals(acknowledged, total, "through " + HOSTS.get(node) + ": every acknowledged row, and no other");
+                stored = total;
+            }
+        }
+        try (LakeshardClient client = LakeshardClient.connect(endpoints(1), Pods.API_KEY)) {
+            for (String dataset : DATASETS) {
+                String optimized = client.optimize(dataset);
+                assertTrue(optimized.startsWith("done"), "maintenance runs again: " + optimized);
+            }
+            long afterOptimize = 0;
+            for (String dataset : DATASETS) {
+                long[] counts = counts(client, dataset);
+                assertEquals(counts[0], counts[1], dataset + " after optimize: no row twice");
+                afterOptimize += counts[0];
+            }
+            assertEquals(stored, afterOptimize, "optimize kept every row");
+        }
+    }
+
+    private static long[] counts(LakeshardClient client, String dataset) {
+        try (QueryResults results = client.query("SELECT count(*), count(DISTINCT span_id) FROM " + dataset)) {
+            assertTrue(results.next());
+            long rows = ((Number) results.batch().getVector(0).getObject(0)).longValue();
+            long distinct = ((Number) results.batch().getVector(1).getObject(0)).longValue();
+            assertFalse(results.next());
+            return new long[] {rows, distinct};
+        }
+    }
+
+    /**
+     * One writer's loop: a batch of fresh spans at a time, each appended and, when the writer gives up on it for now,
+     * flushed again until acknowledged, as an application that must not lose rows does. Returns the rows acknowledged.
+     */
+    private long write(int writer) {
+        String dataset = DATASETS.get(writer % DATASETS.size());
+        long rows = 0;
+        try (LakeshardClient client = LakeshardClient.connect(endpoints(writer), Pods.API_KEY);
+                BatchingWriter batches = client.writer(dataset, SpanBatches.SCHEMA,
+                        new BatchingWriter.Settings(BATCH, 16L << 20, Duration.ofHours(1), Duration.ofSeconds(30)))) {
+            for (long batch = 0; !stop.get(); batch++) {
+                long firstTrace = writer * TRACES_PER_WRITER + batch * TRACES_PER_BATCH;
+                try (VectorSchemaRoot spans = SpanBatches.batch(client.allocator(), firstTrace, BATCH, START, 1_000)) {
+                    appendUntilAcknowledged(batches, spans);
+                }
+                rows += BATCH;
+                acks.get(dataset).add(System.nanoTime());
+            }
+        } catch (RuntimeException | Error e) {
+            writerFailures.add(e);
+            throw e;
+        }
+        return rows;
+    }
+
+    private static void appendUntilAcknowledged(BatchingWriter writer, VectorSchemaRoot spans) {
+        long deadline = System.nanoTime() + RECOVERY.toNanos();
+        try {
+            writer.append(spans);
+        } catch (UnacknowledgedWriteException e) {
+            retryUntil(writer, e, deadline);
+        }
+    }
+
+    private static void retryUntil(BatchingWriter writer, UnacknowledgedWriteException first, long deadline) {
+        UnacknowledgedWriteException last = first;
+        while (true) {
+            if (!last.retryable() || System.nanoTime() > deadline) {
+                throw last;
+            }
+            try {
+                writer.flush();
+                return;
+            } catch (UnacknowledgedWriteException e) {
+                last = e;
+            }
+        }
+    }
+
+    /** Waits until every dataset has had a write acknowledged after {@code sinceNanos}. */
+    private void awaitWrites(String what, long sinceNanos) {
+        TestCluster.await(RECOVERY, () -> {
+            if (!writerFailures.isEmpty()) {
+                throw new AssertionError("a writer failed", writerFailures.peek());
+            }
+            return acks.values().stream().allMatch(times -> times.higher(sinceNanos) != null);
+        }, what);
+    }
+
+    /** The longest pause in acknowledged writes of any dataset from the fault until writes had resumed for 5 s. */
+    private String gap(String fault, long faultNanos) {
+        StringBuilder line = new StringBuilder(fault + ":");
+        for (String dataset : DATASETS) {
+            NavigableSet<Long> times = acks.get(dataset);
+            long resumed = times.higher(faultNanos);
+            long previous = faultNanos;
+            long longest = 0;
+            for (long time : times.subSet(faultNanos, false, resumed + TimeUnit.SECONDS.toNanos(5), true)) {
+                longest = Math.max(longest, time - previous);
+                previous = time;
+            }
+            line.append(String.format(" %s %.1f s (first write after %.1f s)", dataset, longest / 1e9, (resumed - faultNanos) / 1e9));
+        }
+        return line.toString();
+    }
+
+    /** Marks a fault's start in the output, by the clock the pods' logs use. */
+    private static long fault(String what) {
+        System.out.println(Instant.now() + " fault suite: " + what);
+        return System.nanoTime();
+    }
+
+    /** The fault's own duration: writes go on (or fail and are retried) meanwhile. */
+    private void hold(Duration duration) throws InterruptedException {
+        long until = System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < until) {
+            if (!writerFailures.isEmpty()) {
+                throw new AssertionError("a writer failed", writerFailures.peek());
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    /** The pods' logs outlive the test's directory, for the report of a failed run. */
+    private static void keepLogs(Pods pods) throws IOException {
+        Path kept = Files.createDirectories(Path.of("target", "failsafe-reports", FaultSuiteIT.class.getSimpleName() + "-logs"));
+        for (String host : HOSTS) {
+            if (Files.exists(pods.log(host))) {
+                Files.copy(pods.log(host), kept.resolve(host + ".log"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** Every pod's API, starting with the {@code first}-th: each writer has its own first node. */
+    private static List<InetSocketAddress> endpoints(int first) {
+        List<InetSocketAddress> endpoints = new ArrayList<>();
+        for (int i = 0; i < HOSTS.size(); i++) {
+            endpoints.add(new InetSocketAddress(HOSTS.get((first + i) % HOSTS.size()), 8080));
+        }
+        return endpoints;
+    }
+
+    /** The pods, started, killed and restarted as Kubernetes would, with the API server listing those running. */
+    private final class Fleet {
+        private final Pods pods;
+        private final String journalUrl;
+        private final String storeEndpoint;
+        private final KubernetesApi kubernetes;
+        private final Map<String, Process> running = new HashMap<>();
+
+        Fleet(Pods pods, String journalUrl, String storeEndpoint, KubernetesApi kubernetes) {
+            this.pods = pods;
+            this.journalUrl = journalUrl;
+            this.storeEndpoint = storeEndpoint;
+            this.kubernetes = kubernetes;
+        }
+
+        void startAll() throws Exception {
+            kubernetes.pods(HOSTS);
+            for (String host : HOSTS) {
+                start(host);
+            }
+            for (String host : HOSTS) {
+                awaitUp(host, HOSTS.size());
+            }
+        }
+
+        void kill(String host) throws InterruptedException {
+            Process pod = running.remove(host);
+            pod.destroyForcibly();
+            assertTrue(pod.waitFor(30, TimeUnit.SECONDS));
+            left(host);
+        }
+
+        void terminate(String host) throws InterruptedException {
+            Process pod = running.remove(host);
+            pod.destroy();
+            assertTrue(pod.waitFor(60, TimeUnit.SECONDS), "coordinated shutdown ends within the grace period");
+            left(host);
+        }
+
+        /** Starts the pod again once the others have removed its last incarnation, and waits until it is up. */
+        void restart(String host) throws Exception {
+            kubernetes.pods(HOSTS);
+            start(host);
+            for (String member : HOSTS) {
+                awaitUp(member, HOSTS.size());
+            }
+        }
+
+        void stopAll() throws InterruptedException {
+            for (Process pod : running.values()) {
+                pod.destroy();
+            }
+            for (Process pod : running.values()) {
+                if (!pod.waitFor(30, TimeUnit.SECONDS)) {
+                    pod.destroyForcibly();
+                }
+            }
+        }
+
+        private void left(String host) {
+            List<String> others = HOSTS.stream().filter(other -> !other.equals(host)).toList();
+            kubernetes.pods(others);
+            for (String other : others) {
+                management.awaitMembers(other, others.size(), List.copyOf(running.values()), pods.log(other).getParent(), RECOVERY);
+            }
+        }
+
+        private void start(String host) throws Exception {
+            running.put(host, pods.start(host, pods.appVersion(), journalUrl, storeEndpoint, kubernetes));
+        }
+
+        private void awaitUp(String host, int members) {
+            management.awaitMembers(host, members, List.copyOf(running.values()), pods.log(host).getParent(), FORMATION);
+            TestCluster.await(FORMATION, () -> management.status(host, "/ready") == 200, host + " to be ready");
+        }
+    }
+}
