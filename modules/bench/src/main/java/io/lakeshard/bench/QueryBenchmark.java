@@ -21,6 +21,7 @@ import io.lakeshard.testing.SpanBatches;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
@@ -76,22 +77,25 @@ public final class QueryBenchmark {
             SnapshotCache cache = new SnapshotCache(table);
             TableResolver resolver = BenchQueries.oneTable(name, cache);
             EngineSettings settings = EngineSettings.defaults(dataDir.resolve("work"), List.of(dataDir.resolve("storage")));
-            try (QueryEngine engine = new QueryEngine(settings, resolver, allocator)) {
+            try (QueryEngine engine = new QueryEngine(settings, resolver, allocator);
+                    QueryEngine scanning = new QueryEngine(settings.withStatsAnswers(false), resolver, allocator)) {
                 System.out.printf("%n%-34s %10s %10s %8s%n", "query (before optimize)", "median ms", "p95 ms", "rows");
-                runQueries(engine, cache, traces, start, spacing);
+                runQueries(engine, scanning, cache, traces, start, spacing);
                 MaintenanceMetrics optimize = new Maintenance(table, allocator).optimize();
                 cache.refresh();
                 System.out.printf("%noptimize: %d -> %d files in %.1f s%n", optimize.filesBefore(), optimize.filesAfter(),
                         optimize.duration().toMillis() / 1000.0);
                 System.out.printf("%n%-34s %10s %10s %8s%n", "query (after optimize)", "median ms", "p95 ms", "rows");
-                runQueries(engine, cache, traces, start, spacing);
+                runQueries(engine, scanning, cache, traces, start, spacing);
             }
         }
         long rss = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
         System.out.printf("%nheap in use at the end: %d MiB%n", rss);
     }
 
-    private static void runQueries(QueryEngine engine, SnapshotCache cache, long traces, long start, long spacing) throws Exception {
+    /** @param scanning an engine that scans what {@code engine} answers from the log's statistics */
+    private static void runQueries(QueryEngine engine, QueryEngine scanning, SnapshotCache cache, long traces, long start,
+            long spacing) throws Exception {
         String[] lookups = new String[20];
         for (int i = 0; i < lookups.length; i++) {
             lookups[i] = SpanBatches.traceId((traces / lookups.length) * i + 7);
@@ -115,8 +119,16 @@ public final class QueryBenchmark {
         Stopwatch sampling = Stopwatch.time(2, 10, () -> rowCount[0] = BenchQueries.count(engine, tail));
         report("tail-sampling aggregate, 1 h window", sampling, rowCount[0]);
 
-        Stopwatch all = Stopwatch.time(2, 10, () -> rowCount[0] = BenchQueries.count(engine, "SELECT count(*) FROM obs.traces.spans"));
-        report("count(*)", all, rowCount[0]);
+        String count = "SELECT count(*) FROM obs.traces.spans";
+        Stopwatch all = Stopwatch.time(2, 10, () -> rowCount[0] = BenchQueries.count(engine, count));
+        report("count(*), from file statistics", all, rowCount[0]);
+        Stopwatch scanned = Stopwatch.time(2, 10, () -> rowCount[0] = BenchQueries.count(scanning, count));
+        report("count(*), scanned", scanned, rowCount[0]);
+        String day = count + " WHERE _ls_partition_date = DATE '" + LocalDate.ofEpochDay(Math.floorDiv(windowStart, 86_400_000_000L)) + "'";
+        Stopwatch oneDay = Stopwatch.time(2, 10, () -> rowCount[0] = BenchQueries.count(engine, day));
+        report("count(*) of one day, statistics", oneDay, rowCount[0]);
+        Stopwatch oneDayScanned = Stopwatch.time(2, 10, () -> rowCount[0] = BenchQueries.count(scanning, day));
+        report("count(*) of one day, scanned", oneDayScanned, rowCount[0]);
         Stopwatch refresh = Stopwatch.time(2, 10, cache::refresh);
         report("log check, no new commits", refresh, 0);
     }

@@ -141,8 +141,9 @@ class QueryEngineTest {
     @Test
     void aPartitionFilterOpensOnlyTheMatchingFiles() {
         int allFiles = regions.snapshot().files().size();
+        // Rows, not a count: a count over partitions is answered from the log without opening a file (StatsAnswersTest).
         try (QueryResult result = engine.execute(QueryRequest.of("p1", "acme",
-                "SELECT count(*) AS n FROM main.test.regions WHERE i8 = -50"))) {
+                "SELECT id FROM main.test.regions WHERE i8 = -50"))) {
             assertTrue(result.next());
             assertEquals(3, result.filesScanned().get(DatasetName.parse("main.test.regions")), "one file per write for i8 = -50 of " + allFiles);
             assertTrue(allFiles > 100);

@@ -137,7 +137,7 @@ public final class LakeshardNode implements AutoCloseable {
                 settings.resendInterval(), clock);
         NodeSettings.QuerySettings query = settings.query();
         EngineSettings engine = new EngineSettings(query.threads(), query.memoryLimit(), dataDir.resolve("duckdb-tmp"),
-                query.maxTempDirectorySize(), NodeStorage.readableDirectories(storage), query.batchRows());
+                query.maxTempDirectorySize(), NodeStorage.readableDirectories(storage), query.batchRows(), true);
         ClusterTableResolver resolver = new ClusterTableResolver(registry, snapshots, timeout, ingest::committedVersion);
         Optional<RemoteFileCache> fileCache = NodeStorage.fileCache(settings.storage(), storage, dataDir);
         QueryEngine queries = new QueryEngine(engine, resolver,

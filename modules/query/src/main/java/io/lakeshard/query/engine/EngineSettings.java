@@ -11,6 +11,8 @@ import java.util.List;
  *
  * @param readableDirectories the only directories DuckDB may read: the storage root and the remote-file cache
  * @param batchRows rows per Arrow batch streamed back
+ * @param statsAnswers whether counts and bounds that the Delta log holds exactly are answered from it instead of by a
+ *     scan; off, every statement is scanned: the reference the tests compare those answers with
  */
 public record EngineSettings(
         int threads,
@@ -18,7 +20,8 @@ public record EngineSettings(
         Path tempDirectory,
         String maxTempDirectorySize,
         List<Path> readableDirectories,
-        int batchRows) {
+        int batchRows,
+        boolean statsAnswers) {
 
     public EngineSettings {
         requireNonNull(memoryLimit, "memoryLimit is null");
@@ -32,18 +35,22 @@ public record EngineSettings(
 
     public static EngineSettings defaults(Path workDirectory, List<Path> readableDirectories) {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        return new EngineSettings(threads, "2GB", workDirectory.resolve("duckdb-tmp"), "10GB", readableDirectories, 8192);
+        return new EngineSettings(threads, "2GB", workDirectory.resolve("duckdb-tmp"), "10GB", readableDirectories, 8192, true);
     }
 
     public EngineSettings withMemoryLimit(String limit) {
-        return new EngineSettings(threads, limit, tempDirectory, maxTempDirectorySize, readableDirectories, batchRows);
+        return new EngineSettings(threads, limit, tempDirectory, maxTempDirectorySize, readableDirectories, batchRows, statsAnswers);
     }
 
     public EngineSettings withBatchRows(int rows) {
-        return new EngineSettings(threads, memoryLimit, tempDirectory, maxTempDirectorySize, readableDirectories, rows);
+        return new EngineSettings(threads, memoryLimit, tempDirectory, maxTempDirectorySize, readableDirectories, rows, statsAnswers);
     }
 
     public EngineSettings withThreads(int count) {
-        return new EngineSettings(count, memoryLimit, tempDirectory, maxTempDirectorySize, readableDirectories, batchRows);
+        return new EngineSettings(count, memoryLimit, tempDirectory, maxTempDirectorySize, readableDirectories, batchRows, statsAnswers);
+    }
+
+    public EngineSettings withStatsAnswers(boolean enabled) {
+        return new EngineSettings(threads, memoryLimit, tempDirectory, maxTempDirectorySize, readableDirectories, batchRows, enabled);
     }
 }

@@ -160,7 +160,7 @@ public final class QueryEngine implements AutoCloseable {
             DuckDBConnection connection = database.duplicate();
             Planned planned = null;
             try {
-                planned = plan(connection, request, request.sql());
+                planned = plan(connection, request, request.sql(), settings.statsAnswers());
                 return start(connection, request, planned.sql(), planned.versions(), planned.filesScanned(), planned.lease(),
                         cancelledEarly);
             } catch (RuntimeException | SQLException e) {
@@ -191,7 +191,7 @@ public final class QueryEngine implements AutoCloseable {
     public StatementShape shape(QueryRequest request) {
         Planned planned = null;
         try (DuckDBConnection connection = database.duplicate()) {
-            planned = plan(connection, request, request.sql());
+            planned = plan(connection, request, request.sql(), false);
             try (PreparedStatement statement = connection.prepareStatement("SELECT * FROM (" + planned.sql() + ") LIMIT 0")) {
                 ParameterMetaData parameters = statement.getParameterMetaData();
                 List<ArrowType> types = new ArrayList<>();
@@ -243,7 +243,7 @@ public final class QueryEngine implements AutoCloseable {
         Planned planned = null;
         AtomicBoolean timedOut = new AtomicBoolean();
         try (DuckDBConnection connection = database.duplicate()) {
-            planned = plan(connection, request, sql);
+            planned = plan(connection, request, sql, false);
             StringBuilder text = new StringBuilder();
             try (Statement statement = connection.createStatement()) {
                 // ANALYZE runs the statement: it gets the query's timeout like any query.
@@ -332,11 +332,21 @@ public final class QueryEngine implements AutoCloseable {
     private record Planned(String sql, Map<DatasetName, Long> versions, Map<DatasetName, Integer> filesScanned,
             RemoteFileCache.Lease lease) {}
 
-    private Planned plan(DuckDBConnection connection, QueryRequest request, String sql) throws SQLException {
+    /**
+     * @param statsAnswers whether the statement may be answered from the log's statistics; a statement that is only
+     *     described or explained gets the scan's plan
+     */
+    private Planned plan(DuckDBConnection connection, QueryRequest request, String sql, boolean statsAnswers) throws SQLException {
         SqlAnalyzer analyzer = new SqlAnalyzer(name -> resolver.resolve(request.tenant(), name).isPresent(),
                 request.defaultCatalog(), request.defaultSchema());
         AnalyzedStatement statement = analyzer.analyze(connection, sql);
         Map<String, TableSnapshot> pinned = new HashMap<>();
+        if (statsAnswers) {
+            Optional<Planned> answered = answerFromStats(connection, request, statement, pinned);
+            if (answered.isPresent()) {
+                return answered.get();
+            }
+        }
         Map<DatasetName, Long> versions = new HashMap<>();
         Map<DatasetName, Integer> filesScanned = new HashMap<>();
         RemoteFileCache.Lease lease = remoteFiles.map(RemoteFileCache::lease).orElse(null);
@@ -359,6 +369,32 @@ public final class QueryEngine implements AutoCloseable {
             throw e;
         }
         return new Planned(statement.rewrittenSql(), versions, filesScanned, lease);
+    }
+
+    /**
+     * A constant answer from the statistics of the snapshot the scan would read, pinned in {@code pinned} so that a
+     * fallback to the scan reads the same one. No data file is opened: files scanned is 0.
+     */
+    private Optional<Planned> answerFromStats(DuckDBConnection connection, QueryRequest request, AnalyzedStatement statement,
+            Map<String, TableSnapshot> pinned) throws SQLException {
+        StatsAnswers answers = new StatsAnswers(connection);
+        Optional<StatsAnswers.Query> query = answers.recognize(statement);
+        if (query.isEmpty()) {
+            return Optional.empty();
+        }
+        TableReference table = query.get().table();
+        TableSnapshot snapshot = pin(request, table, pinned);
+        List<ColumnPredicate> predicates = predicates(snapshot.schema(), table.predicates());
+        List<ScanPlanner.PlannedFile> files = ScanPlanner.plan(snapshot, predicates);
+        // A past version whose files vacuum deleted cannot be scanned; its counts must not outlive its files either.
+        // The engine sees a remote file only by copying it into the cache, so a past version on object storage is left
+        // to the scan, which makes that check.
+        if (travel(request, table) != null && !files.stream().map(f -> f.file().uri(snapshot.tableRoot()))
+                .allMatch(uri -> "file".equals(uri.getScheme()) && Files.exists(Path.of(uri)))) {
+            return Optional.empty();
+        }
+        return answers.answer(query.get(), snapshot.schema(), predicates, files)
+                .map(sql -> new Planned(sql, Map.of(table.name(), snapshot.version()), Map.of(table.name(), 0), null));
     }
 
     /**
