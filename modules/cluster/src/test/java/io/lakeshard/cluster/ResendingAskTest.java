@@ -1,6 +1,7 @@
 package io.lakeshard.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +27,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A question lost on its way (as one sent to a member that just died is) is asked again and answered. */
+/**
+ * A question lost on its way (as one sent to a member that just died is) is asked again and answered; on a healthy
+ * cluster it is asked once.
+ */
 class ResendingAskTest {
     private static final EntityTypeKey<Question> KEY = EntityTypeKey.create(Question.class, "ResendingAskTest");
 
@@ -69,7 +73,7 @@ class ResendingAskTest {
     @Test
     void aLostQuestionIsAskedAgainAndTheFirstAnswerIsTaken() throws Exception {
         EntityRef<Question> entity = sharding.entityRefFor(KEY, "one");
-        ResendingAsk asking = new ResendingAsk(actors.system(), Duration.ofSeconds(20), Duration.ofMillis(200));
+        ResendingAsk asking = new ResendingAsk(actors.system(), Duration.ofSeconds(20), Duration.ofMillis(200), () -> true);
         long started = System.nanoTime();
         int answer = asking.<Question, Integer>ask(entity, Question::new).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertEquals(2, answer, "the second copy's answer");
@@ -85,9 +89,21 @@ class ResendingAskTest {
     }
 
     @Test
+    void onAHealthyClusterNothingIsResent() {
+        EntityRef<Question> entity = sharding.entityRefFor(KEY, "four");
+        MembershipWatch watch = new MembershipWatch(actors.system(), Duration.ofSeconds(10));
+        assertFalse(watch.getAsBoolean(), "no member unreachable, none left");
+        ResendingAsk asking = ResendingAsk.whileMembersFail(actors.system(), Duration.ofSeconds(2), Duration.ofMillis(100));
+        ExecutionException failed = assertThrows(ExecutionException.class,
+                () -> asking.<Question, Integer>ask(entity, Question::new).toCompletableFuture().get(30, TimeUnit.SECONDS));
+        assertInstanceOf(AskTimeoutException.class, failed.getCause());
+        assertEquals(1, received.get(), "a copy would only have lingered behind the answer");
+    }
+
+    @Test
     void withNoAnswerAtAllItFailsAtTheTimeout() {
         EntityRef<Question> entity = sharding.entityRefFor(KEY, "three");
-        ResendingAsk asking = new ResendingAsk(actors.system(), Duration.ofSeconds(1), Duration.ofSeconds(5));
+        ResendingAsk asking = new ResendingAsk(actors.system(), Duration.ofSeconds(1), Duration.ofSeconds(5), () -> true);
         long started = System.nanoTime();
         ExecutionException failed = assertThrows(ExecutionException.class,
                 () -> asking.<Question, Integer>ask(entity, Question::new).toCompletableFuture().get(30, TimeUnit.SECONDS));

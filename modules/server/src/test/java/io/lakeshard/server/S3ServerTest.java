@@ -88,7 +88,8 @@ class S3ServerTest {
                 double misses = metric(server, "lakeshard_file_cache_misses");
                 double hits = metric(server, "lakeshard_file_cache_hits");
                 assertTrue(misses >= dataFiles, "the first queries fetched every data file once: " + misses);
-                assertEquals(rows, count(client));
+                // A filter on a column that is no partition: scanned, not answered from the log's statistics.
+                assertEquals(rows, count(client, "duration_ms >= 0"));
                 assertEquals(misses, metric(server, "lakeshard_file_cache_misses"), "the same files again come from the cache");
                 assertTrue(metric(server, "lakeshard_file_cache_hits") > hits);
 
@@ -202,8 +203,13 @@ class S3ServerTest {
     }
 
     private static long count(LakeshardClient client) {
+        return count(client, "");
+    }
+
+    /** @param where empty: every row, answered from the log's statistics */
+    private static long count(LakeshardClient client, String where) {
         try (QueryResults results = client.query(QueryRequest.newBuilder()
-                .setSql("SELECT count(*) AS n FROM obs.traces.spans")
+                .setSql("SELECT count(*) AS n FROM obs.traces.spans" + (where.isEmpty() ? "" : " WHERE " + where))
                 .setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build())) {
             assertTrue(results.next());
             return (Long) TestTables.rows(results.batch(), false).get(0).get("n");

@@ -18,6 +18,9 @@ import java.util.Map;
  * in this module ({@code db/h2.sql}, {@code db/postgres.sql}) at start; they are idempotent.
  */
 public record JournalDatabase(String kind, String url, String user, String password) {
+    /** The advisory lock that serializes schema creation: any number, the same on every node. */
+    private static final long SCHEMA_LOCK = 0x6C616B65L;
+
 
     public static JournalDatabase from(Config config) {
         String kind = config.getString("lakeshard.journal.kind");
@@ -58,10 +61,20 @@ public record JournalDatabase(String kind, String url, String user, String passw
             throw new UncheckedIOException(e);
         }
         try (Connection connection = DriverManager.getConnection(url, user, password); Statement statement = connection.createStatement()) {
+            boolean postgres = !kind.equals("h2");
+            if (postgres) {
+                // Nodes start together, and PostgreSQL's IF NOT EXISTS is no guard against a concurrent CREATE (the
+                // second fails on the catalog's unique index): one node at a time, the lock held to the commit.
+                connection.setAutoCommit(false);
+                statement.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
+            }
             for (String sql : script.replaceAll("(?m)^--.*$", "").split(";")) {
                 if (!sql.isBlank()) {
                     statement.execute(sql);
                 }
+            }
+            if (postgres) {
+                connection.commit();
             }
         } catch (SQLException e) {
             throw new IllegalStateException("creating the journal schema in " + url + " failed: " + e.getMessage(), e);

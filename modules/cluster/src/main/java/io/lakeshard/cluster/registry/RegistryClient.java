@@ -23,7 +23,7 @@ public final class RegistryClient {
     public RegistryClient(ActorSystem<?> system, Duration timeout, Duration resendReads) {
         this.sharding = ClusterSharding.get(system);
         this.timeout = requireNonNull(timeout, "timeout is null");
-        this.reads = new ResendingAsk(system, timeout, resendReads);
+        this.reads = ResendingAsk.whileMembersFail(system, timeout, resendReads);
     }
 
     private EntityRef<DatasetRegistry.Command> registry(String tenant) {

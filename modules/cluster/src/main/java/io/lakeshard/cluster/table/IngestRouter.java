@@ -51,7 +51,7 @@ public final class IngestRouter {
     public IngestRouter(ActorSystem<?> system, RegistryClient registry, SnapshotService snapshots, TableStore tables,
             BufferAllocator allocator, long inlineThresholdBytes, Duration timeout, Duration redelivery, Clock clock) {
         this.sharding = ClusterSharding.get(system);
-        this.resending = new ResendingAsk(system, timeout, redelivery);
+        this.resending = ResendingAsk.whileMembersFail(system, timeout, redelivery);
         this.registry = requireNonNull(registry, "registry is null");
         this.snapshots = requireNonNull(snapshots, "snapshots is null");
         this.tables = requireNonNull(tables, "tables is null");

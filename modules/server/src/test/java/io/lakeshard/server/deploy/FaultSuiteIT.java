@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lakeshard.api.v1.Consistency;
+import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.client.BatchingWriter;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
@@ -12,6 +14,9 @@ import io.lakeshard.cluster.PostgresServer;
 import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.storage.S3FaultProxy;
 import io.lakeshard.storage.S3TestServer;
+import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.table.DeltaTable;
+import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.testing.SpanBatches;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -33,6 +38,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +62,8 @@ class FaultSuiteIT {
     private static final long TRACES_PER_WRITER = 1_000_000_000L;
     private static final Duration FORMATION = Duration.ofMinutes(3);
     private static final Duration RECOVERY = Duration.ofMinutes(2);
+    /** A pod's snapshots follow the writers' pushes, and poll every 10 s besides. */
+    private static final Duration FRESHNESS = Duration.ofSeconds(30);
     private static final long START = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now().minus(Duration.ofHours(1)));
 
     private final Management management = new Management();
@@ -137,6 +146,7 @@ class FaultSuiteIT {
                 gaps.forEach(line -> System.out.println("  " + line));
 
                 verify(acknowledged);
+                verifyLogs(s3.dataDirectory().resolve(pods.bucket()), acknowledged);
             } finally {
                 stop.set(true);
                 writers.shutdownNow();
@@ -146,19 +156,18 @@ class FaultSuiteIT {
         }
     }
 
-    /** What the writers left: every acknowledged row once, the same through every pod, and maintenance working. */
+    /**
+     * What the writers left: every acknowledged row once, read through every pod (read-your-writes; and each pod's
+     * own snapshot catches up within a few poll intervals), and maintenance working.
+     */
     private void verify(long acknowledged) {
-        long stored = 0;
         for (int node = 0; node < HOSTS.size(); node++) {
+            String host = HOSTS.get(node);
             try (LakeshardClient client = LakeshardClient.connect(endpoints(node), Pods.API_KEY)) {
-                long total = 0;
-                for (String dataset : DATASETS) {
-                    long[] counts = counts(client, dataset);
-                    assertEquals(counts[0], counts[1], dataset + " through " + HOSTS.get(node) + ": no row twice");
-                    total += counts[0];
-                }
-                assertEquals(acknowledged, total, "through " + HOSTS.get(node) + ": every acknowledged row, and no other");
-                stored = total;
+                assertEquals(acknowledged, stored(client, host, Consistency.CONSISTENCY_READ_YOUR_WRITES),
+                        "through " + host + ": every acknowledged row, and no other");
+                TestCluster.await(FRESHNESS, () -> stored(client, host, Consistency.CONSISTENCY_LATEST_LOCAL) == acknowledged,
+                        host + "'s own snapshots to catch up");
             }
         }
         try (LakeshardClient client = LakeshardClient.connect(endpoints(1), Pods.API_KEY)) {
@@ -166,24 +175,50 @@ class FaultSuiteIT {
                 String optimized = client.optimize(dataset);
                 assertTrue(optimized.startsWith("done"), "maintenance runs again: " + optimized);
             }
-            long afterOptimize = 0;
-            for (String dataset : DATASETS) {
-                long[] counts = counts(client, dataset);
-                assertEquals(counts[0], counts[1], dataset + " after optimize: no row twice");
-                afterOptimize += counts[0];
-            }
-            assertEquals(stored, afterOptimize, "optimize kept every row");
+            assertEquals(acknowledged, stored(client, HOSTS.get(1), Consistency.CONSISTENCY_READ_YOUR_WRITES), "optimize kept every row");
         }
     }
 
-    private static long[] counts(LakeshardClient client, String dataset) {
-        try (QueryResults results = client.query("SELECT count(*), count(DISTINCT span_id) FROM " + dataset)) {
-            assertTrue(results.next());
-            long rows = ((Number) results.batch().getVector(0).getObject(0)).longValue();
-            long distinct = ((Number) results.batch().getVector(1).getObject(0)).longValue();
-            assertFalse(results.next());
-            return new long[] {rows, distinct};
+    /** The rows of every dataset, checking that none is there twice. */
+    private static long stored(LakeshardClient client, String host, Consistency consistency) {
+        long total = 0;
+        for (String dataset : DATASETS) {
+            try (QueryResults results = client.query(QueryRequest.newBuilder()
+                    .setSql("SELECT count(*), count(DISTINCT span_id) FROM " + dataset).setConsistency(consistency).build())) {
+                assertTrue(results.next());
+                long rows = ((Number) results.batch().getVector(0).getObject(0)).longValue();
+                long distinct = ((Number) results.batch().getVector(1).getObject(0)).longValue();
+                assertFalse(results.next());
+                assertEquals(rows, distinct, dataset + " through " + host + ": no row twice");
+                total += rows;
+            }
         }
+        return total;
+    }
+
+    /**
+     * The tables as any Delta reader finds them in the store, without a pod: logs whose versions follow one another,
+     * and snapshots holding every acknowledged row (the store keeps objects as files, so the storage layer reads them).
+     */
+    private static void verifyLogs(Path bucket, long acknowledged) throws IOException {
+        List<Path> tables;
+        try (Stream<Path> walk = Files.walk(bucket)) {
+            tables = walk.filter(path -> path.getFileName().toString().equals("_delta_log")).map(Path::getParent).toList();
+        }
+        assertEquals(DATASETS.size(), tables.size(), "one table per dataset: " + tables);
+        long rows = 0;
+        for (Path table : tables) {
+            List<Long> versions;
+            try (Stream<Path> log = Files.list(table.resolve("_delta_log"))) {
+                versions = log.map(path -> path.getFileName().toString()).filter(name -> name.matches("\\d{20}\\.json"))
+                        .map(name -> Long.parseLong(name.substring(0, 20))).sorted().toList();
+            }
+            assertEquals(LongStream.range(0, versions.size()).boxed().toList(), versions, table + ": every version, once, in order");
+            TableSnapshot snapshot = DeltaTable.at(StorageRoot.local(bucket), table.toUri()).snapshot();
+            assertEquals(versions.get(versions.size() - 1), snapshot.version(), table + ": the snapshot is the log's last version");
+            rows += snapshot.numRecords();
+        }
+        assertEquals(acknowledged, rows, "the logs hold every acknowledged row, and no other");
     }
 
     /**
