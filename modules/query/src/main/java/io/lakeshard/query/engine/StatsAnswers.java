@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.query.sql.AnalyzedStatement;
+import io.lakeshard.query.sql.SqlAnalyzer;
 import io.lakeshard.query.sql.TableReference;
 import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.scan.ColumnPredicate;
@@ -211,7 +212,7 @@ final class StatsAnswers {
             // count(1) counts every row, as count(*) does.
             return Optional.of(new Aggregate(Function.COUNT_STAR, Optional.empty()));
         }
-        return column(argument, correlation).map(column -> new Aggregate(function, Optional.of(column)));
+        return SqlAnalyzer.column(argument, correlation).map(column -> new Aggregate(function, Optional.of(column)));
     }
 
     /** An empty list in the tree; a field this DuckDB version does not write is not taken as empty. */
@@ -223,21 +224,6 @@ final class StatsAnswers {
         return "CONSTANT".equals(expression.path("class").asText())
                 && !expression.path("literal").isMissingNode()
                 && !"NULL".equals(expression.path("literal").path("kind").asText());
-    }
-
-    private static Optional<String> column(JsonNode expression, String correlation) {
-        if (!"COLUMN_REF".equals(expression.path("class").asText())) {
-            return Optional.empty();
-        }
-        JsonNode names = expression.path("column_names");
-        if (names.size() == 1) {
-            return Optional.of(names.get(0).asText());
-        }
-        // t.c with t the table; a struct field (s.f) is not a column of the table.
-        if (names.size() == 2 && names.get(0).asText().equalsIgnoreCase(correlation)) {
-            return Optional.of(names.get(1).asText());
-        }
-        return Optional.empty();
     }
 
     /**

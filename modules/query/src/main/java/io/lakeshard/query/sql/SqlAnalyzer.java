@@ -327,7 +327,11 @@ public final class SqlAnalyzer {
         }
     }
 
-    private static Optional<String> column(JsonNode expression, String correlation) {
+    /**
+     * The table column a parsed expression (DuckDB's {@code json_serialize_sql}) names, as {@code c} or as {@code t.c}
+     * with {@code t} the table's correlation name; empty for anything else, a struct field ({@code s.f}) included.
+     */
+    public static Optional<String> column(JsonNode expression, String correlation) {
         if (!"COLUMN_REF".equals(expression.path("class").asText())) {
             return Optional.empty();
         }
