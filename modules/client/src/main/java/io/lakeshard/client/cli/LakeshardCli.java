@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
         description = "Talk to a Lakeshard server. Connection: --server/--key, or LAKESHARD_SERVER and LAKESHARD_API_KEY.",
         subcommands = {
             LakeshardCli.Register.class, LakeshardCli.ListDatasets.class, LakeshardCli.Describe.class, LakeshardCli.Write.class,
-            LakeshardCli.Query.class, LakeshardCli.Optimize.class, LakeshardCli.Vacuum.class, LakeshardCli.Expire.class, LakeshardCli.Delete.class,
+            LakeshardCli.Query.class, ExportCommand.class,
+            LakeshardCli.Optimize.class, LakeshardCli.Vacuum.class, LakeshardCli.Expire.class, LakeshardCli.Delete.class,
             LakeshardCli.Queries.class, LakeshardCli.Cancel.class, LakeshardCli.Tasks.class, LakeshardCli.Drop.class,
             TraceCommands.class})
 public final class LakeshardCli {
@@ -51,7 +52,7 @@ public final class LakeshardCli {
         CommandLine commandLine = new CommandLine(new LakeshardCli());
         commandLine.setExecutionExceptionHandler((error, line, parsed) -> {
             String message = error instanceof LakeshardException || error instanceof IllegalArgumentException
-                    ? error.getMessage() : error.toString();
+                    || error instanceof CommandException ? error.getMessage() : error.toString();
             line.getErr().println("error: " + message);
             line.getErr().flush();
             return 2;
