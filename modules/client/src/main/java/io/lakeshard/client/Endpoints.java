@@ -2,6 +2,7 @@ package io.lakeshard.client;
 
 import static java.util.Objects.requireNonNull;
 
+import akka.Done;
 import akka.actor.ClassicActorSystemProvider;
 import akka.grpc.GrpcChannel;
 import akka.grpc.GrpcClientSettings;
@@ -13,8 +14,13 @@ import io.lakeshard.api.v1.TraceQueryServiceClient;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,6 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client starts with the first and moves on to the next, round the list, when a call finds its node unavailable.
  */
 final class Endpoints implements AutoCloseable {
+    /** How long {@link #close} waits for the channels to end. */
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
     private final List<Endpoint> endpoints;
     private final AtomicInteger current = new AtomicInteger();
 
@@ -97,8 +106,17 @@ final class Endpoints implements AutoCloseable {
         current.compareAndSet(index, (index + 1) % endpoints.size());
     }
 
+    /** Closes every channel and waits for them to end, so that their event loop may then stop. */
     @Override
     public void close() {
-        endpoints.forEach(endpoint -> endpoint.channel().closeCS());
+        List<CompletableFuture<Done>> closed = new ArrayList<>();
+        endpoints.forEach(endpoint -> closed.add(endpoint.channel().closeCS().toCompletableFuture()));
+        try {
+            CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new)).get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Closing is best effort: a channel that does not end in time is cut off with its event loop.
+        }
     }
 }

@@ -10,6 +10,10 @@ import akka.util.ByteString;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.lakeshard.api.v1.CancelRequest;
 import io.lakeshard.api.v1.ClusterStatusRequest;
 import io.lakeshard.api.v1.ClusterStatusResponse;
@@ -91,14 +95,18 @@ public final class LakeshardClient implements AutoCloseable {
     /** How long {@link #write} retries a write before it gives up. */
     private static final Duration WRITE_RETRY = Duration.ofMinutes(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+    /** How long {@link #close} waits for the event loop to end, once the channels have. */
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final ActorSystem<Void> system;
+    private final EventLoopGroup eventLoop;
     private final Endpoints endpoints;
     private final String authorization;
     private final BufferAllocator allocator;
 
-    private LakeshardClient(ActorSystem<Void> system, Endpoints endpoints, String apiKey) {
+    private LakeshardClient(ActorSystem<Void> system, EventLoopGroup eventLoop, Endpoints endpoints, String apiKey) {
         this.system = requireNonNull(system, "system is null");
+        this.eventLoop = requireNonNull(eventLoop, "eventLoop is null");
         this.endpoints = requireNonNull(endpoints, "endpoints is null");
         this.authorization = "Bearer " + requireNonNull(apiKey, "apiKey is null");
         this.allocator = new RootAllocator();
@@ -135,13 +143,19 @@ public final class LakeshardClient implements AutoCloseable {
         requireNonNull(apiKey, "apiKey is null");
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lakeshard-client",
                 ConfigFactory.parseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING").withFallback(ConfigFactory.load()));
+        // The client's own event loop rather than grpc's shared one, so that close() ends its threads: grpc keeps the
+        // shared loop's threads for a while after the last channel closes, waiting in a native poll, and HotSpot's
+        // exit waits 300 ms for threads in native code, which a short-lived program such as the CLI paid on every
+        // run. NIO, as it is there on every platform (epoll is Linux's alone).
+        EventLoopGroup eventLoop = new NioEventLoopGroup(0, new DefaultThreadFactory("lakeshard-client-netty", true));
         try {
             Endpoints endpoints = Endpoints.open(addresses, system, (host, address, port) -> {
                 GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(address.getHostAddress(), port, system)
                         .withTls(tls)
                         // A node that is down now may be back later: never give its channel up.
                         .withConnectionAttempts(-1)
-                        .withChannelBuilderOverrides(builder -> builder.maxInboundMessageSize(64 << 20)
+                        .withChannelBuilderOverrides(builder -> builder.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class)
+                                .maxInboundMessageSize(64 << 20)
                                 .nameResolverFactory(new FixedAddressResolver(address.getHostAddress() + ":" + port,
                                         new InetSocketAddress(address, port))));
                 if (tls) {
@@ -150,8 +164,9 @@ public final class LakeshardClient implements AutoCloseable {
                 }
                 return trust == null ? settings : settings.withSslContext(trust);
             });
-            return new LakeshardClient(system, endpoints, apiKey);
+            return new LakeshardClient(system, eventLoop, endpoints, apiKey);
         } catch (RuntimeException e) {
+            eventLoop.shutdownGracefully(0, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             system.terminate();
             throw e;
         }
@@ -398,6 +413,9 @@ public final class LakeshardClient implements AutoCloseable {
     @Override
     public void close() {
         endpoints.close();
+        // No quiet period: the channels are closed, nothing more will be scheduled on the loop.
+        eventLoop.shutdownGracefully(0, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(CLOSE_TIMEOUT.toMillis());
         system.terminate();
         allocator.close();
     }
