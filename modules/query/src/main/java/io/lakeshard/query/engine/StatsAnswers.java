@@ -2,9 +2,7 @@ package io.lakeshard.query.engine;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.query.sql.AnalyzedStatement;
 import io.lakeshard.query.sql.SqlAnalyzer;
 import io.lakeshard.query.sql.TableReference;
@@ -17,7 +15,6 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -42,7 +39,6 @@ import org.apache.arrow.vector.types.pojo.Field;
  * an empty view of the table), so every door sees the schema the scan would have produced.
  */
 final class StatsAnswers {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> COMPARISONS = Set.of(
             "COMPARE_EQUAL", "COMPARE_LESSTHAN", "COMPARE_LESSTHANOREQUALTO", "COMPARE_GREATERTHAN", "COMPARE_GREATERTHANOREQUALTO");
 
@@ -91,7 +87,7 @@ final class StatsAnswers {
             return Optional.empty();
         }
         TableReference table = statement.tables().get(0);
-        JsonNode parsed = serialize(statement.rewrittenSql());
+        JsonNode parsed = SqlAnalyzer.serialize(connection, statement.rewrittenSql());
         JsonNode statements = parsed.path("statements");
         if (parsed.path("error").asBoolean() || statements.size() != 1) {
             return Optional.empty();
@@ -426,18 +422,6 @@ final class StatsAnswers {
             } finally {
                 ddl.execute("DROP VIEW " + view);
             }
-        }
-    }
-
-    private JsonNode serialize(String sql) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
-            statement.setString(1, sql);
-            try (ResultSet rs = statement.executeQuery()) {
-                rs.next();
-                return JSON.readTree(rs.getString(1));
-            }
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("DuckDB returned a malformed parse tree", e);
         }
     }
 }

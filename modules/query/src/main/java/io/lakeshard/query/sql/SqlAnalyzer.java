@@ -117,7 +117,8 @@ public final class SqlAnalyzer {
         }
     }
 
-    private static JsonNode serialize(Connection connection, String sql) throws SQLException {
+    /** DuckDB's own parse of {@code sql} ({@code json_serialize_sql}): exact where a pattern would guess. */
+    public static JsonNode serialize(Connection connection, String sql) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
             statement.setString(1, sql);
             try (ResultSet rs = statement.executeQuery()) {
