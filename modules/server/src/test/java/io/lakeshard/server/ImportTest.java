@@ -154,6 +154,14 @@ class ImportTest {
                     listed.out());
             CliRun one = CliRun.run(address, KEY, 2, "import", "status", "by-cli");
             assertTrue(one.out().contains("source " + source.toRealPath().toUri()) && one.out().contains("c.parquet"), one.out());
+            CliRun again = CliRun.run(address, KEY, 2, "import", "start", source.toString(), "--into", DATASET, "--job", "by-cli");
+            assertTrue(again.out().startsWith("finished: imported 2 of 3 files (100 rows"), "run again, nothing new: " + again.out());
+            assertEquals(100, count(client), "no file twice");
+            write(source.resolve("d.parquet"), 100, 130, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
+            CliRun withNewFile = CliRun.run(address, KEY, 2, "import", "start", source.toString(), "--into", DATASET, "--job", "by-cli");
+            assertTrue(withNewFile.out().startsWith("finished: imported 3 of 4 files (130 rows"), "only the new file: " + withNewFile.out());
+            assertEquals(130, count(client));
+
             CliRun unknown = CliRun.run(address, KEY, 2, "import", "status", "nope");
             assertEquals(2, unknown.exit());
             assertTrue(unknown.err().contains("no import job nope"), unknown.err());

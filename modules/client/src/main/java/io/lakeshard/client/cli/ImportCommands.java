@@ -5,7 +5,9 @@ import io.lakeshard.api.v1.ImportJob;
 import io.lakeshard.api.v1.StartImportRequest;
 import io.lakeshard.client.LakeshardClient;
 import java.io.PrintWriter;
-import java.security.SecureRandom;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,7 +48,8 @@ final class ImportCommands implements Callable<Integer> {
         @Option(names = "--into", required = true, description = "the dataset, catalog.schema.table")
         String dataset;
 
-        @Option(names = "--job", description = "the job's id (default: a new one); give the same id to retry a start")
+        @Option(names = "--job", description = "the job's id (default: one named by the dataset, source, glob and "
+                + "--watch, so the same import run again is the same job and imports only files it has not imported)")
         String job;
 
         @Option(names = "--glob", defaultValue = "", description = "which files, by path below the source (default: **.parquet)")
@@ -66,6 +69,12 @@ final class ImportCommands implements Callable<Integer> {
 
         private int exit;
 
+        private String defaultJobId() throws NoSuchAlgorithmException {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(String.join("\n", dataset, source, glob, String.valueOf(watch))
+                    .getBytes(StandardCharsets.UTF_8));
+            return "import-" + HexFormat.of().formatHex(digest, 0, 6);
+        }
+
         @Override
         public Integer call() throws Exception {
             super.call();
@@ -73,8 +82,8 @@ final class ImportCommands implements Callable<Integer> {
         }
 
         @Override
-        void run(LakeshardClient client) throws InterruptedException {
-            String id = job != null ? job : "import-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
+        void run(LakeshardClient client) throws InterruptedException, NoSuchAlgorithmException {
+            String id = job != null ? job : defaultJobId();
             ImportJob started = client.startImport(StartImportRequest.newBuilder().setJobId(id).setDataset(dataset).setSource(source)
                     .setGlob(glob).setWatch(watch).setIntervalMillis(Durations.parse(interval, "--interval").toMillis())
                     .setMinAgeMillis(Durations.parse(minAge, "--min-age").toMillis()).build());

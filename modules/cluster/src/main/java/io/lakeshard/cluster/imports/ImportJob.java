@@ -97,6 +97,9 @@ public final class ImportJob extends EventSourcedBehavior<ImportJob.Command, Imp
 
     public record Finished(Instant at) implements Event {}
 
+    /** A finished or stopped job started again: it lists the source again. */
+    public record Resumed(Instant at) implements Event {}
+
     public record Stopped(Instant at) implements Event {}
 
     /** A planned part: file {@code file}'s rows {@code [fromRow, toRow)}, or the whole file when {@code toRow} is -1. */
@@ -211,8 +214,17 @@ public final class ImportJob extends EventSourcedBehavior<ImportJob.Command, Imp
 
     private Effect<Event, State> onStart(State state, Start start) {
         if (state.spec() != null) {
-            String conflict = state.spec().equals(start.spec()) ? null : "import job " + jobId + " exists with another source or dataset";
-            return Effect().reply(start.replyTo(), new StartReply(status(state), conflict));
+            if (!state.spec().equals(start.spec())) {
+                return Effect().reply(start.replyTo(), new StartReply(status(state), "import job " + jobId
+                        + " exists with another source, dataset or options"));
+            }
+            if (state.active()) {
+                return Effect().reply(start.replyTo(), new StartReply(status(state), null));
+            }
+            // The same import run again: the files it has imported stay imported, new ones go in.
+            return Effect().persist(new Resumed(clock.instant()))
+                    .thenRun(s -> context.getSelf().tell(new Tick()))
+                    .thenReply(start.replyTo(), s -> new StartReply(status(s), null));
         }
         return Effect().persist(new Started(start.spec(), clock.instant()))
                 .thenRun(s -> context.getSelf().tell(new Tick()))
@@ -427,6 +439,9 @@ public final class ImportJob extends EventSourcedBehavior<ImportJob.Command, Imp
                 })
                 .onEvent(Finished.class, (state, e) -> new State(state.spec(), Phase.FINISHED, state.files(), state.nextSequence(), null,
                         state.commits(), state.lastVersion(), state.waiting(), state.startedAt(), state.lastListedAt(), e.at()))
+                .onEvent(Resumed.class, (state, e) -> new State(state.spec(), state.spec().watch() ? Phase.WATCHING : Phase.RUNNING,
+                        state.files(), state.nextSequence(), state.pending(), state.commits(), state.lastVersion(), state.waiting(),
+                        state.startedAt(), state.lastListedAt(), null))
                 .onEvent(Stopped.class, (state, e) -> new State(state.spec(), Phase.STOPPED, state.files(), state.nextSequence(), state.pending(),
                         state.commits(), state.lastVersion(), state.waiting(), state.startedAt(), state.lastListedAt(), e.at()))
                 .build();
