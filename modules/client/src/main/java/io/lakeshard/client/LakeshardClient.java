@@ -208,6 +208,20 @@ public final class LakeshardClient implements AutoCloseable {
         return register(name, schema, partitionColumns, null, null);
     }
 
+    /**
+     * Adopts the Delta table at {@code location} (a directory or s3a:// prefix in the tenant's import directory) as
+     * dataset {@code name}, with the table's own columns and partitions; {@code Dataset.read_only} says whether
+     * Lakeshard writes it. Idempotent, like {@link #register}.
+     */
+    public Dataset adopt(String name, String location) {
+        return adopt(RegisterDatasetRequest.newBuilder().setName(name).setLocation(location).build());
+    }
+
+    /** Adopts a table with a request of one's own: a policy, or the schema the table is expected to have. */
+    public Dataset adopt(RegisterDatasetRequest request) {
+        return retrying(endpoint -> endpoint.datasets().registerDataset().addHeader("authorization", authorization).invoke(request));
+    }
+
     public Dataset dataset(String name) {
         return retrying(endpoint -> endpoint.datasets().getDataset().addHeader("authorization", authorization)
                 .invoke(GetDatasetRequest.newBuilder().setName(name).build()));

@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigFactory;
 import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.query.ClusterQueries;
 import io.lakeshard.service.admin.Admin;
+import io.lakeshard.service.imports.ImportRoots;
 import io.lakeshard.service.imports.Imports;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.service.datasets.Datasets;
@@ -56,7 +57,8 @@ public final class LakeshardService implements AutoCloseable {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("lakeshard.blocking-dispatcher"));
         Duration askTimeout = node.settings().askTimeout();
         this.allocator = node.allocator().newChildAllocator("service", 0, Long.MAX_VALUE);
-        this.datasets = new Datasets(node.registry(), node.datasets(), node.settings().maintenance().purgeAfter());
+        ImportRoots importRoots = new ImportRoots(node.importSettings().roots());
+        this.datasets = new Datasets(node.registry(), node.datasets(), importRoots, node.settings().maintenance().purgeAfter());
         this.ingest = new Ingest(node.ingest(), settings, node.metrics());
         this.queries = new Queries(node.queries(), node.catalog(), settings, node.metrics(), blocking, Clock.systemUTC(),
                 system.address().toString(), local -> new ClusterQueries(system, local, askTimeout));
@@ -64,7 +66,7 @@ public final class LakeshardService implements AutoCloseable {
         this.admin = new Admin(system, node.scheduler(), node.ingest(), node.snapshots(), node.queries(), node.datasets(), blocking,
                 settings.defaultMaintenanceTimeout());
         this.traceIngest = new TraceIngest(ingest, datasets, allocator, node.metrics(), settings.maxOtlpRequestBytes());
-        this.imports = new Imports(node.imports(), node.importSettings().roots(), node.ingest());
+        this.imports = new Imports(node.imports(), importRoots, node.ingest());
     }
 
     /**

@@ -11,6 +11,7 @@ import io.lakeshard.query.VersionNotAvailableException;
 import io.lakeshard.service.ServiceException.Code;
 import io.lakeshard.storage.StorageErrors;
 import io.lakeshard.storage.dataset.InvalidInputException;
+import io.lakeshard.storage.table.ReadOnlyTableException;
 import io.lakeshard.storage.table.UnsupportedTableFeatureException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -47,6 +48,9 @@ public final class ServiceErrors {
         }
         if (cause instanceof UnsupportedTableFeatureException unsupported) {
             return new ServiceException(Code.FAILED_PRECONDITION, unsupported.getMessage());
+        }
+        if (cause instanceof ReadOnlyTableException readOnly) {
+            return new ServiceException(Code.FAILED_PRECONDITION, readOnly.getMessage());
         }
         if (cause instanceof QueryTimeoutException timeout) {
             return new ServiceException(Code.DEADLINE_EXCEEDED, timeout.getMessage());

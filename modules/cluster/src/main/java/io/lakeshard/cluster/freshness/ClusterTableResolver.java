@@ -56,8 +56,7 @@ public final class ClusterTableResolver implements TableResolver {
     }
 
     private Optional<TableRef> ref(String tenant, DatasetName name) {
-        return await(registry.get(tenant, name).toCompletableFuture())
-                .map(record -> new TableRef(tenant, name, record.incarnation()));
+        return await(registry.get(tenant, name).toCompletableFuture()).map(DatasetRecord::ref);
     }
 
     private <T> T await(CompletableFuture<T> future) {

@@ -411,15 +411,16 @@ public final class MaintenanceScheduler extends EventSourcedBehavior<Maintenance
         Instant now = clock.instant();
         if (event instanceof DatasetRegistry.Registered registered) {
             DatasetRecord record = registered.record();
-            return Effect().persist(new TableScheduled(changed.offset(),
-                    new TableRef(record.tenant(), record.name(), record.incarnation()), record.policy(), now,
-                    firstRuns(record.policy(), now)));
+            // A table Lakeshard does not write gets no tasks; it is scheduled all the same, for its drop.
+            return Effect().persist(new TableScheduled(changed.offset(), record.ref(), record.policy(), now,
+                    record.readOnly() ? Map.of() : firstRuns(record.policy(), now)));
         }
         if (event instanceof DatasetRegistry.PolicyUpdated updated) {
             TableSchedule schedule = find(state, changed.tenant(), updated.name());
+            // Every policy optimizes and vacuums: a table without tasks is one Lakeshard does not write, and stays so.
             return schedule == null ? Effect().persist(new OffsetSeen(changed.offset()))
                     : Effect().persist(new TableScheduled(changed.offset(), schedule.table(), updated.policy(), now,
-                            firstRuns(updated.policy(), now)));
+                            schedule.tasks().isEmpty() ? Map.of() : firstRuns(updated.policy(), now)));
         }
         if (event instanceof DatasetRegistry.Dropped dropped) {
             TableSchedule schedule = find(state, changed.tenant(), dropped.name());

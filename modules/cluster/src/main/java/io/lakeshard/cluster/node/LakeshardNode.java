@@ -35,6 +35,7 @@ import io.lakeshard.query.engine.QueryEngine;
 import io.lakeshard.query.imports.ParquetImporter;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.table.TableSettings;
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -44,6 +45,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
@@ -129,7 +131,8 @@ public final class LakeshardNode implements AutoCloseable {
         StorageRoot storage = NodeStorage.open(settings.storage(), dataDir);
         BufferAllocator allocator = new RootAllocator();
         Clock clock = Clock.systemUTC();
-        TableStore tables = new TableStore(storage, TableSettings.defaults(), blocking);
+        Function<URI, StorageRoot> sources = NodeStorage.sources(settings.storage(), dataDir);
+        TableStore tables = new TableStore(storage, sources, TableSettings.defaults(), blocking);
         SnapshotService snapshots = new SnapshotService(tables);
 
         ActorRef<Topic.Command<TableVersion>> topic = system.systemActorOf(
@@ -150,8 +153,12 @@ public final class LakeshardNode implements AutoCloseable {
                 allocator.newChildAllocator("ingest", 0, Long.MAX_VALUE), settings.inlineWriteThresholdBytes(), timeout,
                 settings.resendInterval(), clock);
         NodeSettings.QuerySettings query = settings.query();
+        ImportSettings importSettings = ImportSettings.from(config, dataDir);
+        // Adopted tables stay in the import directories, where queries read them.
+        List<Path> readable = new ArrayList<>(NodeStorage.readableDirectories(storage));
+        readable.addAll(importSettings.localRoots());
         EngineSettings engine = new EngineSettings(query.threads(), query.memoryLimit(), dataDir.resolve("duckdb-tmp"),
-                query.maxTempDirectorySize(), NodeStorage.readableDirectories(storage), query.batchRows(), true);
+                query.maxTempDirectorySize(), readable, query.batchRows(), true);
         ClusterTableResolver resolver = new ClusterTableResolver(registry, snapshots, timeout, ingest::committedVersion);
         Optional<RemoteFileCache> fileCache = NodeStorage.fileCache(settings.storage(), storage, dataDir);
         QueryEngine queries = new QueryEngine(engine, resolver,
@@ -162,12 +169,11 @@ public final class LakeshardNode implements AutoCloseable {
             metrics.gauge("lakeshard_file_cache_bytes", "Bytes of data files held in the local cache", cache::bytes);
         });
 
-        ImportSettings importSettings = ImportSettings.from(config, dataDir);
         List<Path> importable = new ArrayList<>(importSettings.localRoots());
         importable.add(importSettings.stagingDirectory());
         ParquetImporter importer = new ParquetImporter(importable, dataDir.resolve("import-tmp"), importSettings.memoryLimit(),
                 allocator.newChildAllocator("imports", 0, Long.MAX_VALUE));
-        ImportJob.init(system, new ImportWork(NodeStorage.sources(settings.storage(), dataDir), importer, ingest,
+        ImportJob.init(system, new ImportWork(sources, importer, ingest,
                 importSettings.stagingDirectory(), blocking), importSettings, dataRole, settings.journalBackoff(), clock);
         ImportJobs imports = new ImportJobs(system, timeout, settings.resendInterval());
 

@@ -19,11 +19,13 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.lakeshard.cluster.CborSerializable;
 import io.lakeshard.cluster.Failures;
 import io.lakeshard.cluster.JournalBackoff;
-import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.cluster.table.TableStore;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.dataset.MaintenancePolicy;
+import io.lakeshard.storage.table.DeltaTable;
+import io.lakeshard.storage.table.TableSnapshot;
+import io.lakeshard.storage.table.UnsupportedTableFeatureException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +39,7 @@ import java.util.UUID;
 /**
  * A tenant's datasets, event-sourced: one sharded entity per tenant, so every node asks the same single source and a
  * registration is visible everywhere once acknowledged. Registering creates the dataset's Delta table before the
- * event is persisted, so a registered dataset always has a table.
+ * event is persisted, so a registered dataset always has a table; adopting one reads the table that is there.
  */
 public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.Command, DatasetRegistry.Event, DatasetRegistry.State> {
     public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "DatasetRegistry");
@@ -47,6 +49,14 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     public sealed interface Command extends CborSerializable {}
 
     public record Register(DatasetName name, DatasetSpec spec, MaintenancePolicy policy, ActorRef<Reply> replyTo) implements Command {}
+
+    /**
+     * Registers the Delta table at {@code location} as it is: its schema and partitions become the dataset's.
+     *
+     * @param requested the definition the caller expects, or null to take the table's; one that differs is refused
+     */
+    public record Adopt(DatasetName name, String location, DatasetSpec requested, MaintenancePolicy policy, ActorRef<Reply> replyTo)
+            implements Command {}
 
     public record Get(DatasetName name, ActorRef<Found> replyTo) implements Command {}
 
@@ -69,7 +79,9 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
 
     private record TableCreated(Register request, DatasetRecord record) implements Command {}
 
-    private record TableCreationFailed(Register request, Throwable error) implements Command {}
+    private record TableCreationFailed(ActorRef<Reply> replyTo, Throwable error) implements Command {}
+
+    private record TableAdopted(Adopt request, DatasetRecord record, TableSnapshot table) implements Command {}
 
     public sealed interface Reply extends CborSerializable {}
 
@@ -78,7 +90,7 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
 
     public record Rejected(Code code, String field, String message) implements Reply {}
 
-    public enum Code { INVALID_ARGUMENT, ALREADY_EXISTS, NOT_FOUND, UNAVAILABLE }
+    public enum Code { INVALID_ARGUMENT, ALREADY_EXISTS, NOT_FOUND, FAILED_PRECONDITION, UNAVAILABLE }
 
     public sealed interface Event extends CborSerializable {}
 
@@ -169,12 +181,16 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
         return newCommandHandlerBuilder().forAnyState()
                 .onCommand(TableCreated.class, this::onTableCreated)
                 .onCommand(TableCreationFailed.class, this::onTableCreationFailed)
+                .onCommand(TableAdopted.class, this::onTableAdopted)
                 .onAnyCommand((state, command) -> creatingTable ? Effect().stash() : handle(state, command));
     }
 
     private Effect<Event, State> handle(State state, Command command) {
         if (command instanceof Register register) {
             return onRegister(state, register);
+        }
+        if (command instanceof Adopt adopt) {
+            return onAdopt(state, adopt);
         }
         if (command instanceof Get get) {
             return Effect().reply(get.replyTo(), new Found(state.find(get.name())));
@@ -185,8 +201,12 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
             return Effect().reply(list.replyTo(), new Datasets(records));
         }
         if (command instanceof UpdatePolicy update) {
-            if (state.find(update.name()) == null) {
+            DatasetRecord record = state.find(update.name());
+            if (record == null) {
                 return Effect().reply(update.replyTo(), notFound(update.name()));
+            }
+            if (record.location() != null && update.policy().retentionDays() > 0) {
+                return Effect().reply(update.replyTo(), noRetention());
             }
             return Effect().persist(new PolicyUpdated(update.name(), update.policy()))
                     .thenReply(update.replyTo(), s -> new Accepted(s.find(update.name()), false));
@@ -230,11 +250,63 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
                     "dataset " + register.name() + " exists with a different definition"));
         }
         DatasetRecord record = new DatasetRecord(tenant, register.name(), UUID.randomUUID().toString(), register.spec(),
-                register.policy(), clock.instant(), null);
+                register.policy(), clock.instant(), null, null, null);
         creatingTable = true;
-        context.pipeToSelf(tables.create(new TableRef(tenant, register.name(), record.incarnation()), register.spec().toDefinition()),
-                (ok, error) -> error == null ? new TableCreated(register, record) : new TableCreationFailed(register, error));
+        context.pipeToSelf(tables.create(record.ref(), register.spec().toDefinition()),
+                (ok, error) -> error == null ? new TableCreated(register, record) : new TableCreationFailed(register.replyTo(), error));
         return Effect().none();
+    }
+
+    /**
+     * Adopting the same location under the same name again answers the dataset; another location under the name, or
+     * the location under another name (two writers of one table), is a conflict. The table is read before anything is
+     * persisted.
+     */
+    private Effect<Event, State> onAdopt(State state, Adopt adopt) {
+        if (adopt.policy().retentionDays() > 0) {
+            return Effect().reply(adopt.replyTo(), noRetention());
+        }
+        DatasetRecord existing = state.find(adopt.name());
+        if (existing != null) {
+            boolean same = adopt.location().equals(existing.location())
+                    && (adopt.requested() == null || adopt.requested().fingerprint().equals(existing.spec().fingerprint()));
+            return Effect().reply(adopt.replyTo(), same ? new Accepted(existing, false) : new Rejected(Code.ALREADY_EXISTS, "name",
+                    "dataset " + adopt.name() + " exists with a different definition or location"));
+        }
+        for (DatasetRecord other : state.live().values()) {
+            if (adopt.location().equals(other.location())) {
+                return Effect().reply(adopt.replyTo(), new Rejected(Code.ALREADY_EXISTS, "location",
+                        adopt.location() + " is adopted already, as dataset " + other.name() + ": a table has one writer"));
+            }
+        }
+        DatasetRecord record = new DatasetRecord(tenant, adopt.name(), UUID.randomUUID().toString(), null, adopt.policy(),
+                clock.instant(), null, adopt.location(), null);
+        creatingTable = true;
+        context.pipeToSelf(tables.adopt(record.ref()),
+                (table, error) -> error == null ? new TableAdopted(adopt, record, table) : new TableCreationFailed(adopt.replyTo(), error));
+        return Effect().none();
+    }
+
+    private Effect<Event, State> onTableAdopted(State state, TableAdopted adopted) {
+        creatingTable = false;
+        Adopt request = adopted.request();
+        DatasetSpec spec;
+        try {
+            spec = DatasetSpec.of(DeltaTable.definitionOf(adopted.table()));
+        } catch (InvalidInputException e) {
+            return Effect().reply(request.replyTo(), new Rejected(Code.INVALID_ARGUMENT, e.field(),
+                    "the table cannot be a dataset: " + e.getMessage())).thenUnstashAll();
+        }
+        if (request.requested() != null && !request.requested().fingerprint().equals(spec.fingerprint())) {
+            return Effect().reply(request.replyTo(), new Rejected(Code.INVALID_ARGUMENT, "arrow_schema",
+                    "the table's columns or partitions differ from the ones given: leave them out to take the table's ("
+                            + spec.toDefinition().userSchema() + ", partitioned by " + spec.partitionColumns() + ")")).thenUnstashAll();
+        }
+        DatasetRecord record = new DatasetRecord(tenant, request.name(), adopted.record().incarnation(), spec, request.policy(),
+                adopted.record().registeredAt(), null, request.location(), adopted.table().readOnlyReason().orElse(null));
+        return Effect().persist(new Registered(record))
+                .thenReply(request.replyTo(), s -> new Accepted(record, true))
+                .thenUnstashAll();
     }
 
     private Effect<Event, State> onTableCreated(State state, TableCreated created) {
@@ -247,10 +319,20 @@ public final class DatasetRegistry extends EventSourcedBehavior<DatasetRegistry.
     private Effect<Event, State> onTableCreationFailed(State state, TableCreationFailed failed) {
         creatingTable = false;
         Throwable cause = Failures.cause(failed.error());
-        Reply reply = cause instanceof InvalidInputException invalid
-                ? new Rejected(Code.INVALID_ARGUMENT, invalid.field(), invalid.getMessage())
-                : new Rejected(Code.UNAVAILABLE, "", "creating the table failed: " + cause.getMessage());
-        return Effect().reply(failed.request().replyTo(), reply).thenUnstashAll();
+        Reply reply;
+        if (cause instanceof InvalidInputException invalid) {
+            reply = new Rejected(Code.INVALID_ARGUMENT, invalid.field(), invalid.getMessage());
+        } else if (cause instanceof UnsupportedTableFeatureException unsupported) {
+            reply = new Rejected(Code.FAILED_PRECONDITION, "location", unsupported.getMessage());
+        } else {
+            reply = new Rejected(Code.UNAVAILABLE, "", "the table could not be created or opened: " + cause.getMessage());
+        }
+        return Effect().reply(failed.replyTo(), reply).thenUnstashAll();
+    }
+
+    private static Rejected noRetention() {
+        return new Rejected(Code.INVALID_ARGUMENT, "policy.retention_days",
+                "retention drops whole days by the partition date Lakeshard adds to the tables it creates; an adopted table has none");
     }
 
     private static Rejected notFound(DatasetName name) {

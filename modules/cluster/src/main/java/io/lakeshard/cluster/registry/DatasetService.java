@@ -6,7 +6,6 @@ import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.lakeshard.cluster.table.PredicateSpec;
 import io.lakeshard.cluster.table.TableEntity;
-import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.query.UnknownTableException;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
@@ -37,8 +36,8 @@ public final class DatasetService {
      */
     public CompletionStage<DatasetRecord> addColumns(String tenant, DatasetName name, List<Field> columns) {
         return find(tenant, name).thenCompose(record -> {
-            TableRef ref = new TableRef(tenant, name, record.incarnation());
-            return sharding.entityRefFor(TableEntity.ENTITY_KEY, ref.entityId())
+            record.requireWritable();
+            return sharding.entityRefFor(TableEntity.ENTITY_KEY, record.ref().entityId())
                     .<TableEntity.SchemaReply>ask(replyTo -> new TableEntity.AddColumns(new Schema(columns).toJson(), replyTo), timeout)
                     .thenCompose(reply -> {
                         if (reply instanceof TableEntity.SchemaRejected rejected) {
@@ -56,8 +55,7 @@ public final class DatasetService {
     /** Deletes the rows matching every predicate, through the table's writer. */
     public CompletionStage<TableEntity.RowsDeleted> deleteRows(String tenant, DatasetName name,
             List<PredicateSpec> predicates) {
-        return find(tenant, name).thenCompose(record -> sharding.entityRefFor(TableEntity.ENTITY_KEY,
-                        new TableRef(tenant, name, record.incarnation()).entityId())
+        return find(tenant, name).thenCompose(record -> sharding.entityRefFor(TableEntity.ENTITY_KEY, record.ref().entityId())
                 .<TableEntity.DeleteReply>ask(replyTo -> new TableEntity.DeleteRows(predicates, replyTo), timeout)
                 .thenApply(reply -> {
                     if (reply instanceof TableEntity.DeleteRejected rejected) {

@@ -34,6 +34,12 @@ public final class RegistryClient {
         return registry(tenant).ask(replyTo -> new DatasetRegistry.Register(name, spec, policy, replyTo), timeout);
     }
 
+    /** @param requested the definition the caller expects, or null to take the table's */
+    public CompletionStage<DatasetRegistry.Reply> adopt(String tenant, DatasetName name, String location, DatasetSpec requested,
+            MaintenancePolicy policy) {
+        return registry(tenant).ask(replyTo -> new DatasetRegistry.Adopt(name, location, requested, policy, replyTo), timeout);
+    }
+
     public CompletionStage<Optional<DatasetRecord>> get(String tenant, DatasetName name) {
         return reads.<DatasetRegistry.Command, DatasetRegistry.Found>ask(registry(tenant), replyTo -> new DatasetRegistry.Get(name, replyTo))
                 .thenApply(found -> Optional.ofNullable(found.record()));

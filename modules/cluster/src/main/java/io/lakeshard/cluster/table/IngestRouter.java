@@ -68,7 +68,7 @@ public final class IngestRouter {
     public CompletionStage<TableEntity.WriteReply> write(String tenant, DatasetName name, VectorSchemaRoot batch,
             Optional<IdempotencyKey> key) {
         return table(tenant, name).thenCompose(record -> {
-            TableRef ref = new TableRef(tenant, name, record.incarnation());
+            TableRef ref = record.ref();
             return CompletableFuture.supplyAsync(() -> prepare(ref, record, batch), tables.blocking())
                     .thenCompose(prepared -> prepared.rejection() != null
                             ? CompletableFuture.completedFuture(prepared.rejection())
@@ -100,15 +100,18 @@ public final class IngestRouter {
     /** A batch ready to send, as files or inline bytes, or the reason it was refused. */
     private record Prepared(TableEntity.WriteRejected rejection, List<NewDataFile> files, byte[] ipc, long rows) {}
 
-    /** Validates here, so bad input is refused by the node that received it; then bulk or inline. */
+    /**
+     * Validates here, so bad input, or a write to a table Lakeshard does not write (read-only: its protocol), is
+     * refused by the node that received it; then bulk or inline.
+     */
     private Prepared prepare(TableRef ref, DatasetRecord record, VectorSchemaRoot batch) {
         BatchWriter writer;
         try {
-            writer = validated(snapshots.cache(ref).current(), record, batch);
+            writer = validated(ref, snapshots.cache(ref).current(), record, batch);
         } catch (InvalidInputException stale) {
             // A column added a moment ago may not be in this node's snapshot yet: look at the log once more.
             try {
-                writer = validated(snapshots.cache(ref).refresh(), record, batch);
+                writer = validated(ref, snapshots.cache(ref).refresh(), record, batch);
             } catch (InvalidInputException e) {
                 return new Prepared(new TableEntity.WriteRejected(false, e.field(), e.getMessage()), List.of(), null, 0);
             }
@@ -124,8 +127,9 @@ public final class IngestRouter {
         return new Prepared(null, writer.write(batch, UUID.randomUUID().toString(), clock.instant()), null, rows);
     }
 
-    private BatchWriter validated(TableSnapshot snapshot, DatasetRecord record, VectorSchemaRoot batch) {
-        BatchWriter writer = BatchWriter.forDefinition(tables.storage(), snapshot.tableRoot(), snapshot.schema(),
+    private BatchWriter validated(TableRef ref, TableSnapshot snapshot, DatasetRecord record, VectorSchemaRoot batch) {
+        snapshot.requireWritable();
+        BatchWriter writer = BatchWriter.forDefinition(tables.table(ref).storage(), snapshot.tableRoot(), snapshot.schema(),
                 record.spec().toDefinition(), allocator);
         writer.validate(batch);
         return writer;

@@ -36,6 +36,7 @@ import io.lakeshard.storage.maintenance.PreparedRewrite;
 import io.lakeshard.storage.table.CommitConflictException;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.ReadOnlyTableException;
 import io.lakeshard.storage.write.NewDataFile;
 import java.io.IOException;
 import java.time.Clock;
@@ -135,8 +136,15 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
      */
     public record WriteAck(long version, boolean applied, long rows) implements WriteReply {}
 
-    /** @param retryable true when the same write (same key) may simply be sent again */
-    public record WriteRejected(boolean retryable, String field, String message) implements WriteReply {}
+    /**
+     * @param retryable true when the same write (same key) may simply be sent again
+     * @param readOnly the table is one Lakeshard does not write; {@code message} says why
+     */
+    public record WriteRejected(boolean retryable, String field, String message, boolean readOnly) implements WriteReply {
+        public WriteRejected(boolean retryable, String field, String message) {
+            this(retryable, field, message, false);
+        }
+    }
 
     public static void init(ActorSystem<?> system, TableStore tables, GroupWriter writer,
             ActorRef<Topic.Command<TableVersion>> topic, String role, Metrics metrics, Clock clock) {
@@ -308,6 +316,7 @@ public final class TableEntity extends AbstractBehavior<TableEntity.Command> {
         for (Write write : failed.writes()) {
             write.replyTo().tell(cause instanceof InvalidInputException invalid
                     ? new WriteRejected(false, invalid.field(), invalid.getMessage())
+                    : cause instanceof ReadOnlyTableException readOnly ? new WriteRejected(false, "", readOnly.getMessage(), true)
                     : new WriteRejected(true, "", fenced ? "the table moved under its writer; retry with the same key"
                             : "the commit failed; retry with the same key"));
         }

@@ -275,7 +275,7 @@ class MaintenanceSchedulerTest {
 
     private CommandResult<Command, Event, State> register(long offset, MaintenancePolicy policy) {
         DatasetRecord record = new DatasetRecord(TENANT, NAME, "i1", DatasetSpec.of(DatasetDefinition.of(AllTypes.SCHEMA, List.of())),
-                policy, clock.instant(), null);
+                policy, clock.instant(), null, null, null);
         return scheduler.runCommand(new RegistryChanged(offset, TENANT, new DatasetRegistry.Registered(record)));
     }
 

@@ -62,7 +62,7 @@ class DatasetRegistryTest {
                 akka.actor.serialization-bindings { "io.lakeshard.cluster.CborSerializable" = jackson-cbor }
                 akka.actor.testkit.typed.single-expect-default = 30s
                 """)));
-        tables = new TableStore(StorageRoot.local(dir), TableSettings.defaults(), blocking);
+        tables = new TableStore(StorageRoot.local(dir), location -> StorageRoot.local(Path.of(location)), TableSettings.defaults(), blocking);
         registry = EventSourcedBehaviorTestKit.create(actors.system(), DatasetRegistry.create(TENANT, tables, BACKOFF, clock),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
     }

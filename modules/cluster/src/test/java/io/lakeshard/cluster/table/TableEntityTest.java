@@ -64,7 +64,7 @@ class TableEntityTest {
     void start() throws Exception {
         actors = ActorTestKit.create();
         topic = actors.createTestProbe();
-        tables = new TableStore(StorageRoot.local(dir), TableSettings.defaults(), blocking);
+        tables = new TableStore(StorageRoot.local(dir), location -> StorageRoot.local(Path.of(location)), TableSettings.defaults(), blocking);
         writer = new GroupWriter(allocator, clock, Runnable::run);
         tables.create(REF, DatasetDefinition.of(AllTypes.SCHEMA, List.of())).get(30, TimeUnit.SECONDS);
     }
@@ -320,7 +320,7 @@ class TableEntityTest {
     private ActorRef<Command> restartElsewhere(ActorRef<Command> entity) {
         entity.tell(TableEntity.Passivate.INSTANCE);
         actors.createTestProbe().expectTerminated(entity, TIMEOUT);
-        return spawn(new TableStore(StorageRoot.local(dir), TableSettings.defaults(), blocking), new GroupWriter(allocator, clock, Runnable::run));
+        return spawn(new TableStore(StorageRoot.local(dir), location -> StorageRoot.local(Path.of(location)), TableSettings.defaults(), blocking), new GroupWriter(allocator, clock, Runnable::run));
     }
 
     private ActorRef<Command> spawn(TableStore store, GroupWriter groupWriter) {

@@ -60,6 +60,7 @@ import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
 import org.slf4j.Logger;
@@ -358,9 +359,10 @@ public final class QueryEngine implements AutoCloseable {
                         .map(ScanPlanner.PlannedFile::file).toList();
                 filesScanned.merge(table.name(), files.size(), Integer::sum);
                 Map<URI, Path> local = localFiles(request, table, snapshot, files, lease);
+                Map<String, String> deletedRows = deletedRows(connection, ddl, request, table, files);
                 ddl.execute("CREATE TEMP VIEW " + DuckTypes.quote(table.viewName()) + " AS "
                         + ViewBuilder.select(snapshot.schema(), files, file -> local.get(file.uri(snapshot.tableRoot())),
-                                statement.namesSystemColumns()));
+                                file -> deletedRows.get(file.path()), statement.namesSystemColumns()));
             }
         } catch (SQLException | RuntimeException e) {
             if (lease != null) {
@@ -369,6 +371,32 @@ public final class QueryEngine implements AutoCloseable {
             throw e;
         }
         return new Planned(statement.rewrittenSql(), versions, filesScanned, lease);
+    }
+
+    /**
+     * For each file with a deletion vector, a temporary table of the row positions it deletes, by file path: the
+     * view leaves those rows out. The tables live as long as the query's connection; the statement cannot name them,
+     * since it may name only datasets.
+     */
+    private Map<String, String> deletedRows(DuckDBConnection connection, Statement ddl, QueryRequest request, TableReference table,
+            List<DataFile> files) throws SQLException {
+        Map<String, String> tables = new HashMap<>();
+        List<DataFile> withVectors = files.stream().filter(file -> file.deletionVector().isPresent()).toList();
+        if (withVectors.isEmpty()) {
+            return tables;
+        }
+        SnapshotCache cache = cache(request.tenant(), table.name());
+        for (DataFile file : withVectors) {
+            String name = table.viewName() + "_dv" + tables.size();
+            ddl.execute("CREATE TEMP TABLE " + DuckTypes.quote(name) + " (pos BIGINT)");
+            try (DuckDBAppender appender = connection.createAppender("temp", "main", name)) {
+                for (long position : cache.deletedRows(file)) {
+                    appender.beginRow().append(position).endRow();
+                }
+            }
+            tables.put(file.path(), name);
+        }
+        return tables;
     }
 
     /**

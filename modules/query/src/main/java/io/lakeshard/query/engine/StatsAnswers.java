@@ -151,7 +151,8 @@ final class StatsAnswers {
             return Optional.empty();
         }
         for (PlannedFile file : files) {
-            if (file.file().numRecords() < 0) {
+            // A deletion vector's rows are counted in the statistics, and no bound or null count says which they were.
+            if (file.file().numRecords() < 0 || file.file().deletionVector().isPresent()) {
                 return Optional.empty();
             }
         }
@@ -408,7 +409,7 @@ final class StatsAnswers {
         String view = DuckTypes.quote(query.table().viewName());
         try (Statement ddl = connection.createStatement()) {
             ddl.execute("CREATE TEMP VIEW " + view + " AS "
-                    + ViewBuilder.select(schema, List.of(), file -> null, query.namesSystemColumns()));
+                    + ViewBuilder.select(schema, List.of(), file -> null, file -> null, query.namesSystemColumns()));
             try (PreparedStatement prepared = connection.prepareStatement(query.sql())) {
                 ResultSetMetaData metadata = prepared.getMetaData();
                 List<Column> columns = new ArrayList<>();

@@ -22,8 +22,9 @@ import org.apache.arrow.vector.types.pojo.Field;
 
 /**
  * The SELECT a per-query view runs: the pinned files, grouped by partition values and by which columns they hold,
- * each group read with {@code read_parquet} and given the table's logical column names, nested fields included.
- * Partition values come from the log, not from paths, and columns added after a file was written read as typed NULLs.
+ * each group read with {@code read_parquet} and given the table's logical column names and types, nested fields
+ * included. Partition values come from the log, not from paths; columns added after a file was written read as typed
+ * NULLs; a file with a deletion vector is read alone, without the row positions it deletes.
  */
 final class ViewBuilder {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,13 +32,17 @@ final class ViewBuilder {
     private ViewBuilder() {}
 
     /**
+     * @param deletedRows the table, with one BIGINT column {@code pos}, that holds the row positions a file's deletion
+     *     vector deletes; asked only of files that have one
      * @param systemColumns whether the view shows the system columns ({@code _ls_...}): only when the statement names
      *     one, so that {@code SELECT *} returns the user's columns, which can be written back as they are
      */
-    static String select(TableSchema schema, List<DataFile> files, Function<DataFile, Path> localPath, boolean systemColumns) {
+    static String select(TableSchema schema, List<DataFile> files, Function<DataFile, Path> localPath,
+            Function<DataFile, String> deletedRows, boolean systemColumns) {
         Map<Group, List<String>> groups = new LinkedHashMap<>();
         for (DataFile file : files) {
-            groups.computeIfAbsent(new Group(file.partitionValues(), presentColumns(schema, file)), g -> new ArrayList<>())
+            String deleted = file.deletionVector().isPresent() ? deletedRows.apply(file) : null;
+            groups.computeIfAbsent(new Group(file.partitionValues(), presentColumns(schema, file), deleted), g -> new ArrayList<>())
                     .add(localPath.apply(file).toString());
         }
         if (groups.isEmpty()) {
@@ -64,13 +69,21 @@ final class ViewBuilder {
                 String value = group.partitionValues().get(physical);
                 columns.add((value == null ? "NULL" : partitionLiteral(field, value)) + "::" + sqlType(field) + " AS " + quote(name));
             } else if (group.presentColumns().contains(physical)) {
-                columns.add(logicalNames(quote(physical), field, physicalFields.get(i), 0) + " AS " + quote(name));
+                // The cast costs nothing where the file has the column's type, and reads what other writers chose
+                // (Spark's INT96 timestamps) as the table's type.
+                columns.add("CAST(" + logicalNames(quote(physical), field, physicalFields.get(i), 0) + " AS " + sqlType(field) + ") AS "
+                        + quote(name));
             } else {
                 columns.add("NULL::" + sqlType(field) + " AS " + quote(name));
             }
         }
         List<String> quotedPaths = paths.stream().map(DuckTypes::string).toList();
-        return "SELECT " + String.join(", ", columns) + " FROM read_parquet([" + String.join(", ", quotedPaths) + "])";
+        String select = "SELECT " + String.join(", ", columns) + " FROM read_parquet([" + String.join(", ", quotedPaths) + "]";
+        if (group.deletedRows() == null) {
+            return select + ")";
+        }
+        // Deletion vectors count a file's rows from 0 in file order, as DuckDB's file_row_number does.
+        return select + ", file_row_number = true) WHERE file_row_number NOT IN (SELECT pos FROM " + quote(group.deletedRows()) + ")";
     }
 
     /**
@@ -157,5 +170,6 @@ final class ViewBuilder {
         return present;
     }
 
-    private record Group(Map<String, String> partitionValues, Set<String> presentColumns) {}
+    /** @param deletedRows the table of the group's one file's deleted row positions, or null: files without a vector */
+    private record Group(Map<String, String> partitionValues, Set<String> presentColumns, String deletedRows) {}
 }

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /** DatasetService over gRPC. */
 public final class DatasetGrpc implements DatasetServicePowerApi {
@@ -42,9 +43,15 @@ public final class DatasetGrpc implements DatasetServicePowerApi {
         return Errors.guarded(() -> {
             var principal = Callers.principal(keys, metadata);
             DatasetName name = DatasetName.parse(in.getName());
+            MaintenancePolicy policy = in.hasPolicy() ? policy(in.getPolicy()) : MaintenancePolicy.defaults();
+            if (!in.getLocation().isEmpty()) {
+                Optional<Schema> schema = in.getArrowSchema().isEmpty() ? Optional.empty()
+                        : Optional.of(ArrowIpc.schema(in.getArrowSchema(), "arrow_schema", allocator));
+                return datasets.adopt(principal, name, new Datasets.Adoption(in.getLocation(), schema, in.getPartitionColumnsList(),
+                        optional(in.getEventTimeColumn()), options(in.getOptions()), policy)).thenApply(this::toProto);
+            }
             DatasetDefinition definition = new DatasetDefinition(ArrowIpc.schema(in.getArrowSchema(), "arrow_schema", allocator),
                     in.getPartitionColumnsList(), optional(in.getEventTimeColumn()), options(in.getOptions()));
-            MaintenancePolicy policy = in.hasPolicy() ? policy(in.getPolicy()) : MaintenancePolicy.defaults();
             return datasets.register(principal, name, definition, policy).thenApply(this::toProto);
         });
     }
@@ -107,6 +114,9 @@ public final class DatasetGrpc implements DatasetServicePowerApi {
                         .setRetentionDays(policy.retentionDays()))
                 .setRegisteredAtMillis(dataset.registeredAt().toEpochMilli())
                 .setCreated(dataset.created())
+                .setLocation(dataset.location().orElse(""))
+                .setReadOnly(dataset.readOnlyReason().isPresent())
+                .setReadOnlyReason(dataset.readOnlyReason().orElse(""))
                 .build();
     }
 

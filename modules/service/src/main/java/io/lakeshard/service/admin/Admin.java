@@ -17,7 +17,6 @@ import io.lakeshard.cluster.registry.DatasetService;
 import io.lakeshard.cluster.table.IngestRouter;
 import io.lakeshard.cluster.table.PredicateSpec;
 import io.lakeshard.cluster.table.TableEntity;
-import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.query.engine.QueryEngine;
 import io.lakeshard.service.Audit;
 import io.lakeshard.service.Principal;
@@ -83,11 +82,12 @@ public final class Admin {
         Duration wait = timeout.orElse(defaultMaintenanceTimeout);
         return Audit.audited(principal, type.name().toLowerCase(Locale.ROOT), name.toString(),
                 router.table(tenant, name).thenCompose(record -> {
+                    record.requireWritable();
                     if (!type.scheduledBy(record.policy())) {
                         throw new InvalidInputException("policy.retention_days",
                                 "0 keeps every day, so there is nothing to expire; set the days to keep with UpdatePolicy");
                     }
-                    return MaintenanceScheduler.runNowAndWait(system, scheduler, new TableRef(tenant, name, record.incarnation()), type, wait);
+                    return MaintenanceScheduler.runNowAndWait(system, scheduler, record.ref(), type, wait);
                 }).thenApply(MaintenanceScheduler.TaskStatus::lastOutcome));
     }
 
@@ -95,7 +95,8 @@ public final class Admin {
     public CompletionStage<RowsDeleted> deleteRows(Principal principal, DatasetName name, String where) {
         String tenant = admin(principal);
         return Audit.audited(principal, "delete-rows", name.toString(), router.table(tenant, name).thenComposeAsync(record -> {
-            TableSchema schema = snapshots.cache(new TableRef(tenant, name, record.incarnation())).refresh().schema();
+            record.requireWritable();
+            TableSchema schema = snapshots.cache(record.ref()).refresh().schema();
             List<PredicateSpec> predicates = engine.parseFilter(schema, where).stream()
                     .map(predicate -> PredicateSpec.of(predicate, schema)).toList();
             return datasets.deleteRows(tenant, name, predicates);

@@ -66,7 +66,7 @@ public final class Ingest {
             }
             TableEntity.WriteRejected rejected = (TableEntity.WriteRejected) reply;
             count("rejected");
-            throw new ServiceException(rejected.retryable() ? Code.UNAVAILABLE : Code.INVALID_ARGUMENT,
+            throw new ServiceException(rejected.retryable() ? Code.UNAVAILABLE : rejected.readOnly() ? Code.FAILED_PRECONDITION : Code.INVALID_ARGUMENT,
                     rejected.field().isEmpty() || rejected.message().startsWith(rejected.field())
                             ? rejected.message() : rejected.field() + ": " + rejected.message());
         });

@@ -36,6 +36,7 @@ import org.apache.hadoop.conf.Configuration;
 /**
  * Rewrites a table's files: optimize (bin-packing, sorting or z-ordering small files), partition expiry and row
  * deletes. Each runs against one snapshot and commits once; a concurrent rewrite of the same files fails the commit.
+ * A table Lakeshard does not write ({@link TableSnapshot#readOnlyReason}) is refused before any file is written.
  */
 public final class Maintenance {
     private final DeltaTable table;
@@ -62,6 +63,7 @@ public final class Maintenance {
     public Optional<PreparedRewrite> prepareOptimize() {
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
+        snapshot.requireWritable();
         WriterOptions options = DeltaTable.definitionOf(snapshot).writerOptions();
         Map<Map<String, String>, List<DataFile>> byPartition = new LinkedHashMap<>();
         for (DataFile file : snapshot.files()) {
@@ -111,6 +113,7 @@ public final class Maintenance {
     public Optional<PreparedRewrite> prepareExpire(LocalDate cutoff) {
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
+        snapshot.requireWritable();
         ColumnPredicate expired = ColumnPredicate.lt(SystemColumns.PARTITION_DATE, cutoff);
         List<DataFile> removes = ScanPlanner.plan(snapshot, List.of(expired)).stream()
                 .map(ScanPlanner.PlannedFile::file).toList();
@@ -136,6 +139,7 @@ public final class Maintenance {
         }
         long start = System.nanoTime();
         TableSnapshot snapshot = table.snapshot();
+        snapshot.requireWritable();
         Filter filter = Filter.bind(snapshot.schema(), predicates);
         WriterOptions options = DeltaTable.definitionOf(snapshot).writerOptions();
         DataFileReader reader = new DataFileReader(table, allocator);

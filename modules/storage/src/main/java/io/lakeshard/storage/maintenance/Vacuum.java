@@ -23,7 +23,10 @@ import org.apache.hadoop.fs.FileStatus;
 /**
  * Deletes data files that no version within the retention window references: files removed by a commit older than
  * the window, and files never committed (abandoned writes) older than the window. Every version a reader may still
- * time-travel to within the window stays readable.
+ * time-travel to within the window stays readable. As Delta's own vacuum, it leaves hidden files and directories alone
+ * (names starting with '_' or '.', other than partition directories): they are not the table's data files, and a
+ * table another engine wrote may keep its own there. A table Lakeshard does not write is not vacuumed at all: its
+ * deletion vector files, say, are referenced in ways this does not follow.
  */
 public final class Vacuum {
     public static final Duration MINIMUM_RETENTION = Duration.ofHours(1);
@@ -48,8 +51,12 @@ public final class Vacuum {
                     + " h unless forced; readers of recent versions would lose files");
         }
         long start = System.nanoTime();
+        TableSnapshot latest = table.latestMetadata();
+        latest.requireWritable();
         Instant cutoff = clock.instant().minus(retention);
-        Set<String> referenced = referencedSince(cutoff);
+        Set<String> referenced = referencedSince(latest, cutoff);
+        List<String> partitionDirectories = latest.schema().partitionColumns().stream()
+                .map(column -> latest.schema().physicalName(column) + "=").toList();
         List<URI> doomed = new ArrayList<>();
         long bytes = 0;
         HadoopStorage storage = HadoopStorage.of(table.storage());
@@ -57,7 +64,7 @@ public final class Vacuum {
             for (FileStatus status : storage.listStatuses(table.root())) {
                 URI uri = status.getPath().toUri();
                 String relative = table.root().relativize(uri).getPath();
-                if (relative.startsWith("_delta_log/") || referenced.contains(relative)
+                if (hidden(relative, partitionDirectories) || referenced.contains(relative)
                         || status.getModificationTime() >= cutoff.toEpochMilli()) {
                     continue;
                 }
@@ -75,9 +82,18 @@ public final class Vacuum {
         return new Result(doomed, bytes, dryRun, Duration.ofNanos(System.nanoTime() - start));
     }
 
+    /** Whether a path holds a hidden name ({@code _delta_log/} among them) outside the partition directories' names. */
+    private static boolean hidden(String relative, List<String> partitionDirectories) {
+        for (String name : relative.split("/")) {
+            if ((name.startsWith("_") || name.startsWith(".")) && partitionDirectories.stream().noneMatch(name::startsWith)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Unescaped relative paths of every file referenced by the version current at {@code cutoff} or any later one. */
-    private Set<String> referencedSince(Instant cutoff) {
-        TableSnapshot latest = table.latestMetadata();
+    private Set<String> referencedSince(TableSnapshot latest, Instant cutoff) {
         long first = table.versionAsOf(cutoff).orElse(0L);
         TableSnapshot base = table.snapshotAt(first);
         Set<String> paths = new HashSet<>();

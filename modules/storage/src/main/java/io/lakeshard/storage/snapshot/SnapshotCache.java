@@ -3,6 +3,7 @@ package io.lakeshard.storage.snapshot;
 import static java.util.Objects.requireNonNull;
 
 import io.lakeshard.storage.table.DataFile;
+import io.lakeshard.storage.table.DeletionVector;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.TableChange;
 import io.lakeshard.storage.table.TableSnapshot;
@@ -20,10 +21,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class SnapshotCache {
     private static final Logger log = LoggerFactory.getLogger(SnapshotCache.class);
+    private static final int MAX_CACHED_VECTORS = 1024;
 
     private final DeltaTable table;
     private final AtomicLong fullLoads = new AtomicLong();
     private final AtomicLong incrementalRefreshes = new AtomicLong();
+    /**
+     * The rows deletion vectors delete, by vector: a vector never changes (a later delete writes a new one), so each is
+     * read once while it is in use, not once per query.
+     */
+    private final Map<String, long[]> deletedRows = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+            return size() > MAX_CACHED_VECTORS;
+        }
+    };
     private volatile TableSnapshot current;
 
     public SnapshotCache(DeltaTable table) {
@@ -59,7 +71,7 @@ public final class SnapshotCache {
                 change.adds().forEach(file -> files.put(file.path(), file));
             }
             TableSnapshot refreshed = new TableSnapshot(latest.tableRoot(), latest.version(), latest.timestampMillis(),
-                    latest.schema(), latest.properties(), files);
+                    latest.schema(), latest.properties(), latest.readOnlyReason(), files);
             incrementalRefreshes.incrementAndGet();
             current = refreshed;
             return refreshed;
@@ -81,6 +93,25 @@ public final class SnapshotCache {
 
     public TableSnapshot asOf(Instant time) {
         return table.snapshotAsOf(time);
+    }
+
+    /** The positions of the rows {@code file}'s deletion vector deletes, ascending; none for a file without one. */
+    public long[] deletedRows(DataFile file) {
+        if (file.deletionVector().isEmpty()) {
+            return new long[0];
+        }
+        String id = file.deletionVector().map(DeletionVector::uniqueId).orElseThrow();
+        synchronized (deletedRows) {
+            long[] cached = deletedRows.get(id);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        long[] rows = table.deletedRows(file);
+        synchronized (deletedRows) {
+            deletedRows.put(id, rows);
+        }
+        return rows;
     }
 
     public long fullLoads() {

@@ -33,6 +33,7 @@ import io.lakeshard.storage.internal.kernel.DeltaSchemas;
 import io.lakeshard.storage.internal.kernel.KernelActions;
 import io.lakeshard.storage.internal.kernel.KernelActions.HistoryCommitter;
 import io.lakeshard.storage.internal.kernel.TableProperties;
+import io.lakeshard.storage.internal.kernel.WriteSupport;
 import io.lakeshard.storage.internal.schema.SupportedTypes;
 import io.lakeshard.storage.internal.schema.SystemColumns;
 import io.lakeshard.storage.internal.write.DataFiles;
@@ -73,8 +74,11 @@ public final class DeltaTable {
     private static final Logger log = LoggerFactory.getLogger(DeltaTable.class);
     private static final String ENGINE_INFO = "lakeshard/0.1";
     private static final Pattern LOG_ENTRY = Pattern.compile("(\\d{20})\\.(json|crc)");
-    /** The reader features Lakeshard implements: name-mode column mapping, timestamps without zone, v2 checkpoints (Kernel's). */
-    private static final Set<String> READER_FEATURES = Set.of("columnMapping", "timestampNtz", "v2Checkpoint");
+    /**
+     * The reader features Lakeshard implements: column mapping, timestamps without zone, v2 checkpoints (Kernel's) and
+     * deletion vectors (the query engine leaves out the rows they delete).
+     */
+    private static final Set<String> READER_FEATURES = Set.of("columnMapping", "timestampNtz", "v2Checkpoint", "deletionVectors");
 
     private final StorageRoot storage;
     private final URI root;
@@ -187,7 +191,7 @@ public final class DeltaTable {
     public TableSnapshot latestMetadata() {
         Snapshot snapshot = latest();
         return new TableSnapshot(root, snapshot.getVersion(), snapshot.getTimestamp(engine), schemaOf(snapshot),
-                snapshot.getTableProperties(), Map.of());
+                snapshot.getTableProperties(), WriteSupport.refusal(snapshot), Map.of());
     }
 
     /** The adds and removes of every commit in {@code (fromVersion, toVersion]}, in order. */
@@ -201,6 +205,11 @@ public final class DeltaTable {
             changes.add(new TableChange(commit.version(), commit.timestamp(), adds, commit.removedPaths(), commit.metadataChanged()));
         }
         return changes;
+    }
+
+    /** The positions of the rows {@code file}'s deletion vector deletes, ascending; none for a file without one. */
+    public long[] deletedRows(DataFile file) {
+        return file.deletionVector().map(vector -> KernelActions.deletedRows(engine, path, vector)).orElse(new long[0]);
     }
 
     /** The last sequence number committed for a writer. */
@@ -235,7 +244,7 @@ public final class DeltaTable {
      */
     public GroupCommitResult appendGroup(List<PendingAppend> appends, long expectedVersion, Executor housekeeping) {
         HistoryCommitter history = new HistoryCommitter();
-        Snapshot snapshot = latest(history);
+        Snapshot snapshot = writable(latest(history));
         if (snapshot.getVersion() != expectedVersion) {
             throw new CommitConflictException("the log of " + root + " is at version " + snapshot.getVersion()
                     + ", not " + expectedVersion + ": another writer committed", null);
@@ -304,7 +313,7 @@ public final class DeltaTable {
         }
         HistoryCommitter history = new HistoryCommitter();
         history.record(operation, operation.metrics(removes, adds));
-        Snapshot snapshot = readable(TableManager.loadSnapshot(path).atVersion(readVersion).withCommitter(history).build(engine));
+        Snapshot snapshot = writable(readable(TableManager.loadSnapshot(path).atVersion(readVersion).withCommitter(history).build(engine)));
         StructType physical = DeltaSchemas.physical(snapshot.getSchema());
         long now = clock.millis();
         List<Row> actions = new ArrayList<>();
@@ -324,7 +333,7 @@ public final class DeltaTable {
      * inside it, gets a fresh id and a physical name no other column has had.
      */
     public CommitResult addColumns(List<Field> columns) {
-        Snapshot snapshot = latest();
+        Snapshot snapshot = writable(latest());
         TableSchema schema = schemaOf(snapshot);
         for (Field column : columns) {
             String path = "columns." + column.getName();
@@ -449,8 +458,8 @@ public final class DeltaTable {
 
     /**
      * Refuses a version whose protocol needs a reader feature Lakeshard does not implement: Kernel loads a table with
-     * deletion vectors, say, and leaves applying them to the reader, so reading it as if they were absent would
-     * return deleted rows. Every read, write and maintenance run loads its snapshot through here.
+     * widened column types, say, and leaves reading old files as the new types to the reader. Every read, write and
+     * maintenance run loads its snapshot through here.
      */
     private Snapshot readable(Snapshot snapshot) {
         Set<String> missing = new TreeSet<>(KernelActions.readerFeatures(snapshot));
@@ -460,6 +469,14 @@ public final class DeltaTable {
                     + " needs the reader feature" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing)
                     + ", which Lakeshard does not implement; it cannot be read, written or maintained here", missing);
         }
+        return snapshot;
+    }
+
+    /** Refuses a commit to a version whose protocol Lakeshard does not write correctly; every commit checks here. */
+    private static Snapshot writable(Snapshot snapshot) {
+        WriteSupport.refusal(snapshot).ifPresent(reason -> {
+            throw new ReadOnlyTableException(reason);
+        });
         return snapshot;
     }
 
@@ -480,7 +497,7 @@ public final class DeltaTable {
             throw new StorageUnavailableException("reading the file list of " + root, e);
         }
         return new TableSnapshot(root, snapshot.getVersion(), snapshot.getTimestamp(engine), schema,
-                snapshot.getTableProperties(), files);
+                snapshot.getTableProperties(), WriteSupport.refusal(snapshot), files);
     }
 
     static TableSchema schemaOf(Snapshot snapshot) {
@@ -494,7 +511,7 @@ public final class DeltaTable {
         Map<String, String> physicalNames = new HashMap<>();
         schema.columnNames().forEach(name -> physicalNames.put(name, schema.physicalName(name)));
         return new DataFile(add.path(), add.partitionValues(), add.size(), add.modificationTime(), add.statsJson(),
-                FileStats.parse(add.statsJson(), schema.logical(), physicalNames));
+                FileStats.parse(add.statsJson(), schema.logical(), physicalNames), add.deletionVector());
     }
 
     private static <T> CloseableIterator<T> toIterator(List<T> items) {

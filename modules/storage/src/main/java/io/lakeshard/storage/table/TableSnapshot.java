@@ -8,10 +8,14 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One version of a table: its schema, properties and every data file it references. Immutable, so a reader can hold
  * it for the length of a query while the table moves on.
+ *
+ * @param readOnlyReason why Lakeshard does not write this version (its protocol has a feature Lakeshard does not write
+ *     correctly), or empty when it does
  */
 public record TableSnapshot(
         URI tableRoot,
@@ -19,12 +23,14 @@ public record TableSnapshot(
         long timestampMillis,
         TableSchema schema,
         Map<String, String> properties,
+        Optional<String> readOnlyReason,
         Map<String, DataFile> filesByPath) {
 
     public TableSnapshot {
         requireNonNull(tableRoot, "tableRoot is null");
         requireNonNull(schema, "schema is null");
         properties = Map.copyOf(requireNonNull(properties, "properties is null"));
+        requireNonNull(readOnlyReason, "readOnlyReason is null");
         filesByPath = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(filesByPath, "filesByPath is null")));
     }
 
@@ -32,11 +38,19 @@ public record TableSnapshot(
         return filesByPath.values();
     }
 
+    /** The rows of the table: the files' rows less those their deletion vectors delete. */
     public long numRecords() {
-        return files().stream().mapToLong(DataFile::numRecords).sum();
+        return files().stream().mapToLong(DataFile::liveRecords).sum();
     }
 
     public long sizeBytes() {
         return files().stream().mapToLong(DataFile::sizeBytes).sum();
+    }
+
+    /** Throws {@link ReadOnlyTableException} unless Lakeshard writes this version's protocol correctly. */
+    public void requireWritable() {
+        readOnlyReason.ifPresent(reason -> {
+            throw new ReadOnlyTableException(reason);
+        });
     }
 }

@@ -16,19 +16,23 @@ import io.delta.kernel.engine.Engine;
 import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.internal.actions.AddFile;
 import io.delta.kernel.internal.actions.CommitInfo;
+import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
 import io.delta.kernel.internal.actions.Protocol;
 import io.delta.kernel.internal.actions.RemoveFile;
 import io.delta.kernel.internal.actions.SetTransaction;
 import io.delta.kernel.internal.actions.SingleAction;
 import io.delta.kernel.internal.commit.DefaultFileSystemManagedTableOnlyCommitter;
+import io.delta.kernel.internal.deletionvectors.DeletionVectorUtils;
 import io.delta.kernel.internal.fs.Path;
 import io.delta.kernel.internal.snapshot.MetadataCleanup;
+import io.delta.kernel.internal.tablefeatures.TableFeature;
 import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.statistics.DataFileStatistics;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import io.lakeshard.storage.table.CommitOperation;
 import io.lakeshard.storage.table.DataFile;
+import io.lakeshard.storage.table.DeletionVector;
 import io.lakeshard.storage.write.NewDataFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,11 +44,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The one place Lakeshard touches Delta Kernel's internal classes. Kernel 4.4 has no public API for remove actions,
  * for adds with {@code dataChange=false}, for reading add actions as values, for a commit's operation, parameters
- * and metrics, or for a snapshot's protocol; expect this class to change with
+ * and metrics, for a snapshot's protocol, or for reading a deletion vector's rows; expect this class to change with
  * Kernel versions, and nothing else.
  */
 public final class KernelActions {
@@ -79,10 +84,20 @@ public final class KernelActions {
     public static AddedFile readAdd(Row addRow) {
         AddFile add = new AddFile(addRow);
         Map<String, String> partitionValues = VectorUtils.toJavaMap(add.getPartitionValues());
-        return new AddedFile(add.getPath(), partitionValues, add.getSize(), add.getModificationTime(), add.getStatsJson().orElse(null));
+        return new AddedFile(add.getPath(), partitionValues, add.getSize(), add.getModificationTime(), add.getStatsJson().orElse(null),
+                add.getDeletionVector().map(dv -> new DeletionVector(dv.getStorageType(), dv.getPathOrInlineDv(),
+                        dv.getOffset().orElse(-1), dv.getSizeInBytes(), dv.getCardinality())));
     }
 
-    public record AddedFile(String path, Map<String, String> partitionValues, long size, long modificationTime, String statsJson) {}
+    public record AddedFile(String path, Map<String, String> partitionValues, long size, long modificationTime, String statsJson,
+            Optional<DeletionVector> deletionVector) {}
+
+    /** The positions of the rows a deletion vector deletes from its file, ascending; read through Kernel's codec. */
+    public static long[] deletedRows(Engine engine, String tablePath, DeletionVector vector) {
+        DeletionVectorDescriptor descriptor = new DeletionVectorDescriptor(vector.storageType(), vector.pathOrInlineDv(),
+                vector.offset() < 0 ? Optional.empty() : Optional.of(vector.offset()), vector.sizeInBytes(), vector.cardinality());
+        return DeletionVectorUtils.loadNewDvAndBitmap(engine, tablePath, descriptor)._2.toArray();
+    }
 
     /** The adds and removes of one commit, in log order. */
     public record CommitChanges(long version, long timestamp, List<AddedFile> adds, List<String> removedPaths, boolean metadataChanged) {}
@@ -193,6 +208,18 @@ public final class KernelActions {
             return Set.copyOf(protocol.getReaderFeatures());
         }
         return protocol.getMinReaderVersion() >= 2 ? Set.of("columnMapping") : Set.of();
+    }
+
+    /**
+     * Every table feature a snapshot's protocol supports, by name: listed from writer version 7, implied by older
+     * versions (version 2 is append-only and invariants, 5 adds column mapping, and so on).
+     */
+    public static Set<String> features(Snapshot snapshot) {
+        Set<String> names = new TreeSet<>();
+        for (TableFeature feature : snapshot.getProtocol().getImplicitlyAndExplicitlySupportedFeatures()) {
+            names.add(feature.featureName());
+        }
+        return names;
     }
 
     /** The log stores paths as relative URIs: percent-encode what a URI cannot hold ('%', spaces, ...). */
