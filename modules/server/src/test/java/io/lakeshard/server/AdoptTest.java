@@ -20,6 +20,7 @@ import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.TableSnapshot;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -280,8 +281,9 @@ class AdoptTest {
     private static void upload(FileSystem fs, Path table, String target) throws Exception {
         try (Stream<Path> files = Files.walk(table)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
-                fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(file.toUri()),
-                        new org.apache.hadoop.fs.Path(target + table.relativize(file).toString().replace('\\', '/')));
+                try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(target + table.relativize(file)))) {
+                    Files.copy(file, out);
+                }
             }
         }
     }
