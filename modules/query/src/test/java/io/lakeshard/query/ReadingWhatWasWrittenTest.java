@@ -155,11 +155,11 @@ class ReadingWhatWasWrittenTest {
 
     @Test
     void aTableNeedingAReaderFeatureWeDoNotImplementIsRefused() throws Exception {
-        DeltaTable table = datasets.create("acme", "main.read.dv", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
-        assertEquals(List.of(Map.of("n", 0L)), run("SELECT count(*) AS n FROM main.read.dv"));
-        TestTables.commitByHand(table, TestTables.DELETION_VECTORS_PROTOCOL);
+        DeltaTable table = datasets.create("acme", "main.read.widened", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
+        assertEquals(List.of(Map.of("n", 0L)), run("SELECT count(*) AS n FROM main.read.widened"));
+        TestTables.commitByHand(table, TestTables.TYPE_WIDENING_PROTOCOL);
         UnsupportedTableFeatureException refused = assertThrows(UnsupportedTableFeatureException.class,
-                () -> run("SELECT count(*) AS n FROM main.read.dv"));
-        assertTrue(refused.getMessage().contains("deletionVectors"), refused.getMessage());
+                () -> run("SELECT count(*) AS n FROM main.read.widened"));
+        assertTrue(refused.getMessage().contains("typeWidening"), refused.getMessage());
     }
 }

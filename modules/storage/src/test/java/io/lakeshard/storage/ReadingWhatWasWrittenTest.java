@@ -20,6 +20,7 @@ import io.lakeshard.storage.stats.FileStats;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.ReadOnlyTableException;
 import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.table.UnsupportedTableFeatureException;
@@ -35,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -192,7 +194,7 @@ class ReadingWhatWasWrittenTest {
 
     @Test
     void aTableNeedingAReaderFeatureWeDoNotImplementIsRefusedWhereverItIsLoaded() throws IOException {
-        DeltaTable table = TestTables.create(dir, "dv", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
+        DeltaTable table = TestTables.create(dir, "widened", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
         List<NewDataFile> files;
         try (VectorSchemaRoot batch = NestedColumn.before(allocator, 1)) {
             TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
@@ -200,7 +202,7 @@ class ReadingWhatWasWrittenTest {
         }
         SnapshotCache cache = new SnapshotCache(table);
         cache.refresh();
-        long version = TestTables.commitByHand(table, TestTables.DELETION_VECTORS_PROTOCOL);
+        long version = TestTables.commitByHand(table, TestTables.TYPE_WIDENING_PROTOCOL);
 
         List<UnsupportedTableFeatureException> refusals = List.of(
                 assertThrows(UnsupportedTableFeatureException.class, table::snapshot),
@@ -212,10 +214,43 @@ class ReadingWhatWasWrittenTest {
                 assertThrows(UnsupportedTableFeatureException.class,
                         () -> new Vacuum(table, Clock.systemUTC()).run(Duration.ofHours(1), true, false)));
         for (UnsupportedTableFeatureException refusal : refusals) {
-            assertTrue(refusal.getMessage().contains("deletionVectors"), refusal.getMessage());
+            assertTrue(refusal.getMessage().contains("typeWidening"), refusal.getMessage());
         }
         assertFalse(Files.exists(Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version + 1))),
                 "nothing was committed");
         assertEquals(1, table.snapshotAt(version - 1).numRecords(), "versions before the upgrade still read");
+    }
+
+    @Test
+    void aTableWithDeletionVectorsIsReadButNeverWritten() throws IOException {
+        DeltaTable table = TestTables.create(dir, "dv", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
+        List<NewDataFile> files;
+        try (VectorSchemaRoot batch = NestedColumn.before(allocator, 1)) {
+            TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
+            files = TestTables.write(table, allocator, batch);
+        }
+        SnapshotCache cache = new SnapshotCache(table);
+        cache.refresh();
+        long version = TestTables.commitByHand(table, TestTables.DELETION_VECTORS_PROTOCOL);
+
+        for (TableSnapshot snapshot : List.of(table.snapshot(), table.latestMetadata(), table.snapshotAt(version), cache.refresh())) {
+            assertEquals(version, snapshot.version());
+            assertEquals(Optional.of("deletion vectors: Lakeshard does not write tables with this feature"), snapshot.readOnlyReason());
+        }
+        assertEquals(1, table.snapshot().numRecords(), "read as before");
+        List<ReadOnlyTableException> refusals = List.of(
+                assertThrows(ReadOnlyTableException.class, () -> TestTables.commit(table, files, new IdempotencyKey("w", 2))),
+                assertThrows(ReadOnlyTableException.class, () -> new Maintenance(table, allocator).optimize()),
+                assertThrows(ReadOnlyTableException.class, () -> new Maintenance(table, allocator).deleteRows(
+                        List.of(ColumnPredicate.eq("id", 0L)))),
+                assertThrows(ReadOnlyTableException.class, () -> table.addColumns(List.of(Field.nullable("x", ArrowType.Utf8.INSTANCE)))),
+                assertThrows(ReadOnlyTableException.class,
+                        () -> new Vacuum(table, Clock.systemUTC()).run(Duration.ofHours(1), true, false)));
+        for (ReadOnlyTableException refusal : refusals) {
+            assertTrue(refusal.getMessage().contains("deletion vectors"), refusal.getMessage());
+        }
+        assertFalse(Files.exists(Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version + 1))),
+                "nothing was committed");
+        assertTrue(table.snapshotAt(version - 1).readOnlyReason().isEmpty(), "Lakeshard wrote the version before");
     }
 }

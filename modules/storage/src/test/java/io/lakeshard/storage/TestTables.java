@@ -73,6 +73,9 @@ public final class TestTables {
      */
     public static final String DELETION_VECTORS_PROTOCOL = "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,"
             + "\"readerFeatures\":[\"deletionVectors\"],\"writerFeatures\":[\"deletionVectors\"]}}";
+    /** A protocol Kernel loads and Lakeshard does not read: old files' columns may be narrower than the schema says. */
+    public static final String TYPE_WIDENING_PROTOCOL = "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,"
+            + "\"readerFeatures\":[\"typeWidening\"],\"writerFeatures\":[\"typeWidening\"]}}";
 
     /** Writes the table's next commit by hand, as another Delta writer would: one JSON action per line. */
     public static long commitByHand(DeltaTable table, String... actions) throws IOException {
