@@ -119,6 +119,26 @@ class MaintenanceSchedulerTest {
     }
 
     @Test
+    void aTableLakeshardDoesNotWriteGetsNoTasksButIsPurgedFromTheScheduleWhenDropped() {
+        DatasetRecord record = new DatasetRecord(TENANT, NAME, "i1", DatasetSpec.of(DatasetDefinition.of(AllTypes.SCHEMA, List.of())),
+                POLICY, clock.instant(), null, "file:/import/acme/t/", "deletion vectors: Lakeshard does not write tables with this feature");
+        TableScheduled scheduled = assertInstanceOf(TableScheduled.class,
+                scheduler.runCommand(new RegistryChanged(1, TENANT, new DatasetRegistry.Registered(record))).event());
+        assertEquals(Map.of(), scheduled.firstRuns());
+        assertEquals(record.ref(), scheduled.table());
+        MaintenancePolicy changed = new MaintenancePolicy(Duration.ofHours(2), Duration.ofHours(6), Duration.ofDays(7), 0);
+        scheduler.runCommand(new RegistryChanged(2, TENANT, new DatasetRegistry.PolicyUpdated(NAME, changed)));
+        assertEquals(Map.of(), scheduler.getState().tables().get(record.ref().entityId()).tasks(), "a policy change gives it none");
+        clock.advance(Duration.ofDays(1));
+        assertTrue(scheduler.runCommand(Tick.INSTANCE).hasNoEvents(), "nothing is ever due");
+
+        scheduler.runCommand(new RegistryChanged(3, TENANT, new DatasetRegistry.Dropped(NAME, clock.instant())));
+        clock.advance(SETTINGS.purgeAfter());
+        scheduler.runCommand(Tick.INSTANCE);
+        assertEquals(record.ref(), purges.receiveMessage(), "the purge, which forgets an adopted table, is asked for");
+    }
+
+    @Test
     void aDueTaskIsLeasedOnceAndASuccessSchedulesTheNextRun() {
         register(1, POLICY);
         assertTrue(scheduler.runCommand(Tick.INSTANCE).hasNoEvents(), "nothing is due yet");

@@ -1,6 +1,7 @@
 package io.lakeshard.cluster.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -169,6 +170,38 @@ class DatasetRegistryTest {
         List<DatasetRecord> listed = registry.<DatasetRegistry.Datasets>runCommand(DatasetRegistry.ListDatasets::new).reply().records();
         assertEquals(List.of(NAME), listed.stream().map(DatasetRecord::name).toList());
         assertNull(listed.get(0).droppedAt());
+    }
+
+    @Test
+    void adoptingReadsTheTableWhereItIsAndRecordsItsLocation() throws Exception {
+        Path elsewhere = dir.resolve("import/acme/t");
+        DeltaTable.create(StorageRoot.local(dir.resolve("import")), elsewhere.toUri(),
+                DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")), TableSettings.defaults());
+        String location = elsewhere.toUri().toString();
+        CommandResultWithReply<Command, Event, State, Reply> adopted = adopt(NAME, location);
+        DatasetRecord record = assertInstanceOf(Accepted.class, adopted.reply()).record();
+        assertEquals(location, record.location());
+        assertEquals(SPEC.fingerprint(), record.spec().fingerprint(), "the table's columns and partitions");
+        assertNull(record.readOnlyReason(), "a table Lakeshard writes");
+        assertEquals(new DatasetRegistry.Registered(record), adopted.event());
+        assertEquals(record, registry.restart().state().find(NAME), "recovered with its location");
+        assertEquals(new Accepted(record, false), adopt(NAME, location).reply(), "adopting it again is the same dataset");
+
+        DatasetName other = DatasetName.parse("obs.logs.copy");
+        Rejected twice = assertInstanceOf(Rejected.class, adopt(other, location).reply());
+        assertEquals(Code.ALREADY_EXISTS, twice.code());
+        assertEquals("location", twice.field());
+        CommandResultWithReply<Command, Event, State, Reply> missing = adopt(other, dir.resolve("import/acme/none").toUri() + "/");
+        assertEquals("location", assertInstanceOf(Rejected.class, missing.reply()).field());
+        assertTrue(missing.hasNoEvents());
+
+        assertInstanceOf(Accepted.class, registry.<Reply>runCommand(replyTo -> new DatasetRegistry.Drop(NAME, replyTo)).reply());
+        assertFalse(tables.purge(record.ref()).get(), "a purge forgets an adopted table");
+        assertEquals(0, DeltaTable.at(StorageRoot.local(dir), elsewhere.toUri()).latestVersion(), "and leaves it where it was");
+    }
+
+    private CommandResultWithReply<Command, Event, State, Reply> adopt(DatasetName name, String location) {
+        return registry.runCommand(replyTo -> new DatasetRegistry.Adopt(name, location, null, MaintenancePolicy.defaults(), replyTo));
     }
 
     private CommandResultWithReply<Command, Event, State, Reply> register(DatasetSpec spec) {
