@@ -70,7 +70,7 @@ class AdoptTest {
     @Test
     void queriesReturnWhatSparkReads() throws Exception {
         try (LakeshardServer server = start(""); LakeshardClient client = client(server, KEY)) {
-            for (String name : List.of("checkpointed", "deletion_vectors", "column_mapping", "nested_types")) {
+            for (String name : List.of("checkpointed", "deletion_vectors", "column_mapping", "nested_types", "wide")) {
                 SparkFixture fixture = SparkFixture.load(name);
                 Path location = fixture.copyTo(dir.resolve("import/acme/spark/" + name));
                 Dataset adopted = client.adopt("spark.fixtures." + name, location.toString());
@@ -95,6 +95,8 @@ class AdoptTest {
             assertEquals(0, count(client, "spark.fixtures.deletion_vectors", "id % 7 = 0 OR id % 11 = 0"), "deleted rows stay deleted");
             assertEquals(50, count(client, "spark.fixtures.column_mapping", "name IS NOT NULL"),
                     "a column added under a dropped one's name does not bring its values back");
+            assertEquals(60, count(client, "spark.fixtures.wide", "c39 = id * 39"), "columns Spark keeps no statistics for");
+            assertEquals(20, count(client, "spark.fixtures.wide", "added IS NOT NULL"), "a column the older files do not hold");
         }
     }
 

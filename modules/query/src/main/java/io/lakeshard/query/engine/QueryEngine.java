@@ -44,6 +44,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,6 +53,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.memory.BufferAllocator;
@@ -359,9 +361,11 @@ public final class QueryEngine implements AutoCloseable {
                         .map(ScanPlanner.PlannedFile::file).toList();
                 filesScanned.merge(table.name(), files.size(), Integer::sum);
                 Map<URI, Path> local = localFiles(request, table, snapshot, files, lease);
+                Function<DataFile, Path> localPath = file -> local.get(file.uri(snapshot.tableRoot()));
+                Map<String, Set<String>> columns = FileColumns.of(connection, snapshot, files, localPath);
                 Map<String, String> deletedRows = deletedRows(connection, ddl, request, table, files);
                 ddl.execute("CREATE TEMP VIEW " + DuckTypes.quote(table.viewName()) + " AS "
-                        + ViewBuilder.select(snapshot.schema(), files, file -> local.get(file.uri(snapshot.tableRoot())),
+                        + ViewBuilder.select(snapshot.schema(), files, localPath, file -> columns.get(file.path()),
                                 file -> deletedRows.get(file.path()), statement.namesSystemColumns()));
             }
         } catch (SQLException | RuntimeException e) {

@@ -409,7 +409,7 @@ final class StatsAnswers {
         String view = DuckTypes.quote(query.table().viewName());
         try (Statement ddl = connection.createStatement()) {
             ddl.execute("CREATE TEMP VIEW " + view + " AS "
-                    + ViewBuilder.select(schema, List.of(), file -> null, file -> null, query.namesSystemColumns()));
+                    + ViewBuilder.select(schema, List.of(), file -> null, file -> null, file -> null, query.namesSystemColumns()));
             try (PreparedStatement prepared = connection.prepareStatement(query.sql())) {
                 ResultSetMetaData metadata = prepared.getMetaData();
                 List<Column> columns = new ArrayList<>();

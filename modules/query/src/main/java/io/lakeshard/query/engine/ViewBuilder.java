@@ -4,14 +4,10 @@ import static io.lakeshard.arrow.DuckDbTypes.sqlType;
 import static io.lakeshard.query.engine.DuckTypes.quote;
 import static io.lakeshard.query.engine.DuckTypes.string;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.table.DataFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,22 +23,21 @@ import org.apache.arrow.vector.types.pojo.Field;
  * NULLs; a file with a deletion vector is read alone, without the row positions it deletes.
  */
 final class ViewBuilder {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private ViewBuilder() {}
 
     /**
+     * @param columns the physical columns each file holds ({@link FileColumns})
      * @param deletedRows the table, with one BIGINT column {@code pos}, that holds the row positions a file's deletion
      *     vector deletes; asked only of files that have one
      * @param systemColumns whether the view shows the system columns ({@code _ls_...}): only when the statement names
      *     one, so that {@code SELECT *} returns the user's columns, which can be written back as they are
      */
     static String select(TableSchema schema, List<DataFile> files, Function<DataFile, Path> localPath,
-            Function<DataFile, String> deletedRows, boolean systemColumns) {
+            Function<DataFile, Set<String>> columns, Function<DataFile, String> deletedRows, boolean systemColumns) {
         Map<Group, List<String>> groups = new LinkedHashMap<>();
         for (DataFile file : files) {
             String deleted = file.deletionVector().isPresent() ? deletedRows.apply(file) : null;
-            groups.computeIfAbsent(new Group(file.partitionValues(), presentColumns(schema, file), deleted), g -> new ArrayList<>())
+            groups.computeIfAbsent(new Group(file.partitionValues(), columns.apply(file), deleted), g -> new ArrayList<>())
                     .add(localPath.apply(file).toString());
         }
         if (groups.isEmpty()) {
@@ -145,29 +140,6 @@ final class ViewBuilder {
                 .map(field -> "NULL::" + sqlType(field) + " AS " + quote(field.getName()))
                 .toList();
         return "SELECT " + String.join(", ", columns) + " WHERE false";
-    }
-
-    /**
-     * The physical columns a file holds. Lakeshard's writer records a null count for every column it wrote; a file
-     * without statistics is assumed to hold them all.
-     */
-    private static Set<String> presentColumns(TableSchema schema, DataFile file) {
-        Set<String> present = new HashSet<>();
-        JsonNode nullCount = null;
-        if (file.statsJson() != null) {
-            try {
-                nullCount = JSON.readTree(file.statsJson()).get("nullCount");
-            } catch (JsonProcessingException e) {
-                nullCount = null;
-            }
-        }
-        for (TableSchema.FieldPair column : schema.dataColumns()) {
-            String physical = column.physical().getName();
-            if (nullCount == null || nullCount.has(physical)) {
-                present.add(physical);
-            }
-        }
-        return present;
     }
 
     /** @param deletedRows the table of the group's one file's deleted row positions, or null: files without a vector */

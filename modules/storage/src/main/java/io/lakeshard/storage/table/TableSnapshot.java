@@ -3,6 +3,7 @@ package io.lakeshard.storage.table;
 import static java.util.Objects.requireNonNull;
 
 import io.lakeshard.storage.dataset.TableSchema;
+import io.lakeshard.storage.internal.kernel.TableProperties;
 import java.net.URI;
 import java.util.Collection;
 import java.util.Collections;
@@ -45,6 +46,14 @@ public record TableSnapshot(
 
     public long sizeBytes() {
         return files().stream().mapToLong(DataFile::sizeBytes).sum();
+    }
+
+    /**
+     * Whether Lakeshard created the table. Its writer records a null count for every column a file holds, so a column
+     * a file's statistics do not name is not in the file; other writers leave some out (Spark, after 32 columns).
+     */
+    public boolean createdByLakeshard() {
+        return properties.containsKey(TableProperties.ARROW_SCHEMA);
     }
 
     /** Throws {@link ReadOnlyTableException} unless Lakeshard writes this version's protocol correctly. */
