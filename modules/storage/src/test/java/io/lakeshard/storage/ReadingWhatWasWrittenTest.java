@@ -194,52 +194,38 @@ class ReadingWhatWasWrittenTest {
 
     @Test
     void aTableNeedingAReaderFeatureWeDoNotImplementIsRefusedWhereverItIsLoaded() throws IOException {
-        DeltaTable table = TestTables.create(dir, "widened", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
-        List<NewDataFile> files;
-        try (VectorSchemaRoot batch = NestedColumn.before(allocator, 1)) {
-            TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
-            files = TestTables.write(table, allocator, batch);
-        }
-        SnapshotCache cache = new SnapshotCache(table);
-        cache.refresh();
-        long version = TestTables.commitByHand(table, TestTables.TYPE_WIDENING_PROTOCOL);
-
+        Upgraded upgraded = upgrade("widened", TestTables.TYPE_WIDENING_PROTOCOL);
+        DeltaTable table = upgraded.table();
+        long version = upgraded.version();
         List<UnsupportedTableFeatureException> refusals = List.of(
                 assertThrows(UnsupportedTableFeatureException.class, table::snapshot),
                 assertThrows(UnsupportedTableFeatureException.class, table::latestMetadata),
                 assertThrows(UnsupportedTableFeatureException.class, () -> table.snapshotAt(version)),
-                assertThrows(UnsupportedTableFeatureException.class, cache::refresh),
-                assertThrows(UnsupportedTableFeatureException.class, () -> TestTables.commit(table, files, new IdempotencyKey("w", 2))),
+                assertThrows(UnsupportedTableFeatureException.class, upgraded.cache()::refresh),
+                assertThrows(UnsupportedTableFeatureException.class,
+                        () -> TestTables.commit(table, upgraded.files(), new IdempotencyKey("w", 2))),
                 assertThrows(UnsupportedTableFeatureException.class, () -> new Maintenance(table, allocator).optimize()),
                 assertThrows(UnsupportedTableFeatureException.class,
                         () -> new Vacuum(table, Clock.systemUTC()).run(Duration.ofHours(1), true, false)));
         for (UnsupportedTableFeatureException refusal : refusals) {
             assertTrue(refusal.getMessage().contains("typeWidening"), refusal.getMessage());
         }
-        assertFalse(Files.exists(Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version + 1))),
-                "nothing was committed");
+        upgraded.assertNothingCommitted();
         assertEquals(1, table.snapshotAt(version - 1).numRecords(), "versions before the upgrade still read");
     }
 
     @Test
     void aTableWithDeletionVectorsIsReadButNeverWritten() throws IOException {
-        DeltaTable table = TestTables.create(dir, "dv", DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
-        List<NewDataFile> files;
-        try (VectorSchemaRoot batch = NestedColumn.before(allocator, 1)) {
-            TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
-            files = TestTables.write(table, allocator, batch);
-        }
-        SnapshotCache cache = new SnapshotCache(table);
-        cache.refresh();
-        long version = TestTables.commitByHand(table, TestTables.DELETION_VECTORS_PROTOCOL);
-
-        for (TableSnapshot snapshot : List.of(table.snapshot(), table.latestMetadata(), table.snapshotAt(version), cache.refresh())) {
-            assertEquals(version, snapshot.version());
+        Upgraded upgraded = upgrade("dv", TestTables.DELETION_VECTORS_PROTOCOL);
+        DeltaTable table = upgraded.table();
+        for (TableSnapshot snapshot : List.of(table.snapshot(), table.latestMetadata(), table.snapshotAt(upgraded.version()),
+                upgraded.cache().refresh())) {
+            assertEquals(upgraded.version(), snapshot.version());
             assertEquals(Optional.of("deletion vectors: Lakeshard does not write tables with this feature"), snapshot.readOnlyReason());
         }
         assertEquals(1, table.snapshot().numRecords(), "read as before");
         List<ReadOnlyTableException> refusals = List.of(
-                assertThrows(ReadOnlyTableException.class, () -> TestTables.commit(table, files, new IdempotencyKey("w", 2))),
+                assertThrows(ReadOnlyTableException.class, () -> TestTables.commit(table, upgraded.files(), new IdempotencyKey("w", 2))),
                 assertThrows(ReadOnlyTableException.class, () -> new Maintenance(table, allocator).optimize()),
                 assertThrows(ReadOnlyTableException.class, () -> new Maintenance(table, allocator).deleteRows(
                         List.of(ColumnPredicate.eq("id", 0L)))),
@@ -249,8 +235,27 @@ class ReadingWhatWasWrittenTest {
         for (ReadOnlyTableException refusal : refusals) {
             assertTrue(refusal.getMessage().contains("deletion vectors"), refusal.getMessage());
         }
-        assertFalse(Files.exists(Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version + 1))),
-                "nothing was committed");
-        assertTrue(table.snapshotAt(version - 1).readOnlyReason().isEmpty(), "Lakeshard wrote the version before");
+        upgraded.assertNothingCommitted();
+        assertTrue(table.snapshotAt(upgraded.version() - 1).readOnlyReason().isEmpty(), "Lakeshard wrote the version before");
+    }
+
+    /** A table Lakeshard wrote a version of, then another writer's protocol upgrade; files written for a next commit. */
+    private record Upgraded(DeltaTable table, List<NewDataFile> files, SnapshotCache cache, long version) {
+        void assertNothingCommitted() {
+            assertFalse(Files.exists(Path.of(table.root()).resolve("_delta_log").resolve(String.format("%020d.json", version + 1))),
+                    "nothing was committed");
+        }
+    }
+
+    private Upgraded upgrade(String name, String protocol) throws IOException {
+        DeltaTable table = TestTables.create(dir, name, DatasetDefinition.of(NestedColumn.BEFORE, List.of()));
+        List<NewDataFile> files;
+        try (VectorSchemaRoot batch = NestedColumn.before(allocator, 1)) {
+            TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
+            files = TestTables.write(table, allocator, batch);
+        }
+        SnapshotCache cache = new SnapshotCache(table);
+        cache.refresh();
+        return new Upgraded(table, files, cache, TestTables.commitByHand(table, protocol));
     }
 }
