@@ -106,7 +106,10 @@ class AdoptTest {
         Path location = fixture.copyTo(dir.resolve("import/acme/dv"));
         Map<String, Long> before = SparkFixture.listing(location);
         try (LakeshardServer server = start(""); LakeshardClient client = client(server, KEY)) {
-            Dataset adopted = client.adopt("spark.dv.rows", location.toString());
+            CliRun cli = CliRun.run("127.0.0.1:" + server.port(), KEY, 2, "adopt", "spark.dv.rows", location.toString());
+            assertEquals(0, cli.exit(), cli.err());
+            assertEquals("adopted spark.dv.rows at " + location.toRealPath().toUri() + "; read-only: " + DV_REASON + "\n", cli.out());
+            Dataset adopted = client.dataset("spark.dv.rows");
             assertTrue(adopted.getReadOnly());
             try (BufferAllocator allocator = new RootAllocator(); VectorSchemaRoot batch = VectorSchemaRoot.create(client.schema(adopted), allocator)) {
                 ((BigIntVector) batch.getVector("id")).setSafe(0, 1000);

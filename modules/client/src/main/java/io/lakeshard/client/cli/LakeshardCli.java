@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "lakeshard", mixinStandardHelpOptions = true, version = "lakeshard 0.1",
         description = "Talk to a Lakeshard server. Connection: --server/--key, or LAKESHARD_SERVER and LAKESHARD_API_KEY.",
         subcommands = {
-            LakeshardCli.Register.class, LakeshardCli.ListDatasets.class, LakeshardCli.Describe.class, LakeshardCli.Write.class,
+            LakeshardCli.Register.class, LakeshardCli.Adopt.class, LakeshardCli.ListDatasets.class, LakeshardCli.Describe.class, LakeshardCli.Write.class,
             LakeshardCli.Query.class, ExportCommand.class,
             LakeshardCli.Optimize.class, LakeshardCli.Vacuum.class, LakeshardCli.Expire.class, LakeshardCli.Delete.class,
             LakeshardCli.Queries.class, LakeshardCli.Cancel.class, LakeshardCli.Tasks.class, LakeshardCli.Drop.class,
@@ -138,6 +138,23 @@ public final class LakeshardCli {
         void run(LakeshardClient client) throws IOException {
             Dataset dataset = client.register(name, Schema.fromJSON(Files.readString(schema)), partitions, eventTime, null);
             out().println((dataset.getCreated() ? "registered " : "already registered: ") + dataset.getName());
+        }
+    }
+
+    @Command(name = "adopt", description = "Register the Delta table another engine wrote in a directory of your import "
+            + "directory (or an s3a:// prefix) as a dataset, as it is: its columns and partitions, its files where they are.")
+    static final class Adopt extends Base {
+        @Parameters(index = "0", description = "catalog.schema.table")
+        String name;
+
+        @Parameters(index = "1", description = "the table's directory on the servers, or s3a://bucket/prefix")
+        String location;
+
+        @Override
+        void run(LakeshardClient client) {
+            Dataset dataset = client.adopt(name, location);
+            out().println((dataset.getCreated() ? "adopted " : "already adopted: ") + dataset.getName() + " at " + dataset.getLocation()
+                    + (dataset.getReadOnly() ? "; read-only: " + dataset.getReadOnlyReason() : ""));
         }
     }
 
