@@ -253,6 +253,7 @@ class ImportTest {
             ImportJob finished = await(client, "restarted", job -> job.getState().equals("FINISHED"));
             assertEquals(30, finished.getFilesImported(), finished.toString());
             assertEquals(15_000, finished.getRows(), finished.toString());
+            assertEquals(15, finished.getCommits(), "two 500-row files to a write of at most 1,000 rows: " + finished);
             assertEquals(expected(ranges), actual(client, ranges), "every file once after the restart");
         }
     }
@@ -266,7 +267,7 @@ class ImportTest {
                 lakeshard.imports {
                   roots = ["%s"]
                   max-rows-per-write = 1000
-                  batch-bytes = 4KiB
+                  batch-bytes = 1MiB
                   retry-backoff = 200ms
                 }
                 """.formatted(ApiKeys.sha256(KEY), ApiKeys.sha256(OTHER_KEY), dir.resolve("import")));
