@@ -3,6 +3,7 @@ package io.lakeshard.cluster.imports;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -51,7 +53,11 @@ public record ImportSettings(List<String> roots, long batchBytes, long maxRowsPe
     public static ImportSettings from(Config config, Path dataDir) {
         Config imports = config.getConfig("lakeshard.imports");
         List<String> roots = new ArrayList<>();
-        for (String root : imports.getStringList("roots")) {
+        // A list in a file; a comma-separated string from LAKESHARD_IMPORT_ROOTS.
+        List<String> given = imports.getValue("roots").valueType() == ConfigValueType.STRING
+                ? Arrays.stream(imports.getString("roots").split(",")).map(String::strip).filter(root -> !root.isEmpty()).toList()
+                : imports.getStringList("roots");
+        for (String root : given) {
             String uri = root.contains("://") ? root : local(Path.of(root)).toUri().toString();
             roots.add(uri.endsWith("/") ? uri : uri + "/");
         }
