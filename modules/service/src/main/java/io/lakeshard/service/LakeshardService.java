@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigFactory;
 import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.query.ClusterQueries;
 import io.lakeshard.service.admin.Admin;
+import io.lakeshard.service.files.TenantDirectories;
 import io.lakeshard.service.imports.Imports;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.service.datasets.Datasets;
@@ -64,7 +65,7 @@ public final class LakeshardService implements AutoCloseable {
         this.admin = new Admin(system, node.scheduler(), node.ingest(), node.snapshots(), node.queries(), node.datasets(), blocking,
                 settings.defaultMaintenanceTimeout());
         this.traceIngest = new TraceIngest(ingest, datasets, allocator, node.metrics(), settings.maxOtlpRequestBytes());
-        this.imports = new Imports(node.imports(), node.importSettings().roots(), node.ingest());
+        this.imports = new Imports(node.imports(), new TenantDirectories(node.importSettings().roots()), node.ingest());
     }
 
     /**

@@ -11,34 +11,28 @@ import io.lakeshard.service.Principal;
 import io.lakeshard.service.ServiceErrors;
 import io.lakeshard.service.ServiceException;
 import io.lakeshard.service.ServiceException.Code;
+import io.lakeshard.service.files.TenantDirectories;
 import io.lakeshard.storage.dataset.DatasetName;
-import java.io.IOException;
-import java.net.URI;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
-/**
- * Import jobs of the caller's tenant: the source must be in the tenant's own directory of an import root, so one
- * tenant never reads another's files, or any file the operator did not offer.
- */
+/** Import jobs of the caller's tenant, from the tenant's own directory of an import root. */
 public final class Imports {
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final String DEFAULT_GLOB = "**.parquet";
     private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
 
     private final ImportJobs jobs;
-    private final List<String> roots;
+    private final TenantDirectories sources;
     private final IngestRouter router;
 
-    /** @param roots the import roots, as URIs ending in '/' */
-    public Imports(ImportJobs jobs, List<String> roots, IngestRouter router) {
+    /** @param sources the import roots */
+    public Imports(ImportJobs jobs, TenantDirectories sources, IngestRouter router) {
         this.jobs = requireNonNull(jobs, "jobs is null");
-        this.roots = List.copyOf(requireNonNull(roots, "roots is null"));
+        this.sources = requireNonNull(sources, "sources is null");
         this.router = requireNonNull(router, "router is null");
     }
 
@@ -48,7 +42,7 @@ public final class Imports {
     public CompletionStage<ImportJob.JobStatus> start(Principal principal, StartRequest request) {
         String jobId = jobId(request.jobId());
         DatasetName dataset = DatasetName.parse(request.dataset());
-        String source = source(principal.tenant(), request.source());
+        String source = sources.directory(principal.tenant(), request.source(), "source");
         String glob = request.glob().isEmpty() ? DEFAULT_GLOB : request.glob();
         try {
             FileSystems.getDefault().getPathMatcher("glob:" + glob);
@@ -111,43 +105,5 @@ public final class Imports {
             throw new ServiceException(Code.INVALID_ARGUMENT, "job_id: expected 1 to 64 of A-Z, a-z, 0-9, _ and -, got '" + jobId + "'");
         }
         return jobId;
-    }
-
-    /**
-     * The source as a directory URI inside one of the tenant's import directories. A local path is resolved through
-     * its links first, so a link cannot lead out of the tenant's directory.
-     */
-    private String source(String tenant, String given) {
-        if (given.isBlank()) {
-            throw new ServiceException(Code.INVALID_ARGUMENT, "source: expected a directory (a path, file: or s3a: URI)");
-        }
-        URI uri;
-        try {
-            uri = given.contains("://") || given.startsWith("file:") ? URI.create(given) : Path.of(given).toUri();
-        } catch (IllegalArgumentException e) {
-            throw new ServiceException(Code.INVALID_ARGUMENT, "source: not a path or URI: " + e.getMessage());
-        }
-        String normalized;
-        if ("file".equals(uri.getScheme())) {
-            Path path = Path.of(uri).toAbsolutePath().normalize();
-            try {
-                path = Files.exists(path) ? path.toRealPath() : path;
-            } catch (IOException e) {
-                throw new ServiceException(Code.INVALID_ARGUMENT, "source: cannot read " + given + ": " + e.getMessage());
-            }
-            normalized = path.toUri().toString();
-        } else if ("s3a".equals(uri.getScheme()) && uri.getAuthority() != null) {
-            normalized = uri.normalize().toString();
-        } else {
-            throw new ServiceException(Code.INVALID_ARGUMENT, "source: expected a local directory or s3a://bucket/prefix, got " + given);
-        }
-        String directory = normalized.endsWith("/") ? normalized : normalized + "/";
-        for (String root : roots) {
-            if (directory.startsWith(root + tenant + "/") && !directory.contains("/../")) {
-                return directory;
-            }
-        }
-        throw new ServiceException(Code.PERMISSION_DENIED, "source: " + given + " is not in this tenant's import directory; "
-                + "allowed: " + roots.stream().map(root -> root + tenant + "/").toList());
     }
 }
