@@ -18,6 +18,7 @@ import io.lakeshard.client.replay.OtlpTarget;
 import io.lakeshard.client.replay.Protocol;
 import io.lakeshard.client.replay.Replayer;
 import io.lakeshard.client.traces.SpanPage;
+import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.service.auth.ApiKeys;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
@@ -98,7 +99,9 @@ class TraceReplayTest {
         exported = spans.stream().sorted(Comparator.comparingLong(SpanData::getStartEpochNanos)
                 .thenComparing(SpanData::getTraceId).thenComparing(SpanData::getSpanId)).toList();
         try (SpanExporter exporter = OtlpGrpcSpanExporter.builder().setEndpoint("http://127.0.0.1:" + server.port())
-                .addHeader("authorization", "Bearer " + SOURCE_KEY).addHeader("x-lakeshard-dataset", SOURCE).build()) {
+                .addHeader("authorization", "Bearer " + SOURCE_KEY).addHeader("x-lakeshard-dataset", SOURCE)
+                // The first export creates the dataset, which takes a while on a busy machine.
+                .setTimeout(Duration.ofMinutes(1)).build()) {
             assertSucceeds(exporter.export(spans));
             // An export whose answer was lost, sent again: stored twice, replayed once.
             assertSucceeds(exporter.export(spans.subList(0, 8)));
@@ -183,6 +186,11 @@ class TraceReplayTest {
         assertInvalid(read(10).addTraceIds(exported.get(0).getTraceId()).addTraceIds("not-a-trace-id").build(), "trace_ids[1]: ");
         assertInvalid(read(10_001).build(), "page_spans: ");
         assertInvalid(read(10).addServiceNames("").build(), "service_names[0]: ");
+
+        CliRun cli = CliRun.run("127.0.0.1:" + server.port(), SOURCE_KEY, 2, "traces", "replay", "--dataset", SOURCE, "--since", "1h",
+                "--trace-id", "nope", "--endpoint", endpoint().toString());
+        assertEquals(2, cli.exit(), cli.out());
+        assertTrue(cli.err().startsWith("error: INVALID_ARGUMENT: trace_ids[0]: expected a trace id of 32 hex digits"), cli.err());
     }
 
     @Test
@@ -237,13 +245,13 @@ class TraceReplayTest {
                 ? Reply.ok(ExportTraceServiceResponse.getDefaultInstance()) : Reply.unavailable(null))) {
             CliRun cli = CliRun.run("127.0.0.1:" + server.port(), SOURCE_KEY, 2, "traces", "replay", "--dataset", SOURCE,
                     "--from", instant(range.getStartUnixNano()), "--to", instant(range.getEndUnixNano()), "--batch", "15",
-                    "--endpoint", collector.endpoint().toString(), "--give-up-after", "1s");
+                    "--endpoint", collector.endpoint().toString(), "--give-up-after", "2s");
             assertEquals(2, cli.exit(), cli.out());
             List<Integer> pages = pageSizes(15);
             int delivered = pages.get(0);
             String resume = instant(exported.get(delivered).getStartEpochNanos());
             assertTrue(cli.err().contains("error: page 2 (spans " + (delivered + 1) + " to " + (delivered + pages.get(1))
-                    + ") was not delivered: gave up after retrying for 1000 ms; the last answer: HTTP 503 from " + collector.endpoint()
+                    + ") was not delivered: gave up after retrying for 2000 ms; the last answer: HTTP 503 from " + collector.endpoint()
                     + "/v1/traces"), cli.err());
             assertTrue(cli.err().contains("; the " + delivered + " spans before it were delivered. To resume: --from " + resume + " --to "
                     + instant(range.getEndUnixNano())), cli.err());
@@ -261,6 +269,23 @@ class TraceReplayTest {
             assertEquals(range.getStartUnixNano(), failure.resumeFromUnixNano());
             assertTrue(failure.reason().startsWith("HTTP 400 from " + refusing.endpoint() + "/v1/traces: bad request"), failure.reason());
             assertEquals(1, refusing.received().size(), "a refusal is not retried");
+        }
+
+        // Over gRPC: a wrong key is refused at once; a port nothing listens on is UNAVAILABLE, retried until given up.
+        try (OtlpTarget wrongKey = OtlpTarget.open(source, endpoint(), Protocol.GRPC, Map.of("authorization", "Bearer wrong"),
+                EXPORT_TIMEOUT)) {
+            Replayer.Report report = new Replayer(wrongKey, Replayer.Settings.defaults()).replay(source, read(15).build(), progress -> { });
+            assertTrue(report.failure().orElseThrow().reason().startsWith("gRPC UNAUTHENTICATED from " + endpoint()), report.toString());
+            assertEquals(0, report.totals().retries());
+        }
+        URI nobody = URI.create("http://127.0.0.1:" + TestCluster.freeLoopbackPort());
+        try (OtlpTarget closed = OtlpTarget.open(source, nobody, Protocol.GRPC, Map.of(), EXPORT_TIMEOUT)) {
+            Replayer.Report report = new Replayer(closed, Replayer.Settings.defaults().withGiveUpAfter(Duration.ofSeconds(1))
+                    .withBackoff(Duration.ofMillis(100), Duration.ofMillis(200))).replay(source, read(15).build(), progress -> { });
+            String reason = report.failure().orElseThrow().reason();
+            assertTrue(reason.startsWith("gave up after retrying for 1000 ms; the last answer: gRPC UNAVAILABLE from " + nobody), reason);
+            assertTrue(report.totals().retries() >= 2, report.toString());
+            assertEquals(0, report.totals().spansSent());
         }
     }
 

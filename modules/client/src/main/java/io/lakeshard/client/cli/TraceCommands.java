@@ -306,6 +306,10 @@ final class TraceCommands implements Callable<Integer> {
             double seconds = Math.max(1e-3, report.elapsed().toNanos() / 1e9);
             if (report.failure().isPresent()) {
                 Replayer.Failure failure = report.failure().get();
+                if (failure.spans() == 0 && failure.firstSpan() == 1) {
+                    // Nothing was read: the server's refusal, as any command prints it.
+                    throw new CommandException(failure.reason());
+                }
                 throw new CommandException((failure.spans() > 0
                         ? String.format(Locale.ROOT, "page %d (spans %,d to %,d) was not delivered: ", failure.page(), failure.firstSpan(),
                                 failure.firstSpan() + failure.spans() - 1)

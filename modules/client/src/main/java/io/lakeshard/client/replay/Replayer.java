@@ -133,8 +133,7 @@ public final class Replayer {
                 try {
                     next = reader.next();
                 } catch (LakeshardException e) {
-                    return run.report(Optional.of(new Failure("reading the spans failed: " + e.getMessage(), run.pages + 1,
-                            run.spansSent + 1, 0, resumeFrom)), started);
+                    return run.report(Optional.of(new Failure(e.getMessage(), run.pages + 1, run.spansSent + 1, 0, resumeFrom)), started);
                 }
                 if (next.isEmpty()) {
                     return run.report(Optional.empty(), started);
