@@ -29,11 +29,14 @@ import io.lakeshard.api.v1.DescribeTableResponse;
 import io.lakeshard.api.v1.DropDatasetRequest;
 import io.lakeshard.api.v1.EvolveSchemaRequest;
 import io.lakeshard.api.v1.GetDatasetRequest;
+import io.lakeshard.api.v1.GetImportRequest;
 import io.lakeshard.api.v1.GetRedMetricsRequest;
 import io.lakeshard.api.v1.GetTraceRequest;
 import io.lakeshard.api.v1.GetTraceResponse;
 import io.lakeshard.api.v1.IdempotencyKey;
+import io.lakeshard.api.v1.ImportJob;
 import io.lakeshard.api.v1.ListDatasetsRequest;
+import io.lakeshard.api.v1.ListImportsRequest;
 import io.lakeshard.api.v1.ListQueriesRequest;
 import io.lakeshard.api.v1.ListServicesRequest;
 import io.lakeshard.api.v1.ListTasksRequest;
@@ -48,6 +51,8 @@ import io.lakeshard.api.v1.RegisterDatasetRequest;
 import io.lakeshard.api.v1.RunningQuery;
 import io.lakeshard.api.v1.SearchTracesRequest;
 import io.lakeshard.api.v1.SearchTracesResponse;
+import io.lakeshard.api.v1.StartImportRequest;
+import io.lakeshard.api.v1.StopImportRequest;
 import io.lakeshard.api.v1.Task;
 import io.lakeshard.api.v1.UpdatePolicyRequest;
 import io.lakeshard.api.v1.WriteRequest;
@@ -457,6 +462,28 @@ public final class LakeshardClient implements AutoCloseable {
     public ClusterStatusResponse clusterStatus() {
         return retrying(endpoint -> endpoint.admin().clusterStatus().addHeader("authorization", authorization)
                 .invoke(ClusterStatusRequest.getDefaultInstance()));
+    }
+
+    // Imports
+
+    /** Starts an import job; a retry with the same job id and request answers the job. */
+    public ImportJob startImport(StartImportRequest request) {
+        return retrying(endpoint -> endpoint.imports().startImport().addHeader("authorization", authorization).invoke(request));
+    }
+
+    public ImportJob importJob(String jobId) {
+        return retrying(endpoint -> endpoint.imports().getImport().addHeader("authorization", authorization)
+                .invoke(GetImportRequest.newBuilder().setJobId(jobId).build()));
+    }
+
+    public List<ImportJob> importJobs() {
+        return retrying(endpoint -> endpoint.imports().listImports().addHeader("authorization", authorization)
+                .invoke(ListImportsRequest.getDefaultInstance())).getJobsList();
+    }
+
+    public ImportJob stopImport(String jobId) {
+        return retrying(endpoint -> endpoint.imports().stopImport().addHeader("authorization", authorization)
+                .invoke(StopImportRequest.newBuilder().setJobId(jobId).build()));
     }
 
     @Override

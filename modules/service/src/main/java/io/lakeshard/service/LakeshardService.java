@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigFactory;
 import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.query.ClusterQueries;
 import io.lakeshard.service.admin.Admin;
+import io.lakeshard.service.imports.Imports;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.service.datasets.Datasets;
 import io.lakeshard.service.ingest.Ingest;
@@ -43,6 +44,7 @@ public final class LakeshardService implements AutoCloseable {
     private final Traces traces;
     private final Admin admin;
     private final TraceIngest traceIngest;
+    private final Imports imports;
     private final BufferAllocator allocator;
 
     private LakeshardService(LakeshardNode node, ServiceSettings settings, ApiKeys keys, Optional<String> developmentKey) {
@@ -62,6 +64,7 @@ public final class LakeshardService implements AutoCloseable {
         this.admin = new Admin(system, node.scheduler(), node.ingest(), node.snapshots(), node.queries(), node.datasets(), blocking,
                 settings.defaultMaintenanceTimeout());
         this.traceIngest = new TraceIngest(ingest, datasets, allocator, node.metrics(), settings.maxOtlpRequestBytes());
+        this.imports = new Imports(node.imports(), node.importSettings().roots(), node.ingest());
     }
 
     /**
@@ -122,6 +125,10 @@ public final class LakeshardService implements AutoCloseable {
 
     public Traces traces() {
         return traces;
+    }
+
+    public Imports imports() {
+        return imports;
     }
 
     public Admin admin() {

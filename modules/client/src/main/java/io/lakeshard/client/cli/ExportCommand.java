@@ -55,7 +55,7 @@ final class ExportCommand extends LakeshardCli.Base {
             // The server refuses a bad query here, before any file exists.
             boolean first = results.next();
             try (PendingFile file = PendingFile.beside(to, overwrite)) {
-                ExportProgress progress = new ExportProgress(err(), ProgressLine.stderrIsTerminal(), file.path(), started);
+                ExportProgress progress = new ExportProgress(err(), ExportProgress.stderrIsTerminal(), file.path(), started);
                 ResultBatches batches = new ResultBatches(results, first, progress, client.allocator());
                 try {
                     fileFormat.writer().write(batches, file.path());

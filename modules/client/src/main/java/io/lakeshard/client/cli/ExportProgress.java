@@ -7,10 +7,15 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 
-/** An export's progress line on stderr ({@link ProgressLine}): rows, bytes in the file and rows per second. */
+/**
+ * An export's progress on stderr: rows, bytes in the file and rows per second, redrawn in place on a terminal and
+ * printed as a line every few seconds into a log, where carriage returns would pile up on one line.
+ */
 final class ExportProgress {
     private final ProgressLine line;
     private final Path file;
+    private final LongSupplier clock;
+    private final long startedNanos;
 
     /** @param startedNanos when the export began, on {@link System#nanoTime()} */
     ExportProgress(PrintWriter err, boolean terminal, Path file, long startedNanos) {
@@ -20,10 +25,19 @@ final class ExportProgress {
     ExportProgress(PrintWriter err, boolean terminal, Path file, long startedNanos, LongSupplier clock) {
         this.line = new ProgressLine(err, terminal, startedNanos, clock);
         this.file = file;
+        this.clock = clock;
+        this.startedNanos = startedNanos;
+    }
+
+    static boolean stderrIsTerminal() {
+        return ProgressLine.stderrIsTerminal();
     }
 
     void rows(long rows) {
-        line.update(seconds -> String.format(Locale.ROOT, "%,d rows  %s  %,d rows/s", rows, size(bytes()), Math.round(rows / seconds)));
+        if (line.due()) {
+            double seconds = Math.max(1e-3, (clock.getAsLong() - startedNanos) / 1e9);
+            line.show(String.format(Locale.ROOT, "%,d rows  %s  %,d rows/s", rows, size(bytes()), Math.round(rows / seconds)));
+        }
     }
 
     /** Clears the line drawn in place, so that the summary starts on a clean one. */
@@ -40,17 +54,7 @@ final class ExportProgress {
         }
     }
 
-    /** Bytes in SI units, as people read file sizes: {@code 512 B}, {@code 12.3 kB}, {@code 1.5 MB}. */
     static String size(long bytes) {
-        if (bytes < 1_000) {
-            return bytes + " B";
-        }
-        if (bytes < 1_000_000) {
-            return String.format(Locale.ROOT, "%.1f kB", bytes / 1e3);
-        }
-        if (bytes < 1_000_000_000) {
-            return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
-        }
-        return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
+        return ProgressLine.size(bytes);
     }
 }

@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
             LakeshardCli.Query.class, ExportCommand.class,
             LakeshardCli.Optimize.class, LakeshardCli.Vacuum.class, LakeshardCli.Expire.class, LakeshardCli.Delete.class,
             LakeshardCli.Queries.class, LakeshardCli.Cancel.class, LakeshardCli.Tasks.class, LakeshardCli.Drop.class,
-            TraceCommands.class})
+            TraceCommands.class, ImportCommands.class})
 public final class LakeshardCli {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

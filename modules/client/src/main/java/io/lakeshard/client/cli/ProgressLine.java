@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleFunction;
 import java.util.function.LongSupplier;
 
 /**
- * A long command's progress on stderr: one line redrawn in place on a terminal, and a line every few seconds into a
- * log, where carriage returns would pile up on one line.
+ * One line of progress on stderr for a long command: redrawn in place a few times a second on a terminal, and a
+ * line every few seconds when stderr is a log, so a log is not flooded.
  */
 final class ProgressLine {
     private static final long TERMINAL_EVERY = TimeUnit.MILLISECONDS.toNanos(200);
@@ -19,16 +19,14 @@ final class ProgressLine {
     private final PrintWriter err;
     private final boolean terminal;
     private final LongSupplier clock;
-    private final long startedNanos;
     private long printedNanos;
     private int width;
 
-    /** @param startedNanos when the command began, on {@code clock} ({@link System#nanoTime()}'s scale) */
+    /** @param startedNanos when the command began, on {@code clock}: the first line waits one interval */
     ProgressLine(PrintWriter err, boolean terminal, long startedNanos, LongSupplier clock) {
         this.err = err;
         this.terminal = terminal;
         this.clock = clock;
-        this.startedNanos = startedNanos;
         this.printedNanos = startedNanos;
     }
 
@@ -45,14 +43,16 @@ final class ProgressLine {
         }
     }
 
-    /** Prints the line {@code text} makes of the seconds since the start, when one is due. */
-    void update(DoubleFunction<String> text) {
-        long now = clock.getAsLong();
-        if (now - printedNanos < (terminal ? TERMINAL_EVERY : LOG_EVERY)) {
+    /** Whether a line shown now would be printed: callers skip composing lines nobody sees. */
+    boolean due() {
+        return clock.getAsLong() - printedNanos >= (terminal ? TERMINAL_EVERY : LOG_EVERY);
+    }
+
+    void show(String line) {
+        if (!due()) {
             return;
         }
-        printedNanos = now;
-        String line = text.apply(Math.max(1e-3, (now - startedNanos) / 1e9));
+        printedNanos = clock.getAsLong();
         if (terminal) {
             // Spaces over what a longer earlier line left behind.
             err.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
@@ -69,5 +69,19 @@ final class ProgressLine {
             err.print("\r" + " ".repeat(width) + "\r");
             err.flush();
         }
+    }
+
+    /** Bytes in SI units, as people read file sizes: {@code 512 B}, {@code 12.3 kB}, {@code 1.5 MB}. */
+    static String size(long bytes) {
+        if (bytes < 1_000) {
+            return bytes + " B";
+        }
+        if (bytes < 1_000_000) {
+            return String.format(Locale.ROOT, "%.1f kB", bytes / 1e3);
+        }
+        if (bytes < 1_000_000_000) {
+            return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+        }
+        return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
     }
 }

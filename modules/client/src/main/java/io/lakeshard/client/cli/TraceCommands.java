@@ -296,8 +296,11 @@ final class TraceCommands implements Callable<Integer> {
                     Durations.parse(timeout, "--timeout"))) {
                 ProgressLine line = new ProgressLine(err(), ProgressLine.stderrIsTerminal(), started, System::nanoTime);
                 try {
-                    report = new Replayer(target, settings).replay(client, request,
-                            progress -> line.update(seconds -> progressLine(progress, seconds)));
+                    report = new Replayer(target, settings).replay(client, request, progress -> {
+                        if (line.due()) {
+                            line.show(progressLine(progress, Math.max(1e-3, (System.nanoTime() - started) / 1e9)));
+                        }
+                    });
                 } finally {
                     line.done();
                 }

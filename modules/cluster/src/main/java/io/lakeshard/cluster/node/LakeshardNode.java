@@ -14,6 +14,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.cluster.freshness.ClusterTableResolver;
 import io.lakeshard.cluster.freshness.SnapshotService;
+import io.lakeshard.cluster.imports.ImportJob;
+import io.lakeshard.cluster.imports.ImportJobs;
+import io.lakeshard.cluster.imports.ImportSettings;
+import io.lakeshard.cluster.imports.ImportWork;
 import io.lakeshard.cluster.maintenance.MaintenanceScheduler;
 import io.lakeshard.cluster.metrics.Metrics;
 import io.lakeshard.cluster.registry.DatasetRegistry;
@@ -28,12 +32,15 @@ import io.lakeshard.query.cache.RemoteFileCache;
 import io.lakeshard.query.catalog.DatasetCatalog;
 import io.lakeshard.query.engine.EngineSettings;
 import io.lakeshard.query.engine.QueryEngine;
+import io.lakeshard.query.imports.ParquetImporter;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.table.TableSettings;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -58,11 +65,18 @@ public final class LakeshardNode implements AutoCloseable {
     private final DatasetService datasets;
     private final Metrics metrics;
     private final DatasetCatalog catalog;
+    private final ImportSettings importSettings;
+    private final ImportJobs imports;
+    private final ParquetImporter importer;
 
     private LakeshardNode(NodeSettings settings, ActorSystem<Void> system, BufferAllocator allocator, TableStore tables, RegistryClient registry,
             SnapshotService snapshots, IngestRouter ingest, QueryEngine queries, ActorRef<MaintenanceScheduler.Command> scheduler,
-            DatasetService datasets, Metrics metrics, DatasetCatalog catalog) {
+            DatasetService datasets, Metrics metrics, DatasetCatalog catalog, ImportSettings importSettings, ImportJobs imports,
+            ParquetImporter importer) {
         this.settings = settings;
+        this.importSettings = importSettings;
+        this.imports = imports;
+        this.importer = importer;
         this.metrics = metrics;
         this.catalog = catalog;
         this.system = system;
@@ -148,6 +162,15 @@ public final class LakeshardNode implements AutoCloseable {
             metrics.gauge("lakeshard_file_cache_bytes", "Bytes of data files held in the local cache", cache::bytes);
         });
 
+        ImportSettings importSettings = ImportSettings.from(config, dataDir);
+        List<Path> importable = new ArrayList<>(importSettings.localRoots());
+        importable.add(importSettings.stagingDirectory());
+        ParquetImporter importer = new ParquetImporter(importable, dataDir.resolve("import-tmp"), importSettings.memoryLimit(),
+                allocator.newChildAllocator("imports", 0, Long.MAX_VALUE));
+        ImportJob.init(system, new ImportWork(NodeStorage.sources(settings.storage(), dataDir), importer, ingest,
+                importSettings.stagingDirectory(), blocking), importSettings, dataRole, settings.journalBackoff(), clock);
+        ImportJobs imports = new ImportJobs(system, timeout, settings.resendInterval());
+
         ActorRef<MaintenanceScheduler.Command> scheduler = MaintenanceScheduler.init(system, settings.maintenance(),
                 settings.journalBackoff(), dataRole, tables, registry, metrics, clock);
         DatasetService datasets = new DatasetService(system, registry, timeout);
@@ -164,7 +187,7 @@ public final class LakeshardNode implements AutoCloseable {
         }
         metrics.gauge("lakeshard_queries_running", "Queries running on this node", queries::runningQueries);
         return new LakeshardNode(settings, system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets, metrics,
-                new DatasetCatalog(resolver));
+                new DatasetCatalog(resolver), importSettings, imports, importer);
     }
 
     public NodeSettings settings() {
@@ -218,10 +241,19 @@ public final class LakeshardNode implements AutoCloseable {
         return allocator;
     }
 
+    public ImportSettings importSettings() {
+        return importSettings;
+    }
+
+    public ImportJobs imports() {
+        return imports;
+    }
+
     @Override
     public void close() throws Exception {
         queries.close();
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        importer.close();
     }
 }

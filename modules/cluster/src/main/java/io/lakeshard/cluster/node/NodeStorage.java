@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +67,20 @@ final class NodeStorage {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the file cache under " + dataDir, e);
         }
+    }
+
+    /**
+     * The store a source URI is on: the local filesystem, or S3 with the storage's S3 settings. One root per bucket:
+     * S3A's connection pool and threads are per filesystem.
+     */
+    static Function<URI, StorageRoot> sources(StorageSettings settings, Path dataDir) {
+        Map<String, String> hadoop = new HashMap<>();
+        settings.s3().ifPresent(s3 -> hadoop.putAll(s3.hadoopSettings()));
+        hadoop.put("fs.s3a.buffer.dir", dataDir.resolve("s3a-buffer").toString());
+        hadoop.putAll(settings.hadoop());
+        Map<String, StorageRoot> roots = new ConcurrentHashMap<>();
+        return uri -> roots.computeIfAbsent(uri.getScheme() + "://" + (uri.getAuthority() == null ? "" : uri.getAuthority()) + "/",
+                base -> StorageRoot.of(URI.create(base), "file".equals(uri.getScheme()) ? Map.of() : hadoop));
     }
 
     static List<Path> readableDirectories(StorageRoot storage) {

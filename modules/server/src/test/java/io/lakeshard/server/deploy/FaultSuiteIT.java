@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.Status;
 import io.lakeshard.api.v1.Consistency;
 import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.client.BatchingWriter;
 import io.lakeshard.client.LakeshardClient;
+import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.client.UnacknowledgedWriteException;
 import io.lakeshard.cluster.PostgresServer;
@@ -20,6 +24,7 @@ import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.testing.SpanBatches;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -38,6 +43,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -64,6 +70,9 @@ class FaultSuiteIT {
     private static final Duration RECOVERY = Duration.ofMinutes(2);
     /** A pod's snapshots follow the writers' pushes, and poll every 10 s besides. */
     private static final Duration FRESHNESS = Duration.ofSeconds(30);
+    private static final Duration ANSWER = Duration.ofSeconds(30);
+    private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long START = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now().minus(Duration.ofHours(1)));
 
     private final Management management = new Management();
@@ -145,7 +154,7 @@ class FaultSuiteIT {
                 System.out.println("fault suite: " + acknowledged + " rows acknowledged; longest pause in acknowledged writes per fault:");
                 gaps.forEach(line -> System.out.println("  " + line));
 
-                verify(acknowledged);
+                verify(pods, acknowledged);
                 verifyLogs(s3.dataDirectory().resolve(pods.bucket()), acknowledged);
             } finally {
                 stop.set(true);
@@ -160,11 +169,11 @@ class FaultSuiteIT {
      * What the writers left: every acknowledged row once, read through every pod (read-your-writes; and each pod's
      * own snapshot catches up within a few poll intervals), and maintenance working.
      */
-    private void verify(long acknowledged) {
+    private void verify(Pods pods, long acknowledged) {
         for (int node = 0; node < HOSTS.size(); node++) {
             String host = HOSTS.get(node);
             try (LakeshardClient client = LakeshardClient.connect(endpoints(node), Pods.API_KEY)) {
-                assertEquals(acknowledged, stored(client, host, Consistency.CONSISTENCY_READ_YOUR_WRITES),
+                assertEquals(acknowledged, answered(pods, () -> stored(client, host, Consistency.CONSISTENCY_READ_YOUR_WRITES)),
                         "through " + host + ": every acknowledged row, and no other");
                 TestCluster.await(FRESHNESS, () -> stored(client, host, Consistency.CONSISTENCY_LATEST_LOCAL) == acknowledged,
                         host + "'s own snapshots to catch up");
@@ -175,8 +184,72 @@ class FaultSuiteIT {
                 String optimized = client.optimize(dataset);
                 assertTrue(optimized.startsWith("done"), "maintenance runs again: " + optimized);
             }
-            assertEquals(acknowledged, stored(client, HOSTS.get(1), Consistency.CONSISTENCY_READ_YOUR_WRITES), "optimize kept every row");
+            assertEquals(acknowledged, answered(pods, () -> stored(client, HOSTS.get(1), Consistency.CONSISTENCY_READ_YOUR_WRITES)),
+                    "optimize kept every row");
         }
+    }
+
+    /**
+     * The count, asked again while the cluster answers UNAVAILABLE (retry, says the protocol) up to {@link #ANSWER}.
+     * Each such answer is printed with the cause the pods logged, so a build that fails here says why.
+     */
+    private static long answered(Pods pods, LongSupplier count) {
+        long deadline = System.nanoTime() + ANSWER.toNanos();
+        while (true) {
+            try {
+                return count.getAsLong();
+            } catch (LakeshardException e) {
+                if (e.code() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+                    throw new AssertionError(e.getMessage() + "; the pods' last storage failure: " + lastStorageFailure(pods), e);
+                }
+                System.out.println("verification answered UNAVAILABLE (" + e.getMessage() + "); the pods' last storage failure: "
+                        + lastStorageFailure(pods));
+                backOff();
+            }
+        }
+    }
+
+    /** A client's pause before it retries: not a wait for anything in particular. */
+    private static void backOff() {
+        try {
+            Thread.sleep(RETRY_BACKOFF.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The cause chain of the last store failure a pod's service layer logged, or "none". */
+    private static String lastStorageFailure(Pods pods) {
+        String last = "none";
+        long lastAt = Long.MIN_VALUE;
+        for (String host : HOSTS) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(pods.log(host), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                continue;
+            }
+            for (String line : lines) {
+                if (!line.startsWith("{") || !line.contains("the shared storage failed a request")) {
+                    continue;
+                }
+                try {
+                    JsonNode entry = JSON.readTree(line);
+                    if (entry.path("timestamp").asLong() >= lastAt) {
+                        lastAt = entry.path("timestamp").asLong();
+                        StringBuilder chain = new StringBuilder(host);
+                        for (JsonNode cause = entry.path("throwable"); cause.isObject(); cause = cause.path("cause")) {
+                            chain.append(" <- ").append(cause.path("className").asText()).append(": ").append(cause.path("message").asText());
+                        }
+                        last = chain.toString();
+                    }
+                } catch (IOException unparsable) {
+                    // A line cut off by a SIGKILL.
+                }
+            }
+        }
+        return last;
     }
 
     /** The rows of every dataset, checking that none is there twice. */

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,6 +49,9 @@ public interface StorageRoot {
 
     /** Reads a file of this store; the caller closes the stream. */
     InputStream open(URI file);
+
+    /** Every file below {@code directory}, at any depth, in no particular order; empty if it does not exist. */
+    List<StoredFile> listFiles(URI directory);
 
     /** Deletes a directory and everything below it; false if there was nothing to delete. */
     boolean deleteRecursively(URI directory);

@@ -54,7 +54,7 @@ public final class Vacuum {
         long bytes = 0;
         HadoopStorage storage = HadoopStorage.of(table.storage());
         try {
-            for (FileStatus status : storage.listFiles(table.root())) {
+            for (FileStatus status : storage.listStatuses(table.root())) {
                 URI uri = status.getPath().toUri();
                 String relative = table.root().relativize(uri).getPath();
                 if (relative.startsWith("_delta_log/") || referenced.contains(relative)

@@ -418,7 +418,7 @@ public final class DeltaTable {
      * describes a version no reader can load.
      */
     private void deleteOrphanedChecksums() throws IOException {
-        List<FileStatus> entries = HadoopStorage.of(storage).listFiles(root.resolve("_delta_log/"));
+        List<FileStatus> entries = HadoopStorage.of(storage).listStatuses(root.resolve("_delta_log/"));
         long oldestCommit = Long.MAX_VALUE;
         for (FileStatus entry : entries) {
             Matcher commit = LOG_ENTRY.matcher(entry.getPath().getName());

@@ -6,6 +6,7 @@ import io.lakeshard.storage.StorageUnavailableException;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.fs.S3Settings;
 import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.fs.StoredFile;
 import io.lakeshard.storage.internal.log.LocalAtomicLogStore;
 import io.lakeshard.storage.internal.log.S3ConditionalLogStore;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.EtagSource;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -122,8 +124,22 @@ public final class HadoopStorage implements StorageRoot {
         }
     }
 
+    @Override
+    public List<StoredFile> listFiles(URI directory) {
+        try {
+            List<StoredFile> files = new ArrayList<>();
+            for (FileStatus status : listStatuses(directory)) {
+                String version = status instanceof EtagSource etag && etag.getEtag() != null ? etag.getEtag() : "";
+                files.add(new StoredFile(status.getPath().toUri(), status.getLen(), status.getModificationTime(), version));
+            }
+            return files;
+        } catch (IOException e) {
+            throw new StorageUnavailableException("listing " + directory + " failed", e);
+        }
+    }
+
     /** Every file below {@code directory}, recursively; empty if it does not exist. */
-    public List<FileStatus> listFiles(URI directory) throws IOException {
+    public List<FileStatus> listStatuses(URI directory) throws IOException {
         if (isLocal()) {
             return listLocalFiles(java.nio.file.Path.of(directory));
         }
