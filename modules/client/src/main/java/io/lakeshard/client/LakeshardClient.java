@@ -28,6 +28,8 @@ import io.lakeshard.api.v1.DescribeTableRequest;
 import io.lakeshard.api.v1.DescribeTableResponse;
 import io.lakeshard.api.v1.DropDatasetRequest;
 import io.lakeshard.api.v1.EvolveSchemaRequest;
+import io.lakeshard.api.v1.ExportQueryRequest;
+import io.lakeshard.api.v1.ExportQueryResponse;
 import io.lakeshard.api.v1.GetDatasetRequest;
 import io.lakeshard.api.v1.GetImportRequest;
 import io.lakeshard.api.v1.GetRedMetricsRequest;
@@ -464,6 +466,17 @@ public final class LakeshardClient implements AutoCloseable {
                 .invoke(ClusterStatusRequest.getDefaultInstance()));
     }
 
+    // Server-side exports
+
+    /**
+     * Writes a query's result as Parquet files on the servers' side; answers once every file is in place. Not retried:
+     * the query may have run, so the caller decides (with {@code overwrite}) whether to run it again.
+     */
+    public ExportQueryResponse exportQuery(ExportQueryRequest request, Duration timeout) {
+        return call(endpoint -> endpoint.exports().exportQuery().addHeader("authorization", authorization)
+                .invoke(request), false, timeout);
+    }
+
     // Imports
 
     /** Starts an import job; a retry with the same job id and request answers the job. */
@@ -510,11 +523,15 @@ public final class LakeshardClient implements AutoCloseable {
     }
 
     private <T> T call(Function<Endpoint, CompletionStage<T>> call, boolean idempotent) {
+        return call(call, idempotent, CALL_TIMEOUT);
+    }
+
+    private <T> T call(Function<Endpoint, CompletionStage<T>> call, boolean idempotent, Duration timeout) {
         LakeshardException last = null;
         for (int tried = 0; tried < endpoints.size(); tried++) {
             Endpoint endpoint = endpoints.current();
             try {
-                return await(call.apply(endpoint), CALL_TIMEOUT);
+                return await(call.apply(endpoint), timeout);
             } catch (LakeshardException e) {
                 if (e.code() != Status.Code.UNAVAILABLE) {
                     throw e;

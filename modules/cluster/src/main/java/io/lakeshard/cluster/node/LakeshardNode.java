@@ -35,6 +35,7 @@ import io.lakeshard.query.engine.QueryEngine;
 import io.lakeshard.query.imports.ParquetImporter;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.table.TableSettings;
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -44,6 +45,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
@@ -68,11 +70,13 @@ public final class LakeshardNode implements AutoCloseable {
     private final ImportSettings importSettings;
     private final ImportJobs imports;
     private final ParquetImporter importer;
+    private final Function<URI, StorageRoot> stores;
 
     private LakeshardNode(NodeSettings settings, ActorSystem<Void> system, BufferAllocator allocator, TableStore tables, RegistryClient registry,
             SnapshotService snapshots, IngestRouter ingest, QueryEngine queries, ActorRef<MaintenanceScheduler.Command> scheduler,
             DatasetService datasets, Metrics metrics, DatasetCatalog catalog, ImportSettings importSettings, ImportJobs imports,
-            ParquetImporter importer) {
+            ParquetImporter importer, Function<URI, StorageRoot> stores) {
+        this.stores = stores;
         this.settings = settings;
         this.importSettings = importSettings;
         this.imports = imports;
@@ -167,7 +171,8 @@ public final class LakeshardNode implements AutoCloseable {
         importable.add(importSettings.stagingDirectory());
         ParquetImporter importer = new ParquetImporter(importable, dataDir.resolve("import-tmp"), importSettings.memoryLimit(),
                 allocator.newChildAllocator("imports", 0, Long.MAX_VALUE));
-        ImportJob.init(system, new ImportWork(NodeStorage.sources(settings.storage(), dataDir), importer, ingest,
+        Function<URI, StorageRoot> stores = NodeStorage.sources(settings.storage(), dataDir);
+        ImportJob.init(system, new ImportWork(stores, importer, ingest,
                 importSettings.stagingDirectory(), blocking), importSettings, dataRole, settings.journalBackoff(), clock);
         ImportJobs imports = new ImportJobs(system, timeout, settings.resendInterval());
 
@@ -187,7 +192,7 @@ public final class LakeshardNode implements AutoCloseable {
         }
         metrics.gauge("lakeshard_queries_running", "Queries running on this node", queries::runningQueries);
         return new LakeshardNode(settings, system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets, metrics,
-                new DatasetCatalog(resolver), importSettings, imports, importer);
+                new DatasetCatalog(resolver), importSettings, imports, importer, stores);
     }
 
     public NodeSettings settings() {
@@ -243,6 +248,11 @@ public final class LakeshardNode implements AutoCloseable {
 
     public ImportSettings importSettings() {
         return importSettings;
+    }
+
+    /** The store a file URI is on ({@code file:} or {@code s3a:}), with the node's settings and credentials for it. */
+    public Function<URI, StorageRoot> stores() {
+        return stores;
     }
 
     public ImportJobs imports() {

@@ -63,6 +63,11 @@ public final class TenantDirectories {
                 + "allowed: " + roots.stream().map(root -> root + tenant + "/").toList());
     }
 
+    /** Whether {@code directory} (as {@link #directory} gave it) is the tenant's directory itself, not one inside it. */
+    public boolean isTenantDirectory(String tenant, String directory) {
+        return roots.stream().anyMatch(root -> directory.equals(root + tenant + "/"));
+    }
+
     private static Path real(Path path, String given, String field) {
         Path existing = path;
         while (existing != null && !Files.exists(existing)) {
