@@ -82,6 +82,29 @@ class ServerExportTest {
         }
     }
 
+    /**
+     * Ten million rows, about 300 MB as Arrow, through a query engine limited to 256 MB and an exporting DuckDB limited
+     * to 64 MB: the result streams from one to the other a batch at a time, and every row is in the files.
+     */
+    @Test
+    void aTenMillionRowExportHoldsLittleOfItInMemory() throws Exception {
+        String rows = "SELECT a * 1000 + b AS id, 'row number ' || (a * 1000 + b) AS note FROM (SELECT unnest(generate_series(0, 9999)) AS a) "
+                + "CROSS JOIN (SELECT unnest(generate_series(0, 999)) AS b)";
+        try (LakeshardServer server = start("lakeshard.exports.file-bytes = 64MiB\nlakeshard.exports.memory-limit = \"64MB\"\n");
+                LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
+            ExportQueryResponse written = client.exportQuery(ExportQueryRequest.newBuilder().setSql(rows).setDestination("big").build(), WAIT);
+            assertEquals(10_000_000, written.getRows());
+            try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement();
+                    ResultSet results = statement.executeQuery("SELECT count(*), count(DISTINCT id), sum(id) FROM read_parquet('"
+                            + dir.resolve("export/acme/big").toRealPath() + "/*.parquet')")) {
+                assertTrue(results.next());
+                assertEquals(10_000_000, results.getLong(1));
+                assertEquals(10_000_000, results.getLong(2));
+                assertEquals(49_999_995_000_000L, results.getLong(3));
+            }
+        }
+    }
+
     @Test
     void refusesWhatATenantMayNotDoAndLeavesNoFile() throws Exception {
         Files.createDirectories(dir.resolve("export/other"));
@@ -129,8 +152,7 @@ class ServerExportTest {
     private LakeshardServer start(String settings) throws Exception {
         return TestServers.start(dir.resolve("server"), settings + """
                 lakeshard.server.api-keys = [{ tenant = "acme", sha256 = "%s" }]
-                lakeshard.exports.file-bytes = 64KiB
-                """.formatted(ApiKeys.sha256(KEY)) + (settings.contains("lakeshard.exports.roots") ? ""
+                """.formatted(ApiKeys.sha256(KEY)) + (settings.contains("file-bytes") ? "" : "lakeshard.exports.file-bytes = 64KiB\n") + (settings.contains("lakeshard.exports.roots") ? ""
                 : "lakeshard.exports.roots = [\"" + dir.resolve("export") + "\"]\n"));
     }
 
