@@ -7,6 +7,7 @@ import akka.actor.ClassicActorSystemProvider;
 import akka.grpc.GrpcChannel;
 import akka.grpc.GrpcClientSettings;
 import io.lakeshard.api.v1.AdminServiceClient;
+import io.lakeshard.api.v1.ExportServiceClient;
 import io.lakeshard.api.v1.ImportServiceClient;
 import io.lakeshard.api.v1.DatasetServiceClient;
 import io.lakeshard.api.v1.IngestServiceClient;
@@ -37,7 +38,8 @@ final class Endpoints implements AutoCloseable {
 
     /** One node: one channel, shared by the services' stubs. */
     record Endpoint(String address, GrpcChannel channel, DatasetServiceClient datasets, IngestServiceClient ingest,
-                    QueryServiceClient queries, TraceQueryServiceClient traces, AdminServiceClient admin, ImportServiceClient imports) {
+                    QueryServiceClient queries, TraceQueryServiceClient traces, AdminServiceClient admin, ImportServiceClient imports,
+                    ExportServiceClient exports) {
         Endpoint {
             requireNonNull(address, "address is null");
             requireNonNull(channel, "channel is null");
@@ -47,6 +49,7 @@ final class Endpoints implements AutoCloseable {
             requireNonNull(traces, "traces is null");
             requireNonNull(admin, "admin is null");
             requireNonNull(imports, "imports is null");
+            requireNonNull(exports, "exports is null");
         }
     }
 
@@ -76,7 +79,8 @@ final class Endpoints implements AutoCloseable {
                 endpoints.add(new Endpoint(ip.getHostAddress() + ":" + address.getPort(), channel,
                         DatasetServiceClient.create(channel, system), IngestServiceClient.create(channel, system),
                         QueryServiceClient.create(channel, system), TraceQueryServiceClient.create(channel, system),
-                        AdminServiceClient.create(channel, system), ImportServiceClient.create(channel, system)));
+                        AdminServiceClient.create(channel, system), ImportServiceClient.create(channel, system),
+                        ExportServiceClient.create(channel, system)));
             }
         }
         if (endpoints.isEmpty()) {

@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.grpc.GrpcClientSettings;
+import akka.stream.Attributes;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.SinkQueueWithCancel;
 import akka.stream.javadsl.StreamConverters;
 import akka.util.ByteString;
 import com.typesafe.config.ConfigFactory;
@@ -25,6 +28,8 @@ import io.lakeshard.api.v1.DescribeTableRequest;
 import io.lakeshard.api.v1.DescribeTableResponse;
 import io.lakeshard.api.v1.DropDatasetRequest;
 import io.lakeshard.api.v1.EvolveSchemaRequest;
+import io.lakeshard.api.v1.ExportQueryRequest;
+import io.lakeshard.api.v1.ExportQueryResponse;
 import io.lakeshard.api.v1.GetDatasetRequest;
 import io.lakeshard.api.v1.GetImportRequest;
 import io.lakeshard.api.v1.GetRedMetricsRequest;
@@ -42,6 +47,8 @@ import io.lakeshard.api.v1.MaintenanceRequest;
 import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.QueryStarted;
 import io.lakeshard.api.v1.QuerySummary;
+import io.lakeshard.api.v1.ReadSpansRequest;
+import io.lakeshard.api.v1.ReadSpansResponse;
 import io.lakeshard.api.v1.RegisterDatasetRequest;
 import io.lakeshard.api.v1.RunningQuery;
 import io.lakeshard.api.v1.SearchTracesRequest;
@@ -60,9 +67,11 @@ import io.lakeshard.client.traces.Span;
 import io.lakeshard.client.traces.Trace;
 import io.lakeshard.client.traces.TracePage;
 import io.lakeshard.client.traces.TraceSummary;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
@@ -154,27 +163,32 @@ public final class LakeshardClient implements AutoCloseable {
         // run. NIO, as it is there on every platform (epoll is Linux's alone).
         EventLoopGroup eventLoop = new NioEventLoopGroup(0, new DefaultThreadFactory("lakeshard-client-netty", true));
         try {
-            Endpoints endpoints = Endpoints.open(addresses, system, (host, address, port) -> {
-                GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(address.getHostAddress(), port, system)
-                        .withTls(tls)
-                        // A node that is down now may be back later: never give its channel up.
-                        .withConnectionAttempts(-1)
-                        .withChannelBuilderOverrides(builder -> builder.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class)
-                                .maxInboundMessageSize(64 << 20)
-                                .nameResolverFactory(new FixedAddressResolver(address.getHostAddress() + ":" + port,
-                                        new InetSocketAddress(address, port))));
-                if (tls) {
-                    // The name, not the address it resolved to, is what the server's certificate names.
-                    settings = settings.withOverrideAuthority(host);
-                }
-                return trust == null ? settings : settings.withSslContext(trust);
-            });
+            Endpoints endpoints = Endpoints.open(addresses, system,
+                    (host, address, port) -> channel(system, eventLoop, host, address, port, tls, trust));
             return new LakeshardClient(system, eventLoop, endpoints, apiKey);
         } catch (RuntimeException e) {
             eventLoop.shutdownGracefully(0, CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             system.terminate();
             throw e;
         }
+    }
+
+    /** A channel to one resolved address of {@code host}, on the client's event loop; {@code trust} null: the JVM's. */
+    private static GrpcClientSettings channel(ActorSystem<Void> system, EventLoopGroup eventLoop, String host, InetAddress address,
+            int port, boolean tls, SSLContext trust) {
+        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(address.getHostAddress(), port, system)
+                .withTls(tls)
+                // A node that is down now may be back later: never give its channel up.
+                .withConnectionAttempts(-1)
+                .withChannelBuilderOverrides(builder -> builder.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class)
+                        .maxInboundMessageSize(64 << 20)
+                        .nameResolverFactory(new FixedAddressResolver(address.getHostAddress() + ":" + port,
+                                new InetSocketAddress(address, port))));
+        if (tls) {
+            // The name, not the address it resolved to, is what the server's certificate names.
+            settings = settings.withOverrideAuthority(host);
+        }
+        return trust == null ? settings : settings.withSslContext(trust);
     }
 
     private static SSLContext trusting(Path trustStore, String password) {
@@ -396,6 +410,43 @@ public final class LakeshardClient implements AutoCloseable {
                         point.getErrorRate(), point.getP50Ns(), point.getP95Ns(), point.getP99Ns())).toList();
     }
 
+    /**
+     * The spans of the request's time range as OTLP, page by page as the reader takes them: the server reads a page
+     * when the one before is taken (a page ahead at most), so a slow reader slows the reading and holds no query open.
+     */
+    public SpanReader readSpans(ReadSpansRequest request) {
+        Endpoint endpoint = endpoints.current();
+        SinkQueueWithCancel<ReadSpansResponse> pages = endpoint.traces().readSpans().addHeader("authorization", authorization)
+                .invoke(request)
+                .watchTermination((mat, done) -> {
+                    done.whenComplete((ok, error) -> {
+                        if (error != null && failure(error).code() == Status.Code.UNAVAILABLE) {
+                            endpoints.failed(endpoint);
+                        }
+                    });
+                    return mat;
+                })
+                .runWith(Sink.<ReadSpansResponse>queue().withAttributes(Attributes.inputBuffer(1, 1)), system);
+        return new SpanReader(pages, CALL_TIMEOUT);
+    }
+
+    /**
+     * A client of an OTLP/gRPC trace endpoint — OpenTelemetry's {@code TraceService}, which a Collector, another
+     * Lakeshard or any OTLP backend serves — at {@code host:port}, on this client's actor system and event loop;
+     * with {@code tls}, under the JVM's default trust. Close it before this client.
+     *
+     * @param deadline how long each call may take, as the server is told
+     */
+    public TraceServiceClient otlpTraceService(String host, int port, boolean tls, Duration deadline) {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("cannot resolve " + host, e);
+        }
+        return TraceServiceClient.create(channel(system, eventLoop, host, address, port, tls, null).withDeadline(deadline), system);
+    }
+
     // Admin
 
     public String optimize(String dataset) {
@@ -427,6 +478,17 @@ public final class LakeshardClient implements AutoCloseable {
     public ClusterStatusResponse clusterStatus() {
         return retrying(endpoint -> endpoint.admin().clusterStatus().addHeader("authorization", authorization)
                 .invoke(ClusterStatusRequest.getDefaultInstance()));
+    }
+
+    // Server-side exports
+
+    /**
+     * Writes a query's result as Parquet files on the servers' side; answers once every file is in place. Not retried:
+     * the query may have run, so the caller decides (with {@code overwrite}) whether to run it again.
+     */
+    public ExportQueryResponse exportQuery(ExportQueryRequest request, Duration timeout) {
+        return call(endpoint -> endpoint.exports().exportQuery().addHeader("authorization", authorization)
+                .invoke(request), false, timeout);
     }
 
     // Imports
@@ -475,11 +537,15 @@ public final class LakeshardClient implements AutoCloseable {
     }
 
     private <T> T call(Function<Endpoint, CompletionStage<T>> call, boolean idempotent) {
+        return call(call, idempotent, CALL_TIMEOUT);
+    }
+
+    private <T> T call(Function<Endpoint, CompletionStage<T>> call, boolean idempotent, Duration timeout) {
         LakeshardException last = null;
         for (int tried = 0; tried < endpoints.size(); tried++) {
             Endpoint endpoint = endpoints.current();
             try {
-                return await(call.apply(endpoint), CALL_TIMEOUT);
+                return await(call.apply(endpoint), timeout);
             } catch (LakeshardException e) {
                 if (e.code() != Status.Code.UNAVAILABLE) {
                     throw e;
@@ -494,7 +560,7 @@ public final class LakeshardClient implements AutoCloseable {
         throw last;
     }
 
-    private static <T> T await(CompletionStage<T> call, Duration timeout) {
+    static <T> T await(CompletionStage<T> call, Duration timeout) {
         try {
             return call.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

@@ -17,6 +17,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lakeshard.api.v1.AdminServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.DatasetServicePowerApiHandlerFactory;
+import io.lakeshard.api.v1.ExportServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.ImportServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.IngestServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.QueryServicePowerApiHandlerFactory;
@@ -25,6 +26,7 @@ import io.lakeshard.flight.FlightSettings;
 import io.lakeshard.flight.FlightSqlServer;
 import io.lakeshard.server.grpc.AdminGrpc;
 import io.lakeshard.server.grpc.DatasetGrpc;
+import io.lakeshard.server.grpc.ExportGrpc;
 import io.lakeshard.server.grpc.ImportGrpc;
 import io.lakeshard.server.grpc.IngestGrpc;
 import io.lakeshard.server.grpc.OtlpTraceGrpc;
@@ -80,6 +82,7 @@ public final class LakeshardServer implements AutoCloseable {
                     TraceQueryServicePowerApiHandlerFactory.create(new TraceGrpc(service.traces(), service.keys()), system),
                     AdminServicePowerApiHandlerFactory.create(new AdminGrpc(service.admin(), service.keys()), system),
                     ImportServicePowerApiHandlerFactory.create(new ImportGrpc(service.imports(), service.keys()), system),
+                    ExportServicePowerApiHandlerFactory.create(new ExportGrpc(service.exports(), service.keys()), system),
                     TraceServicePowerApiHandlerFactory.create(new OtlpTraceGrpc(service.traceIngest(), service.keys()), system));
             OtlpHttp otlpHttp = new OtlpHttp(service.traceIngest(), service.keys(), Materializer.matFromSystem(system));
             Function<HttpRequest, CompletionStage<HttpResponse>> handler = request -> {

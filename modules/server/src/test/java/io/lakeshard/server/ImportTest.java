@@ -14,7 +14,6 @@ import io.lakeshard.cluster.TestCluster;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.S3TestServer;
 import io.lakeshard.storage.fs.S3Settings;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -34,14 +33,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.types.FloatingPointPrecision;
-import org.apache.arrow.vector.types.TimeUnit;
-import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
-import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,14 +52,6 @@ class ImportTest {
     private static final Duration DONE = Duration.ofSeconds(90);
     private static final Instant OLD = Instant.parse("2026-11-01T00:00:00Z");
 
-    static final Schema SCHEMA = new Schema(List.of(
-            new Field("id", FieldType.notNullable(new ArrowType.Int(64, true)), null),
-            Field.nullable("region", ArrowType.Utf8.INSTANCE),
-            Field.nullable("amount", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
-            Field.nullable("happened", new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")),
-            Field.nullable("note", ArrowType.Utf8.INSTANCE),
-            new Field("attrs", FieldType.nullable(ArrowType.Struct.INSTANCE), List.of(
-                    Field.nullable("k", ArrowType.Utf8.INSTANCE), Field.nullable("v", new ArrowType.Int(32, true))))));
 
     @TempDir
     Path dir;
@@ -75,19 +61,19 @@ class ImportTest {
         Path source = dir.resolve("import/acme/events");
         List<long[]> ranges = new ArrayList<>();
         // ids [0, 100): ZSTD, narrower types (INTEGER, FLOAT, TIMESTAMP_MS), every column.
-        write(source.resolve("region=eu/part-00000.parquet"), 0, 100, "ZSTD", "id::INTEGER", "amount::FLOAT", "happened::TIMESTAMP_MS", true);
+        ImportFiles.write(source.resolve("region=eu/part-00000.parquet"), 0, 100, "ZSTD", "id::INTEGER", "amount::FLOAT", "happened::TIMESTAMP_MS", true);
         ranges.add(new long[] {0, 100});
         // ids [100, 2600): Snappy, the dataset's own types, no note column (nullable: null), larger than one write.
-        write(source.resolve("region=us/part-00001.parquet"), 100, 2600, "SNAPPY", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMPTZ", false);
+        ImportFiles.write(source.resolve("region=us/part-00001.parquet"), 100, 2600, "SNAPPY", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMPTZ", false);
         ranges.add(new long[] {100, 2600});
         // ids [2600, 2650): uncompressed, nanosecond timestamps that are whole microseconds.
-        write(source.resolve("region=us/part-00002.parquet"), 2600, 2650, "UNCOMPRESSED", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP_NS", true);
+        ImportFiles.write(source.resolve("region=us/part-00002.parquet"), 2600, 2650, "UNCOMPRESSED", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP_NS", true);
         ranges.add(new long[] {2600, 2650});
         Files.writeString(source.resolve("region=eu/broken.parquet"), "PAR1 this is not a Parquet file", StandardCharsets.UTF_8);
-        write(source.resolve("region=eu/text-ids.parquet"), 5000, 5010, "ZSTD", "id::VARCHAR", "amount::DOUBLE", "happened::TIMESTAMP", true);
+        ImportFiles.write(source.resolve("region=eu/text-ids.parquet"), 5000, 5010, "ZSTD", "id::VARCHAR", "amount::DOUBLE", "happened::TIMESTAMP", true);
         Files.writeString(source.resolve("region=eu/_SUCCESS"), "", StandardCharsets.UTF_8);
         Files.createDirectories(source.resolve("_temporary"));
-        write(source.resolve("_temporary/part-9.parquet"), 9000, 9010, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
+        ImportFiles.write(source.resolve("_temporary/part-9.parquet"), 9000, 9010, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
         try (Stream<Path> files = Files.walk(source)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 Files.setLastModifiedTime(file, FileTime.from(OLD));
@@ -95,10 +81,10 @@ class ImportTest {
         }
         // Being written: too young until the test ages it.
         Path young = source.resolve("region=eu/part-00003.parquet");
-        write(young, 3000, 3020, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
+        ImportFiles.write(young, 3000, 3020, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
 
         try (LakeshardServer server = start(); LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
-            client.register(DATASET, SCHEMA, List.of("region"));
+            client.register(DATASET, ImportFiles.SCHEMA, List.of("region"));
             ImportJob started = client.startImport(request("first", source.toString()).setMinAgeMillis(Duration.ofMinutes(10).toMillis())
                     .setIntervalMillis(1000).build());
             assertEquals("RUNNING", started.getState());
@@ -136,11 +122,11 @@ class ImportTest {
     @Test
     void theCliFollowsAJobToItsEndAndListsTheJobs() throws Exception {
         Path source = dir.resolve("import/acme/cli");
-        write(source.resolve("a.parquet"), 0, 40, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
-        write(source.resolve("b.parquet"), 40, 100, "SNAPPY", "id::INTEGER", "amount::DOUBLE", "happened::TIMESTAMP", false);
+        ImportFiles.write(source.resolve("a.parquet"), 0, 40, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
+        ImportFiles.write(source.resolve("b.parquet"), 40, 100, "SNAPPY", "id::INTEGER", "amount::DOUBLE", "happened::TIMESTAMP", false);
         Files.writeString(source.resolve("c.parquet"), "not Parquet", StandardCharsets.UTF_8);
         try (LakeshardServer server = start(); LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
-            client.register(DATASET, SCHEMA, List.of("region"));
+            client.register(DATASET, ImportFiles.SCHEMA, List.of("region"));
             String address = "127.0.0.1:" + server.port();
             CliRun run = CliRun.run(address, KEY, 2, "import", "start", source.toString(), "--into", DATASET, "--job", "by-cli");
             assertEquals(1, run.exit(), "a file failed: " + run.out() + run.err());
@@ -157,7 +143,7 @@ class ImportTest {
             CliRun again = CliRun.run(address, KEY, 2, "import", "start", source.toString(), "--into", DATASET, "--job", "by-cli");
             assertTrue(again.out().startsWith("finished: imported 2 of 3 files (100 rows"), "run again, nothing new: " + again.out());
             assertEquals(100, count(client), "no file twice");
-            write(source.resolve("d.parquet"), 100, 130, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
+            ImportFiles.write(source.resolve("d.parquet"), 100, 130, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
             CliRun withNewFile = CliRun.run(address, KEY, 2, "import", "start", source.toString(), "--into", DATASET, "--job", "by-cli");
             assertTrue(withNewFile.out().startsWith("finished: imported 3 of 4 files (130 rows"), "only the new file: " + withNewFile.out());
             assertEquals(130, count(client));
@@ -186,7 +172,7 @@ class ImportTest {
                     lakeshard.imports.roots = ["s3a://%s/import/"]
                     """.formatted(ApiKeys.sha256(KEY), bucket));
                     LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
-                client.register(DATASET, SCHEMA, List.of("region"));
+                client.register(DATASET, ImportFiles.SCHEMA, List.of("region"));
                 client.startImport(request("from-s3", "s3a://" + bucket + "/import/acme/lake").build());
                 ImportJob finished = await(client, "from-s3", job -> job.getState().equals("FINISHED"));
                 assertEquals(2, finished.getFilesImported(), finished.toString());
@@ -206,9 +192,35 @@ class ImportTest {
     /** A file made locally by {@link #write} and put in the bucket through S3A, as any S3 client would. */
     private void upload(FileSystem fs, String bucket, String key, long from, long to, String compression, String id) throws Exception {
         Path local = dir.resolve("upload").resolve(key);
-        write(local, from, to, compression, id, "amount::DOUBLE", "happened::TIMESTAMP", true);
+        ImportFiles.write(local, from, to, compression, id, "amount::DOUBLE", "happened::TIMESTAMP", true);
         try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path("s3a://" + bucket + "/" + key))) {
             Files.copy(local, out);
+        }
+    }
+
+    @Test
+    void importsFilesLaidOutAsSparkWritesThem() throws Exception {
+        Path source = dir.resolve("import/acme/spark");
+        SparkStyleParquet.write(source.resolve("part-00000-snappy-dictionary.parquet"), 0, 700, CompressionCodecName.SNAPPY, true);
+        SparkStyleParquet.write(source.resolve("part-00001-zstd-plain.parquet"), 700, 1500, CompressionCodecName.ZSTD, false);
+        SparkStyleParquet.write(source.resolve("part-00002-zstd-dictionary.parquet"), 1500, 2000, CompressionCodecName.ZSTD, true);
+        SparkStyleParquet.write(source.resolve("part-00003-uncompressed-plain.parquet"), 2000, 2100, CompressionCodecName.UNCOMPRESSED, false);
+        Files.writeString(source.resolve("_SUCCESS"), "", StandardCharsets.UTF_8);
+        try (LakeshardServer server = start(); LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
+            client.register("lake.imports.spark", SparkStyleParquet.DATASET, List.of());
+            client.startImport(request("spark", source.toString()).setDataset("lake.imports.spark").build());
+            ImportJob finished = await(client, "spark", job -> job.getState().equals("FINISHED"));
+            assertEquals(4, finished.getFilesImported(), "the .crc and _SUCCESS files are not data: " + finished);
+            assertEquals(0, finished.getFilesFailed(), finished.toString());
+            try (QueryResults results = client.query("SELECT count(*), count(DISTINCT id), sum(id), " + SparkStyleParquet.EVERY_VALUE_AS_WRITTEN
+                    + " FROM lake.imports.spark")) {
+                assertTrue(results.next());
+                VectorSchemaRoot batch = results.batch();
+                assertEquals(2100L, ((Number) batch.getVector(0).getObject(0)).longValue());
+                assertEquals(2100L, ((Number) batch.getVector(1).getObject(0)).longValue());
+                assertEquals(2100L * 2099 / 2, ((Number) batch.getVector(2).getObject(0)).longValue());
+                assertEquals(true, batch.getVector(3).getObject(0), "every value as Spark's layout holds it");
+            }
         }
     }
 
@@ -217,7 +229,7 @@ class ImportTest {
         Files.createDirectories(dir.resolve("import/acme/ok"));
         Files.createDirectories(dir.resolve("import/other/theirs"));
         try (LakeshardServer server = start(); LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
-            client.register(DATASET, SCHEMA, List.of("region"));
+            client.register(DATASET, ImportFiles.SCHEMA, List.of("region"));
             String ok = dir.resolve("import/acme/ok").toString();
             assertRefused(client, request("a", dir.resolve("import/other/theirs").toString()), Status.Code.PERMISSION_DENIED, "source:");
             assertRefused(client, request("a", ok + "/../../other/theirs"), Status.Code.PERMISSION_DENIED, "source:");
@@ -239,12 +251,12 @@ class ImportTest {
         Path source = dir.resolve("import/acme/many");
         List<long[]> ranges = new ArrayList<>();
         for (int file = 0; file < 30; file++) {
-            write(source.resolve("part-" + String.format("%05d", file) + ".parquet"), file * 500L, file * 500L + 500, "ZSTD", "id::BIGINT",
+            ImportFiles.write(source.resolve("part-" + String.format("%05d", file) + ".parquet"), file * 500L, file * 500L + 500, "ZSTD", "id::BIGINT",
                     "amount::DOUBLE", "happened::TIMESTAMP", true);
             ranges.add(new long[] {file * 500L, file * 500L + 500});
         }
         try (LakeshardServer server = start(); LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
-            client.register(DATASET, SCHEMA, List.of("region"));
+            client.register(DATASET, ImportFiles.SCHEMA, List.of("region"));
             client.startImport(request("restarted", source.toString()).build());
             ImportJob partway = await(client, "restarted", job -> job.getCommits() >= 3);
             assertTrue(partway.getFilesImported() < 30, "stopped before the end: " + partway);
@@ -253,6 +265,7 @@ class ImportTest {
             ImportJob finished = await(client, "restarted", job -> job.getState().equals("FINISHED"));
             assertEquals(30, finished.getFilesImported(), finished.toString());
             assertEquals(15_000, finished.getRows(), finished.toString());
+            assertEquals(15, finished.getCommits(), "two 500-row files to a write of at most 1,000 rows: " + finished);
             assertEquals(expected(ranges), actual(client, ranges), "every file once after the restart");
         }
     }
@@ -266,7 +279,7 @@ class ImportTest {
                 lakeshard.imports {
                   roots = ["%s"]
                   max-rows-per-write = 1000
-                  batch-bytes = 4KiB
+                  batch-bytes = 1MiB
                   retry-backoff = 200ms
                 }
                 """.formatted(ApiKeys.sha256(KEY), ApiKeys.sha256(OTHER_KEY), dir.resolve("import")));
@@ -293,23 +306,6 @@ class ImportTest {
             return condition.holds(last[0]);
         }, "import job " + jobId + " (last seen: " + (last[0] == null ? "none" : last[0]) + ")");
         return last[0];
-    }
-
-    /**
-     * Rows {@code [from, to)}: id, amount id / 4 (exact in a float), happened one second apart, note, attrs. The
-     * casts give each column its type in the file.
-     */
-    static void write(Path file, long from, long to, String compression, String id, String amount, String happened, boolean withNote)
-            throws SQLException, IOException {
-        Files.createDirectories(file.getParent());
-        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement()) {
-            statement.execute("SET TimeZone = 'UTC'");
-            String note = withNote ? ", 'note ' || i AS note" : "";
-            statement.execute("COPY (SELECT " + id.replace("id", "i") + " AS id, " + amount.replace("amount", "(i / 4)") + " AS amount, "
-                    + happened.replace("happened", "(TIMESTAMPTZ '2026-11-20 00:00:00+00' + to_seconds(i))") + " AS happened" + note
-                    + ", {'k': 'k' || i, 'v': (i % 1000)::INTEGER} AS attrs FROM range(" + from + ", " + to + ") t(i)) TO '" + file
-                    + "' (FORMAT parquet, COMPRESSION " + compression + ")");
-        }
     }
 
     private static long count(LakeshardClient client) {

@@ -27,13 +27,7 @@ import io.lakeshard.client.traces.TracePage;
 import io.lakeshard.client.traces.TraceSummary;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.traces.SpanSchema;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -46,12 +40,12 @@ import io.opentelemetry.proto.common.v1.KeyValueList;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -137,8 +131,8 @@ class OtlpExportTest {
     void theJavaSdksGrpcAndHttpExportersStoreTracesThatComeBackEqual() {
         InMemorySpanExporter recorded = InMemorySpanExporter.create();
         List<SpanData> spans;
-        try (SdkTracerProvider provider = provider("java-checkout", recorded)) {
-            makeTraces(provider.get("io.lakeshard.test", "1.2.3"), 4);
+        try (SdkTracerProvider provider = SdkTraces.provider("java-checkout", recorded)) {
+            SdkTraces.make(provider.get("io.lakeshard.test", "1.2.3"), 4);
             // Before the provider's shutdown, which clears the recorder.
             spans = List.copyOf(recorded.getFinishedSpanItems());
         }
@@ -396,48 +390,6 @@ class OtlpExportTest {
         }
     }
 
-    /** A trace of several services: nested server and client spans, events, a link, an error, every attribute type. */
-    private static void makeTraces(Tracer tracer, int traces) {
-        for (int t = 0; t < traces; t++) {
-            Span root = tracer.spanBuilder("GET /cart/" + t).setSpanKind(SpanKind.SERVER)
-                    .setAttribute("http.request.method", "GET")
-                    .setAttribute("http.response.status_code", 200L)
-                    .setAttribute("sampling.ratio", 0.5)
-                    .setAttribute("cache.hit", t % 2 == 0)
-                    .setAttribute(AttributeKey.stringArrayKey("feature.flags"), List.of("a", "b"))
-                    .setAttribute(AttributeKey.longArrayKey("retry.counts"), List.of(1L, 2L))
-                    .setAttribute(AttributeKey.doubleArrayKey("weights"), List.of(0.25, 0.75))
-                    .setAttribute(AttributeKey.booleanArrayKey("checks"), List.of(true, false))
-                    .startSpan();
-            Context parent = Context.root().with(root);
-            Span query = tracer.spanBuilder("SELECT cart").setParent(parent).setSpanKind(SpanKind.CLIENT)
-                    .setAttribute("db.system", "postgresql").startSpan();
-            query.addEvent("rows fetched", Attributes.of(AttributeKey.longKey("db.rows"), 12L));
-            Span decode = tracer.spanBuilder("decode").setParent(parent.with(query)).startSpan();
-            decode.end();
-            query.end();
-            Span charge = tracer.spanBuilder("charge").setParent(parent).setSpanKind(SpanKind.PRODUCER)
-                    .addLink(query.getSpanContext(), Attributes.of(AttributeKey.stringKey("link.reason"), "after"))
-                    .startSpan();
-            if (t == 1) {
-                charge.recordException(new IllegalStateException("card declined"));
-                charge.setStatus(StatusCode.ERROR, "card declined");
-            } else {
-                charge.setStatus(StatusCode.OK);
-            }
-            charge.end();
-            root.end();
-        }
-    }
-
-    private static SdkTracerProvider provider(String service, SpanExporter recorder) {
-        return SdkTracerProvider.builder()
-                .setResource(io.opentelemetry.sdk.resources.Resource.getDefault().merge(io.opentelemetry.sdk.resources.Resource.create(
-                        Attributes.builder().put("service.name", service).put("host.cores", 2L).put("deployment.canary", false).build())))
-                .addSpanProcessor(SimpleSpanProcessor.create(recorder))
-                .build();
-    }
-
     /** A hand-made export: {@code spans} spans of one trace, with values the SDKs cannot make (bytes, key-value lists). */
     private static ExportTraceServiceRequest export(String traceId, String service, int spans) {
         ScopeSpans.Builder scope = ScopeSpans.newBuilder();
@@ -447,7 +399,7 @@ class OtlpExportTest {
             byte[] spanId = new byte[8];
             ThreadLocalRandom.current().nextBytes(spanId);
             spanId[0] = 1;
-            scope.addSpans(io.opentelemetry.proto.trace.v1.Span.newBuilder()
+            scope.addSpans(Span.newBuilder()
                     .setTraceId(ByteString.copyFrom(HEX.parseHex(traceId)))
                     .setSpanId(ByteString.copyFrom(spanId))
                     .setName("op-" + (i % 7))

@@ -8,21 +8,29 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.lakeshard.cluster.DirectoryRoots;
 import io.lakeshard.cluster.node.LakeshardNode;
 import io.lakeshard.cluster.query.ClusterQueries;
+import io.lakeshard.query.exports.ParquetResultWriter;
 import io.lakeshard.service.admin.Admin;
-import io.lakeshard.service.imports.ImportRoots;
-import io.lakeshard.service.imports.Imports;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.service.datasets.Datasets;
+import io.lakeshard.service.exports.ExportSettings;
+import io.lakeshard.service.exports.Exports;
+import io.lakeshard.service.files.TenantDirectories;
+import io.lakeshard.service.imports.Imports;
 import io.lakeshard.service.ingest.Ingest;
 import io.lakeshard.service.query.Queries;
 import io.lakeshard.service.traces.TraceIngest;
 import io.lakeshard.service.traces.Traces;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -46,9 +54,12 @@ public final class LakeshardService implements AutoCloseable {
     private final Admin admin;
     private final TraceIngest traceIngest;
     private final Imports imports;
+    private final Exports exports;
+    private final ParquetResultWriter exportWriter;
     private final BufferAllocator allocator;
 
-    private LakeshardService(LakeshardNode node, ServiceSettings settings, ApiKeys keys, Optional<String> developmentKey) {
+    private LakeshardService(LakeshardNode node, ServiceSettings settings, ExportSettings exportSettings, ApiKeys keys,
+            Optional<String> developmentKey) throws SQLException {
         this.node = requireNonNull(node, "node is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.keys = requireNonNull(keys, "keys is null");
@@ -57,8 +68,8 @@ public final class LakeshardService implements AutoCloseable {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("lakeshard.blocking-dispatcher"));
         Duration askTimeout = node.settings().askTimeout();
         this.allocator = node.allocator().newChildAllocator("service", 0, Long.MAX_VALUE);
-        ImportRoots importRoots = new ImportRoots(node.importSettings().roots());
-        this.datasets = new Datasets(node.registry(), node.datasets(), importRoots, node.settings().maintenance().purgeAfter());
+        TenantDirectories importDirectories = new TenantDirectories(node.importSettings().roots());
+        this.datasets = new Datasets(node.registry(), node.datasets(), importDirectories, node.settings().maintenance().purgeAfter());
         this.ingest = new Ingest(node.ingest(), settings, node.metrics());
         this.queries = new Queries(node.queries(), node.catalog(), settings, node.metrics(), blocking, Clock.systemUTC(),
                 system.address().toString(), local -> new ClusterQueries(system, local, askTimeout));
@@ -66,7 +77,13 @@ public final class LakeshardService implements AutoCloseable {
         this.admin = new Admin(system, node.scheduler(), node.ingest(), node.snapshots(), node.queries(), node.datasets(), blocking,
                 settings.defaultMaintenanceTimeout());
         this.traceIngest = new TraceIngest(ingest, datasets, allocator, node.metrics(), settings.maxOtlpRequestBytes());
-        this.imports = new Imports(node.imports(), importRoots, node.ingest());
+        this.imports = new Imports(node.imports(), importDirectories, node.ingest());
+        Path dataDir = node.settings().dataDir();
+        List<Path> writable = new ArrayList<>(DirectoryRoots.local(exportSettings.roots()));
+        writable.add(dataDir.resolve("export-staging"));
+        this.exportWriter = new ParquetResultWriter(writable, dataDir.resolve("export-tmp"), exportSettings.memoryLimit(), allocator);
+        this.exports = new Exports(queries, new TenantDirectories(exportSettings.roots()), node.stores(), exportWriter,
+                dataDir.resolve("export-staging"), exportSettings.fileBytes(), allocator, blocking);
     }
 
     /**
@@ -93,8 +110,8 @@ public final class LakeshardService implements AutoCloseable {
         }
         LakeshardNode node = LakeshardNode.start(config);
         try {
-            return new LakeshardService(node, settings, keys, developmentKey);
-        } catch (RuntimeException e) {
+            return new LakeshardService(node, settings, ExportSettings.from(config), keys, developmentKey);
+        } catch (RuntimeException | SQLException e) {
             node.close();
             throw e;
         }
@@ -127,6 +144,10 @@ public final class LakeshardService implements AutoCloseable {
 
     public Traces traces() {
         return traces;
+    }
+
+    public Exports exports() {
+        return exports;
     }
 
     public Imports imports() {
@@ -169,5 +190,6 @@ public final class LakeshardService implements AutoCloseable {
     @Override
     public void close() throws Exception {
         node.close();
+        exportWriter.close();
     }
 }

@@ -1,13 +1,20 @@
 package io.lakeshard.client.cli;
 
 import io.lakeshard.api.v1.Consistency;
+import io.lakeshard.api.v1.ExportQueryRequest;
+import io.lakeshard.api.v1.ExportQueryResponse;
+import io.lakeshard.api.v1.ExportedFile;
 import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -21,8 +28,15 @@ final class ExportCommand extends LakeshardCli.Base {
     @Parameters(index = "0", description = "the SQL statement")
     String sql;
 
-    @Option(names = "--to", required = true, description = "the file; its extension (.parquet, .csv, .jsonl) names the format")
+    @Option(names = "--to", description = "the file; its extension (.parquet, .csv, .jsonl) names the format")
     Path to;
+
+    @Option(names = "--to-server-dir", description = "instead of --to: write Parquet files on the servers' side, into this "
+            + "directory of your tenant's export directory (relative to it, or s3a://...)")
+    String serverDirectory;
+
+    @Option(names = "--partition-by", description = "with --to-server-dir: a column to lay out as col=value/ directories; repeat for more")
+    List<String> partitionBy = new ArrayList<>();
 
     @Option(names = "--format", description = "parquet, csv or jsonl, whatever the file's extension")
     String format;
@@ -38,6 +52,16 @@ final class ExportCommand extends LakeshardCli.Base {
 
     @Override
     void run(LakeshardClient client) throws IOException {
+        if ((to == null) == (serverDirectory == null)) {
+            throw new CommandException("give either --to <file> or --to-server-dir <directory>");
+        }
+        if (serverDirectory != null) {
+            exportOnServer(client);
+            return;
+        }
+        if (!partitionBy.isEmpty()) {
+            throw new CommandException("--partition-by goes with --to-server-dir");
+        }
         ExportFormat fileFormat = ExportFormat.of(to, format);
         // Checked again when the file is made; this one spares the server a query whose result could not be kept.
         PendingFile.refuseExisting(to.toAbsolutePath(), overwrite);
@@ -80,5 +104,29 @@ final class ExportCommand extends LakeshardCli.Base {
         }
         out().printf(Locale.ROOT, "exported %d rows to %s (%s) in %.1f s%n", rows, to, ExportProgress.size(bytes),
                 (System.nanoTime() - started) / 1e9);
+    }
+
+    /** The server writes the files; this waits for the list, however long the query runs. */
+    private void exportOnServer(LakeshardClient client) {
+        if (format != null && !format.equalsIgnoreCase("parquet")) {
+            throw new CommandException("--to-server-dir writes Parquet only");
+        }
+        Duration limit = timeout == null ? Duration.ZERO : Durations.parse(timeout, "--timeout");
+        long started = System.nanoTime();
+        ExportQueryResponse written = client.exportQuery(ExportQueryRequest.newBuilder().setSql(sql).setDestination(serverDirectory)
+                .addAllPartitionBy(partitionBy).setOverwrite(overwrite).setTimeoutMillis(limit.toMillis()).build(),
+                // The call waits for the query: as long as it may run, and longer than the server's default.
+                limit.isZero() ? Duration.ofHours(1) : limit.plusMinutes(1));
+        List<List<String>> rows = new ArrayList<>();
+        for (ExportedFile file : written.getFilesList()) {
+            rows.add(List.of(file.getUri().substring(written.getDirectory().length()), ProgressLine.size(file.getBytes())));
+        }
+        TablePrinter table = new TablePrinter(TablePrinter.Format.TABLE);
+        try (VectorSchemaRoot root = Rows.of(client.allocator(), List.of("file", "size"), rows)) {
+            table.add(root);
+        }
+        table.print(out());
+        out().printf(Locale.ROOT, "exported %d rows to %d files in %s (%s) in %.1f s%n", written.getRows(), written.getFilesCount(),
+                written.getDirectory(), ProgressLine.size(written.getBytes()), (System.nanoTime() - started) / 1e9);
     }
 }

@@ -7,20 +7,27 @@ import io.lakeshard.api.v1.Consistency;
 import io.lakeshard.api.v1.GetRedMetricsRequest;
 import io.lakeshard.api.v1.GetTraceRequest;
 import io.lakeshard.api.v1.ListServicesRequest;
+import io.lakeshard.api.v1.ReadSpansRequest;
 import io.lakeshard.api.v1.SearchTracesRequest;
 import io.lakeshard.api.v1.TimeRange;
 import io.lakeshard.client.LakeshardClient;
+import io.lakeshard.client.replay.OtlpTarget;
+import io.lakeshard.client.replay.Protocol;
+import io.lakeshard.client.replay.Replayer;
 import io.lakeshard.client.traces.RedPoint;
 import io.lakeshard.client.traces.ServiceOperations;
 import io.lakeshard.client.traces.TracePage;
 import io.lakeshard.client.traces.TraceSummary;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -31,9 +38,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code lakeshard traces ...}: a trace as a waterfall, search, services and RED metrics. */
+/** {@code lakeshard traces ...}: a trace as a waterfall, search, services, RED metrics, and replay as OTLP. */
 @Command(name = "traces", description = "Trace queries over a trace dataset (otel.traces.spans unless --dataset).",
-        subcommands = {TraceCommands.Show.class, TraceCommands.Search.class, TraceCommands.Services.class, TraceCommands.Red.class})
+        subcommands = {TraceCommands.Show.class, TraceCommands.Search.class, TraceCommands.Services.class, TraceCommands.Red.class,
+            TraceCommands.Replay.class})
 final class TraceCommands implements Callable<Integer> {
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
     private static final Pattern DECIMAL = Pattern.compile("-?\\d+\\.\\d+(?:[eE][-+]?\\d+)?|-?\\d+[eE][-+]?\\d+");
@@ -233,6 +241,115 @@ final class TraceCommands implements Callable<Integer> {
             }
             columns.addAll(List.of("bucket", "requests", "rate/s", "errors", "error_rate", "p50", "p95", "p99"));
             print(out(), client, columns, rows);
+        }
+    }
+
+    @Command(name = "replay", description = "Send the spans of a time range as OTLP to an OTLP/gRPC or OTLP/HTTP endpoint "
+            + "(a Collector, another backend, another Lakeshard), in batches, with retries, at most at a rate.")
+    static final class Replay extends LakeshardCli.Base {
+        @Mixin
+        Scope scope;
+
+        @Option(names = "--service", description = "only spans of this service; repeat for more")
+        List<String> services = new ArrayList<>();
+
+        @Option(names = "--trace-id", description = "only spans of this trace (32 hex digits); repeat for more")
+        List<String> traceIds = new ArrayList<>();
+
+        @Option(names = "--endpoint", required = true, description = "the target, http(s)://host:port; over OTLP/HTTP the spans "
+                + "are posted to <endpoint>/v1/traces")
+        String endpoint;
+
+        @Option(names = "--protocol", defaultValue = "http/protobuf", description = "grpc or http/protobuf (default: ${DEFAULT-VALUE})")
+        String protocol;
+
+        @Option(names = "--header", description = "a header for the target, key=value (authorization=Bearer ...); repeat for more")
+        List<String> headers = new ArrayList<>();
+
+        @Option(names = "--rate", description = "at most this many spans a second (default: as fast as the target takes them)")
+        Double rate;
+
+        @Option(names = "--batch", defaultValue = "1000", description = "spans per export (default: ${DEFAULT-VALUE}, at most 10000)")
+        int batch;
+
+        @Option(names = "--give-up-after", defaultValue = "5m", description = "how long to retry one export before stopping "
+                + "(default: ${DEFAULT-VALUE})")
+        String giveUpAfter;
+
+        @Option(names = "--timeout", defaultValue = "10s", description = "how long one export may take (default: ${DEFAULT-VALUE})")
+        String timeout;
+
+        @Override
+        void run(LakeshardClient client) throws InterruptedException {
+            TimeRange range = scope.range();
+            ReadSpansRequest request = ReadSpansRequest.newBuilder().setDataset(scope.dataset).setTimeRange(range)
+                    .addAllServiceNames(services).addAllTraceIds(traceIds).setPageSpans(batch)
+                    .setConsistency(Consistency.CONSISTENCY_READ_YOUR_WRITES).build();
+            Replayer.Settings settings = Replayer.Settings.defaults().withGiveUpAfter(Durations.parse(giveUpAfter, "--give-up-after"));
+            if (rate != null) {
+                settings = settings.withRate(rate);
+            }
+            Protocol wire = Protocol.parse(protocol);
+            long started = System.nanoTime();
+            Replayer.Report report;
+            try (OtlpTarget target = OtlpTarget.open(client, URI.create(endpoint), wire, headers(),
+                    Durations.parse(timeout, "--timeout"))) {
+                ProgressLine line = new ProgressLine(err(), ProgressLine.stderrIsTerminal(), started, System::nanoTime);
+                try {
+                    report = new Replayer(target, settings).replay(client, request, progress -> {
+                        if (line.due()) {
+                            line.show(progressLine(progress, Math.max(1e-3, (System.nanoTime() - started) / 1e9)));
+                        }
+                    });
+                } finally {
+                    line.done();
+                }
+            }
+            Replayer.Progress totals = report.totals();
+            double seconds = Math.max(1e-3, report.elapsed().toNanos() / 1e9);
+            if (report.failure().isPresent()) {
+                Replayer.Failure failure = report.failure().get();
+                if (failure.spans() == 0 && failure.firstSpan() == 1) {
+                    // Nothing was read: the server's refusal, as any command prints it.
+                    throw new CommandException(failure.reason());
+                }
+                throw new CommandException((failure.spans() > 0
+                        ? String.format(Locale.ROOT, "page %d (spans %,d to %,d) was not delivered: ", failure.page(), failure.firstSpan(),
+                                failure.firstSpan() + failure.spans() - 1)
+                        : String.format(Locale.ROOT, "page %d could not be read: ", failure.page()))
+                        + failure.reason() + String.format(Locale.ROOT, "; the %,d spans before it were delivered. To resume: --from %s --to %s",
+                                failure.firstSpan() - 1, instant(failure.resumeFromUnixNano()), instant(range.getEndUnixNano())));
+            }
+            out().printf(Locale.ROOT, "replayed %,d spans (%,d pages) to %s over %s in %.1f s, %,d spans/s%s%n", totals.spansSent(),
+                    totals.pages(), endpoint, wire, seconds, Math.round(totals.spansSent() / seconds),
+                    totals.retries() == 0 ? "" : String.format(Locale.ROOT, ", %,d retries", totals.retries()));
+            if (totals.spansRejected() > 0) {
+                throw new CommandException(String.format(Locale.ROOT, "the target rejected %,d of the %,d spans (OTLP partial success): ",
+                        totals.spansRejected(), totals.spansSent()) + String.join("; ", report.rejections()));
+            }
+        }
+
+        private Map<String, String> headers() {
+            Map<String, String> parsed = new LinkedHashMap<>();
+            for (String header : headers) {
+                int equals = header.indexOf('=');
+                if (equals <= 0) {
+                    throw new IllegalArgumentException("--header takes key=value; not '" + header + "'");
+                }
+                parsed.put(header.substring(0, equals).strip(), header.substring(equals + 1).strip());
+            }
+            return parsed;
+        }
+
+        private static String progressLine(Replayer.Progress progress, double seconds) {
+            return String.format(Locale.ROOT, "%,d of %,d spans sent  %,d spans/s", progress.spansSent(), progress.spansRead(),
+                    Math.round(progress.spansSent() / seconds))
+                    + (progress.retries() == 0 ? "" : String.format(Locale.ROOT, "  %,d retries", progress.retries()))
+                    + (progress.spansRejected() == 0 ? "" : String.format(Locale.ROOT, "  %,d rejected", progress.spansRejected()));
+        }
+
+        private static String instant(long unixNano) {
+            return Instant.ofEpochSecond(0, unixNano).toString();
         }
     }
 

@@ -92,6 +92,9 @@ public final class ImportJob extends EventSourcedBehavior<ImportJob.Command, Imp
     /** The batch failed as a whole: its files go one by one, to find the file at fault. */
     public record BatchSplit(long sequence) implements Event {}
 
+    /** The batch had more rows than one write: nothing was written, and it keeps its first {@code keep} parts. */
+    public record BatchTrimmed(long sequence, int keep) implements Event {}
+
     /** A file with more rows than one write: imported in slices from now on. */
     public record FileSized(int file, long rows) implements Event {}
 
@@ -320,6 +323,8 @@ public final class ImportJob extends EventSourcedBehavior<ImportJob.Command, Imp
             event = new FilesRejected(rejected.reasons());
         } else if (outcome instanceof ImportWork.Sized sized) {
             event = new FileSized(sized.file(), sized.rows());
+        } else if (outcome instanceof ImportWork.Trimmed trimmed) {
+            event = new BatchTrimmed(done.sequence(), trimmed.keep());
         } else {
             event = new BatchSplit(done.sequence());
         }
@@ -431,6 +436,8 @@ public final class ImportJob extends EventSourcedBehavior<ImportJob.Command, Imp
                     }
                     return state.files(files).pending(null, state.nextSequence());
                 })
+                .onEvent(BatchTrimmed.class, (state, e) -> state.pending(new BatchPlanned(e.sequence(),
+                        List.copyOf(state.pending().parts().subList(0, e.keep()))), state.nextSequence()))
                 .onEvent(FileSized.class, (state, e) -> {
                     List<FileRecord> files = new ArrayList<>(state.files());
                     FileRecord file = files.get(e.file());

@@ -3,13 +3,9 @@ package io.lakeshard.cluster.imports;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.file.Files;
+import io.lakeshard.cluster.DirectoryRoots;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,29 +28,14 @@ public record ImportSettings(List<String> roots, long batchBytes, long maxRowsPe
         }
     }
 
-    /** Through its links, as a source in it will be: the two compare as text. */
-    private static Path local(Path root) {
-        Path path = root.toAbsolutePath().normalize();
-        try {
-            Files.createDirectories(path);
-            return path.toRealPath();
-        } catch (IOException e) {
-            throw new UncheckedIOException("lakeshard.imports.roots: cannot create " + path, e);
-        }
-    }
-
     /** The local roots, which the import's DuckDB may read files under. */
     public List<Path> localRoots() {
-        return roots.stream().map(URI::create).filter(uri -> "file".equals(uri.getScheme())).map(Path::of).toList();
+        return DirectoryRoots.local(roots);
     }
 
     public static ImportSettings from(Config config, Path dataDir) {
         Config imports = config.getConfig("lakeshard.imports");
-        List<String> roots = new ArrayList<>();
-        for (String root : imports.getStringList("roots")) {
-            String uri = root.contains("://") ? root : local(Path.of(root)).toUri().toString();
-            roots.add(uri.endsWith("/") ? uri : uri + "/");
-        }
+        List<String> roots = DirectoryRoots.from(imports, "roots");
         return new ImportSettings(roots, imports.getBytes("batch-bytes"), imports.getLong("max-rows-per-write"),
                 imports.getDuration("retry-backoff"), dataDir.resolve("import-staging"), imports.getString("memory-limit"));
     }

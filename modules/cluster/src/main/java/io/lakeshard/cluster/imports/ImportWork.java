@@ -87,6 +87,9 @@ public final class ImportWork {
     /** A file holds more rows than one write: it is imported in slices. */
     public record Sized(int file, long rows) implements Outcome {}
 
+    /** The batch's files hold more rows than one write: it keeps its first {@code keep} parts. */
+    public record Trimmed(int keep) implements Outcome {}
+
     /** Nothing written that counts; try again later. */
     public record Retry(String reason) implements Outcome {}
 
@@ -104,6 +107,7 @@ public final class ImportWork {
             VectorSchemaRoot batch;
             try {
                 List<FileSlice> slices = new ArrayList<>();
+                long total = 0;
                 for (int i = 0; i < parts.size(); i++) {
                     Part part = parts.get(i);
                     Path local = local(part.found(), staged);
@@ -115,10 +119,15 @@ public final class ImportWork {
                         } catch (FileRejectedException e) {
                             return done(new Rejected(Map.of(part.file(), e.getMessage())));
                         }
-                        if (rows > maxRowsPerWrite) {
+                        if (rows > maxRowsPerWrite && i == 0) {
                             return done(new Sized(part.file(), rows));
                         }
                         toRow = rows;
+                    }
+                    total += toRow - part.fromRow();
+                    if (total > maxRowsPerWrite && i > 0) {
+                        // Small files, but too many rows for one write: the batch keeps the files before this one.
+                        return done(new Trimmed(i));
                     }
                     slices.add(new FileSlice(local, part.found().partitionValues(), part.fromRow(), toRow));
                     rowsPerPart.add(toRow - part.fromRow());

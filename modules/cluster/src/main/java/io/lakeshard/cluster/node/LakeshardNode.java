@@ -70,11 +70,13 @@ public final class LakeshardNode implements AutoCloseable {
     private final ImportSettings importSettings;
     private final ImportJobs imports;
     private final ParquetImporter importer;
+    private final Function<URI, StorageRoot> stores;
 
     private LakeshardNode(NodeSettings settings, ActorSystem<Void> system, BufferAllocator allocator, TableStore tables, RegistryClient registry,
             SnapshotService snapshots, IngestRouter ingest, QueryEngine queries, ActorRef<MaintenanceScheduler.Command> scheduler,
             DatasetService datasets, Metrics metrics, DatasetCatalog catalog, ImportSettings importSettings, ImportJobs imports,
-            ParquetImporter importer) {
+            ParquetImporter importer, Function<URI, StorageRoot> stores) {
+        this.stores = stores;
         this.settings = settings;
         this.importSettings = importSettings;
         this.imports = imports;
@@ -131,8 +133,8 @@ public final class LakeshardNode implements AutoCloseable {
         StorageRoot storage = NodeStorage.open(settings.storage(), dataDir);
         BufferAllocator allocator = new RootAllocator();
         Clock clock = Clock.systemUTC();
-        Function<URI, StorageRoot> sources = NodeStorage.sources(settings.storage(), dataDir);
-        TableStore tables = new TableStore(storage, sources, TableSettings.defaults(), blocking);
+        Function<URI, StorageRoot> stores = NodeStorage.sources(settings.storage(), dataDir);
+        TableStore tables = new TableStore(storage, stores, TableSettings.defaults(), blocking);
         SnapshotService snapshots = new SnapshotService(tables);
 
         ActorRef<Topic.Command<TableVersion>> topic = system.systemActorOf(
@@ -173,7 +175,7 @@ public final class LakeshardNode implements AutoCloseable {
         importable.add(importSettings.stagingDirectory());
         ParquetImporter importer = new ParquetImporter(importable, dataDir.resolve("import-tmp"), importSettings.memoryLimit(),
                 allocator.newChildAllocator("imports", 0, Long.MAX_VALUE));
-        ImportJob.init(system, new ImportWork(sources, importer, ingest,
+        ImportJob.init(system, new ImportWork(stores, importer, ingest,
                 importSettings.stagingDirectory(), blocking), importSettings, dataRole, settings.journalBackoff(), clock);
         ImportJobs imports = new ImportJobs(system, timeout, settings.resendInterval());
 
@@ -193,7 +195,7 @@ public final class LakeshardNode implements AutoCloseable {
         }
         metrics.gauge("lakeshard_queries_running", "Queries running on this node", queries::runningQueries);
         return new LakeshardNode(settings, system, allocator, tables, registry, snapshots, ingest, queries, scheduler, datasets, metrics,
-                new DatasetCatalog(resolver), importSettings, imports, importer);
+                new DatasetCatalog(resolver), importSettings, imports, importer, stores);
     }
 
     public NodeSettings settings() {
@@ -249,6 +251,11 @@ public final class LakeshardNode implements AutoCloseable {
 
     public ImportSettings importSettings() {
         return importSettings;
+    }
+
+    /** The store a file URI is on ({@code file:} or {@code s3a:}), with the node's settings and credentials for it. */
+    public Function<URI, StorageRoot> stores() {
+        return stores;
     }
 
     public ImportJobs imports() {

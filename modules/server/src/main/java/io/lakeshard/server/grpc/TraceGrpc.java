@@ -2,7 +2,10 @@ package io.lakeshard.server.grpc;
 
 import static java.util.Objects.requireNonNull;
 
+import akka.NotUsed;
 import akka.grpc.javadsl.Metadata;
+import akka.japi.Pair;
+import akka.stream.javadsl.Source;
 import io.lakeshard.api.v1.GetRedMetricsRequest;
 import io.lakeshard.api.v1.GetRedMetricsResponse;
 import io.lakeshard.api.v1.GetTraceRequest;
@@ -10,6 +13,8 @@ import io.lakeshard.api.v1.GetTraceResponse;
 import io.lakeshard.api.v1.ListServicesRequest;
 import io.lakeshard.api.v1.ListServicesResponse;
 import io.lakeshard.api.v1.Operation;
+import io.lakeshard.api.v1.ReadSpansRequest;
+import io.lakeshard.api.v1.ReadSpansResponse;
 import io.lakeshard.api.v1.RedPoint;
 import io.lakeshard.api.v1.SearchTracesRequest;
 import io.lakeshard.api.v1.SearchTracesResponse;
@@ -20,6 +25,7 @@ import io.lakeshard.api.v1.TraceSummary;
 import io.lakeshard.query.Consistency;
 import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.service.traces.ReadOptions;
+import io.lakeshard.service.traces.SpanPages;
 import io.lakeshard.service.traces.Traces;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
@@ -28,6 +34,7 @@ import io.lakeshard.traces.query.AttributeFilter;
 import io.lakeshard.traces.query.AttributeRange;
 import io.lakeshard.traces.query.AttributeValue;
 import io.lakeshard.traces.query.RedQuery;
+import io.lakeshard.traces.query.SpanRead;
 import io.lakeshard.traces.query.TimeRange;
 import io.lakeshard.traces.query.Trace;
 import io.lakeshard.traces.query.TraceFilter;
@@ -44,7 +51,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 
 /**
- * TraceQueryService over gRPC: trace by id, search, services and RED metrics. The messages that share a name with the
+ * TraceQueryService over gRPC: trace by id, search, services, RED metrics and span reads. The messages that share a name with the
  * traces module's types (time ranges, attribute filters) are written qualified.
  */
 public final class TraceGrpc implements TraceQueryServicePowerApi {
@@ -145,6 +152,30 @@ public final class TraceGrpc implements TraceQueryServicePowerApi {
                 return out.build();
             });
         });
+    }
+
+    @Override
+    public Source<ReadSpansResponse, NotUsed> readSpans(ReadSpansRequest in, Metadata metadata) {
+        SpanPages pages;
+        try {
+            var principal = Callers.principal(keys, metadata);
+            if (!in.hasTimeRange()) {
+                throw new InvalidInputException("time_range", "is required: the spans that start in [start_unix_nano, end_unix_nano)");
+            }
+            List<TraceId> traceIds = new ArrayList<>();
+            for (int i = 0; i < in.getTraceIdsCount(); i++) {
+                traceIds.add(TraceId.parse(in.getTraceIds(i), "trace_ids[" + i + "]"));
+            }
+            SpanRead read = new SpanRead(dataset(in.getDataset()), range(in.getTimeRange(), "time_range"), in.getServiceNamesList(),
+                    traceIds, in.getPageSpans() == 0 ? SpanRead.DEFAULT_PAGE_SPANS : in.getPageSpans());
+            pages = traces.readSpans(principal, read, options(in.getConsistency(), metadata));
+        } catch (RuntimeException e) {
+            return Source.failed(Errors.status(e));
+        }
+        // A page is read when the stream is pulled that far: the caller's pace sets the queries'.
+        return Source.unfoldAsync(pages, reader -> reader.next().thenApply(page -> page.map(next -> Pair.create(reader,
+                        ReadSpansResponse.newBuilder().setOtlp(next.spans()).setSpansSoFar(next.spansSoFar()).build()))))
+                .mapError(Throwable.class, Errors::status);
     }
 
     /** The response, and the trace's rows freed once encoded. */

@@ -72,6 +72,7 @@ class DeploymentManifestsTest {
         assertEquals("kubernetes-api", config.get("LAKESHARD_CLUSTER_DISCOVERY"));
         assertEquals("postgres", config.get("LAKESHARD_JOURNAL_KIND"));
         assertTrue(config.get("LAKESHARD_STORAGE_ROOT").startsWith("s3a://"));
+        assertTrue(config.get("LAKESHARD_IMPORT_ROOTS").startsWith("s3a://"), "tenants import from the bucket's import/ prefix");
 
         JsonNode role = base.one("Role", "lakeshard-pod-reader");
         JsonNode rule = role.path("rules").get(0);

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Status;
 import io.lakeshard.api.v1.Consistency;
+import io.lakeshard.api.v1.ImportJob;
 import io.lakeshard.api.v1.QueryRequest;
+import io.lakeshard.api.v1.StartImportRequest;
 import io.lakeshard.client.BatchingWriter;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
@@ -16,14 +18,18 @@ import io.lakeshard.client.QueryResults;
 import io.lakeshard.client.UnacknowledgedWriteException;
 import io.lakeshard.cluster.PostgresServer;
 import io.lakeshard.cluster.TestCluster;
+import io.lakeshard.server.ImportFiles;
 import io.lakeshard.storage.S3FaultProxy;
 import io.lakeshard.storage.S3TestServer;
+import io.lakeshard.storage.fs.S3Settings;
 import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.testing.SpanBatches;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +42,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutorService;
@@ -43,10 +50,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +82,12 @@ class FaultSuiteIT {
     /** A pod's snapshots follow the writers' pushes, and poll every 10 s besides. */
     private static final Duration FRESHNESS = Duration.ofSeconds(30);
     private static final Duration ANSWER = Duration.ofSeconds(30);
+    private static final String IMPORTED = "faults.imported.events";
+    private static final int IMPORT_FILES = 60;
+    private static final long IMPORT_ROWS_PER_FILE = 25_000;
+    private static final long IMPORT_ROWS = IMPORT_FILES * IMPORT_ROWS_PER_FILE;
+    /** A write takes at most 500,000 rows (lakeshard.imports.max-rows-per-write): 20 files a batch. */
+    private static final int IMPORT_BATCHES = 3;
     private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long START = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now().minus(Duration.ofHours(1)));
@@ -97,7 +114,9 @@ class FaultSuiteIT {
                     for (String dataset : DATASETS) {
                         admin.register(dataset, SpanBatches.SCHEMA, List.of(), "start_time", null);
                     }
+                    admin.register(IMPORTED, ImportFiles.SCHEMA, List.of());
                 }
+                uploadImportFiles(dir, s3, pods);
                 List<Future<Long>> written = new ArrayList<>();
                 for (int w = 0; w < WRITERS; w++) {
                     int writer = w;
@@ -105,6 +124,24 @@ class FaultSuiteIT {
                 }
                 awaitWrites("the writers to start", System.nanoTime());
                 List<String> gaps = new ArrayList<>();
+
+                // An import job, killed with its node between two batches' commits: it resumes where sharding moves it.
+                try (LakeshardClient importer = LakeshardClient.connect(endpoints(0), Pods.API_KEY)) {
+                    importer.startImport(StartImportRequest.newBuilder().setJobId("faults").setDataset(IMPORTED)
+                            .setSource("s3a://" + pods.bucket() + "/import/dev/events").build());
+                    ImportJob partway = awaitImport(importer, job -> job.getCommits() >= 1);
+                    assertTrue(partway.getCommits() < IMPORT_BATCHES, "the import is still under way: " + partway);
+                    String jobNode = HOSTS.stream().filter(host -> !management.shards(host, "ImportJob").isEmpty()).findFirst().orElseThrow();
+                    long faultNanos = fault("SIGKILL of " + jobNode + ", the import job's node");
+                    fleet.kill(jobNode);
+                    awaitWrites("writes after SIGKILL of the import job's node", faultNanos);
+                    gaps.add(gap("SIGKILL of the import job's node (" + jobNode + ")", faultNanos));
+                    ImportJob finished = awaitImport(importer, job -> job.getState().equals("FINISHED"));
+                    assertEquals(IMPORT_FILES, finished.getFilesImported(), finished.toString());
+                    assertEquals(IMPORT_ROWS, finished.getRows(), "every file once: " + finished);
+                    assertEquals(IMPORT_BATCHES, finished.getCommits(), finished.toString());
+                    fleet.restart(jobNode);
+                }
 
                 // The owner of a table, not the oldest member: only the table's writer moves.
                 String oldest = management.oldestMember(HOSTS.get(0));
@@ -155,7 +192,10 @@ class FaultSuiteIT {
                 gaps.forEach(line -> System.out.println("  " + line));
 
                 verify(pods, acknowledged);
-                verifyLogs(s3.dataDirectory().resolve(pods.bucket()), acknowledged);
+                verifyImport(pods);
+                Path tables = s3.dataDirectory().resolve(pods.bucket()).resolve("tables/dev/faults");
+                verifyLogs(tables.resolve("sustained"), DATASETS.size(), acknowledged);
+                verifyLogs(tables.resolve("imported"), 1, IMPORT_ROWS);
             } finally {
                 stop.set(true);
                 writers.shutdownNow();
@@ -252,6 +292,58 @@ class FaultSuiteIT {
         return last;
     }
 
+    /** The imported rows, each once, through every pod. */
+    private static void verifyImport(Pods pods) {
+        for (int node = 0; node < HOSTS.size(); node++) {
+            try (LakeshardClient client = LakeshardClient.connect(endpoints(node), Pods.API_KEY)) {
+                long[] counts = new long[2];
+                answered(pods, () -> {
+                    try (QueryResults results = client.query("SELECT count(*), count(DISTINCT id) FROM " + IMPORTED)) {
+                        assertTrue(results.next());
+                        counts[0] = ((Number) results.batch().getVector(0).getObject(0)).longValue();
+                        counts[1] = ((Number) results.batch().getVector(1).getObject(0)).longValue();
+                    }
+                    return counts[0];
+                });
+                assertEquals(IMPORT_ROWS, counts[0], "through " + HOSTS.get(node) + ": every imported row");
+                assertEquals(IMPORT_ROWS, counts[1], "through " + HOSTS.get(node) + ": no imported row twice");
+            }
+        }
+    }
+
+    private static ImportJob awaitImport(LakeshardClient client, Predicate<ImportJob> condition) {
+        AtomicReference<ImportJob> last = new AtomicReference<>();
+        TestCluster.await(RECOVERY, () -> {
+            try {
+                last.set(client.importJob("faults"));
+            } catch (LakeshardException e) {
+                // The job's node is gone and the next has not taken its shard yet.
+                return false;
+            }
+            return condition.test(last.get());
+        }, "the import job (last seen: " + last.get() + ")");
+        return last.get();
+    }
+
+    /** The files of the import, in the bucket's import/ prefix of tenant dev, put there by S3A as any client would. */
+    private static void uploadImportFiles(Path dir, S3TestServer s3, Pods pods) throws Exception {
+        Configuration conf = new Configuration(false);
+        S3Settings.defaults().forEach(conf::set);
+        new S3Settings(Optional.of(s3.endpoint()), "us-east-1", true, S3Settings.Credentials.STATIC, Optional.of(pods.s3AccessKey()),
+                Optional.of(pods.s3SecretKey())).hadoopSettings().forEach(conf::set);
+        try (FileSystem fs = FileSystem.newInstance(URI.create("s3a://" + pods.bucket() + "/"), conf)) {
+            for (int file = 0; file < IMPORT_FILES; file++) {
+                Path local = dir.resolve("import-files").resolve(String.format("part-%05d.parquet", file));
+                long first = (long) file * IMPORT_ROWS_PER_FILE;
+                ImportFiles.write(local, first, first + IMPORT_ROWS_PER_FILE, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
+                try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path("s3a://" + pods.bucket() + "/import/dev/events/"
+                        + local.getFileName()))) {
+                    Files.copy(local, out);
+                }
+            }
+        }
+    }
+
     /** The rows of every dataset, checking that none is there twice. */
     private static long stored(LakeshardClient client, String host, Consistency consistency) {
         long total = 0;
@@ -273,12 +365,12 @@ class FaultSuiteIT {
      * The tables as any Delta reader finds them in the store, without a pod: logs whose versions follow one another,
      * and snapshots holding every acknowledged row (the store keeps objects as files, so the storage layer reads them).
      */
-    private static void verifyLogs(Path bucket, long acknowledged) throws IOException {
+    private static void verifyLogs(Path under, int datasets, long acknowledged) throws IOException {
         List<Path> tables;
-        try (Stream<Path> walk = Files.walk(bucket)) {
+        try (Stream<Path> walk = Files.walk(under)) {
             tables = walk.filter(path -> path.getFileName().toString().equals("_delta_log")).map(Path::getParent).toList();
         }
-        assertEquals(DATASETS.size(), tables.size(), "one table per dataset: " + tables);
+        assertEquals(datasets, tables.size(), "one table per dataset: " + tables);
         long rows = 0;
         for (Path table : tables) {
             List<Long> versions;
@@ -287,7 +379,7 @@ class FaultSuiteIT {
                         .map(name -> Long.parseLong(name.substring(0, 20))).sorted().toList();
             }
             assertEquals(LongStream.range(0, versions.size()).boxed().toList(), versions, table + ": every version, once, in order");
-            TableSnapshot snapshot = DeltaTable.at(StorageRoot.local(bucket), table.toUri()).snapshot();
+            TableSnapshot snapshot = DeltaTable.at(StorageRoot.local(under), table.toUri()).snapshot();
             assertEquals(versions.get(versions.size() - 1), snapshot.version(), table + ": the snapshot is the log's last version");
             rows += snapshot.numRecords();
         }

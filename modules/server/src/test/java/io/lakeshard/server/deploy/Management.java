@@ -44,9 +44,14 @@ final class Management {
 
     /** Shards of table writers that host at least one writer on {@code host}; empty if it does not answer. */
     Set<String> tableShards(String host) {
+        return shards(host, "Table");
+    }
+
+    /** Shards of the entity type that host at least one entity on {@code host}. */
+    Set<String> shards(String host, String entityType) {
         Set<String> shards = new HashSet<>();
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":8558/cluster/shards/Table"))
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":8558/cluster/shards/" + entityType))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             for (JsonNode region : json.readTree(response.body()).path("regions")) {
                 if (region.path("numEntities").asInt() > 0) {

@@ -13,7 +13,7 @@ import io.lakeshard.service.Audit;
 import io.lakeshard.service.Principal;
 import io.lakeshard.service.ServiceException;
 import io.lakeshard.service.ServiceException.Code;
-import io.lakeshard.service.imports.ImportRoots;
+import io.lakeshard.service.files.TenantDirectories;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.WriterOptions;
@@ -28,14 +28,14 @@ import org.apache.arrow.vector.types.pojo.Schema;
 public final class Datasets {
     private final RegistryClient registry;
     private final DatasetService datasets;
-    private final ImportRoots roots;
+    private final TenantDirectories importDirectories;
     private final Duration purgeAfter;
 
-    /** @param roots where a tenant may adopt tables from */
-    public Datasets(RegistryClient registry, DatasetService datasets, ImportRoots roots, Duration purgeAfter) {
+    /** @param importDirectories where a tenant may adopt tables: its directories of the import roots */
+    public Datasets(RegistryClient registry, DatasetService datasets, TenantDirectories importDirectories, Duration purgeAfter) {
         this.registry = requireNonNull(registry, "registry is null");
         this.datasets = requireNonNull(datasets, "datasets is null");
-        this.roots = requireNonNull(roots, "roots is null");
+        this.importDirectories = requireNonNull(importDirectories, "importDirectories is null");
         this.purgeAfter = requireNonNull(purgeAfter, "purgeAfter is null");
     }
 
@@ -61,7 +61,7 @@ public final class Datasets {
      * Dropping it forgets it and leaves its files alone.
      */
     public CompletionStage<DatasetInfo> adopt(Principal principal, DatasetName name, Adoption adoption) {
-        String location = roots.directory(principal.tenant(), "location", adoption.location());
+        String location = importDirectories.directory(principal.tenant(), adoption.location(), "location");
         if (adoption.eventTimeColumn().isPresent()) {
             throw new ServiceException(Code.INVALID_ARGUMENT, "event_time_column: an adopted table is partitioned as it is; leave it empty");
         }

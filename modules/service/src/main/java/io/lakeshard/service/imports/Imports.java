@@ -11,6 +11,7 @@ import io.lakeshard.service.Principal;
 import io.lakeshard.service.ServiceErrors;
 import io.lakeshard.service.ServiceException;
 import io.lakeshard.service.ServiceException.Code;
+import io.lakeshard.service.files.TenantDirectories;
 import io.lakeshard.storage.dataset.DatasetName;
 import java.nio.file.FileSystems;
 import java.time.Duration;
@@ -18,19 +19,20 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
-/** Import jobs of the caller's tenant: the source must be in the tenant's own directory of an import root. */
+/** Import jobs of the caller's tenant, from the tenant's own directory of an import root. */
 public final class Imports {
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final String DEFAULT_GLOB = "**.parquet";
     private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
 
     private final ImportJobs jobs;
-    private final ImportRoots roots;
+    private final TenantDirectories sources;
     private final IngestRouter router;
 
-    public Imports(ImportJobs jobs, ImportRoots roots, IngestRouter router) {
+    /** @param sources the import roots */
+    public Imports(ImportJobs jobs, TenantDirectories sources, IngestRouter router) {
         this.jobs = requireNonNull(jobs, "jobs is null");
-        this.roots = requireNonNull(roots, "roots is null");
+        this.sources = requireNonNull(sources, "sources is null");
         this.router = requireNonNull(router, "router is null");
     }
 
@@ -40,7 +42,7 @@ public final class Imports {
     public CompletionStage<ImportJob.JobStatus> start(Principal principal, StartRequest request) {
         String jobId = jobId(request.jobId());
         DatasetName dataset = DatasetName.parse(request.dataset());
-        String source = roots.directory(principal.tenant(), "source", request.source());
+        String source = sources.directory(principal.tenant(), request.source(), "source");
         String glob = request.glob().isEmpty() ? DEFAULT_GLOB : request.glob();
         try {
             FileSystems.getDefault().getPathMatcher("glob:" + glob);

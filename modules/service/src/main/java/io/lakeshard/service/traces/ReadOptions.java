@@ -17,6 +17,11 @@ public record ReadOptions(Consistency consistency, Optional<Duration> deadline) 
         requireNonNull(deadline, "deadline is null");
     }
 
+    /** The same, with {@code spent} of the deadline gone. */
+    public ReadOptions less(Duration spent) {
+        return new ReadOptions(consistency, deadline.map(left -> left.minus(spent)));
+    }
+
     /** The node's snapshot, no deadline. */
     public static ReadOptions defaults() {
         return new ReadOptions(Consistency.LATEST_LOCAL, Optional.empty());

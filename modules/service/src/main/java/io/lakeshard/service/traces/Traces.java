@@ -14,9 +14,11 @@ import io.lakeshard.traces.query.GetTraceStatement;
 import io.lakeshard.traces.query.ListServicesStatement;
 import io.lakeshard.traces.query.RedMetrics;
 import io.lakeshard.traces.query.RedMetricsStatement;
+import io.lakeshard.traces.query.ReadSpansStatement;
 import io.lakeshard.traces.query.RedQuery;
 import io.lakeshard.traces.query.SearchTracesStatement;
 import io.lakeshard.traces.query.ServiceList;
+import io.lakeshard.traces.query.SpanRead;
 import io.lakeshard.traces.query.TimeRange;
 import io.lakeshard.traces.query.Trace;
 import io.lakeshard.traces.query.TraceLookup;
@@ -35,10 +37,10 @@ import java.util.function.Supplier;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
- * Trace queries over a tenant's span tables: a trace by id as a tree, search, services and RED metrics. Each is one
- * fixed statement (the traces module's) run exactly as the tenant's own SQL is, through {@link Queries}: admitted
- * against the tenant's query slots, sandboxed to its datasets, under its limits and timeouts, and counted in the
- * query metrics.
+ * Trace queries over a tenant's span tables: a trace by id as a tree, search, services, RED metrics, and the spans of
+ * a range page by page. Each is one fixed statement (the traces module's; a page of spans, one per page) run exactly
+ * as the tenant's own SQL is, through {@link Queries}: admitted against the tenant's query slots, sandboxed to its
+ * datasets, under its limits and timeouts, and counted in the query metrics.
  */
 public final class Traces {
     /** The range of a search, service list or RED query that names none. */
@@ -84,6 +86,17 @@ public final class Traces {
 
     public CompletionStage<RedMetrics> redMetrics(Principal principal, RedQuery query, ReadOptions options) {
         return run(principal, () -> RedMetricsStatement.of(query, defaultRange()), options);
+    }
+
+    /**
+     * The spans of a range, a page at a time; the first page's query starts when it is asked for. The caller's
+     * deadline bounds the whole read: each page gets what is left of it.
+     */
+    public SpanPages readSpans(Principal principal, SpanRead read, ReadOptions options) {
+        requireNonNull(read, "read is null");
+        long started = System.nanoTime();
+        return new SpanPages(after -> run(principal, () -> new ReadSpansStatement(read, after),
+                options.less(Duration.ofNanos(System.nanoTime() - started))));
     }
 
     private TimeRange defaultRange() {

@@ -4,6 +4,7 @@ import io.lakeshard.storage.StorageUnavailableException;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.internal.fs.HadoopStorage;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -49,6 +50,9 @@ public interface StorageRoot {
 
     /** Reads a file of this store; the caller closes the stream. */
     InputStream open(URI file);
+
+    /** Creates a file of this store, failing if it exists; the caller closes the stream, which completes the file. */
+    OutputStream create(URI file);
 
     /** Every file below {@code directory}, at any depth, in no particular order; empty if it does not exist. */
     List<StoredFile> listFiles(URI directory);

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.StructVector;
 
@@ -33,13 +34,21 @@ public final class ArrowToOtlp {
     }
 
     public ArrowToOtlp add(VectorSchemaRoot batch) {
+        return add(batch, row -> true);
+    }
+
+    /** The rows of a batch that {@code keep} accepts, asked in row order. */
+    public ArrowToOtlp add(VectorSchemaRoot batch, IntPredicate keep) {
         Rows rows = new Rows(batch);
         for (int row = 0; row < batch.getRowCount(); row++) {
+            if (!keep.test(row)) {
+                continue;
+            }
             resources.computeIfAbsent(rows.resource(row), key -> new LinkedHashMap<>())
                     .computeIfAbsent(rows.scope(row), key -> new ArrayList<>())
                     .add(rows.span(row));
+            spanCount++;
         }
-        spanCount += batch.getRowCount();
         return this;
     }
 

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
 
 /**
  * Constants and names as SQL text. The engine takes no parameters, so every value a caller sent is validated and
@@ -17,6 +18,7 @@ public final class SqlText {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
             .withZone(ZoneOffset.UTC);
     private static final long MICROS_PER_DAY = 86_400_000_000L;
+    private static final HexFormat HEX = HexFormat.of();
 
     private SqlText() {}
 
@@ -26,6 +28,15 @@ public final class SqlText {
             throw new InvalidInputException(field, "must not contain the character U+0000");
         }
         return "'" + value.replace("'", "''") + "'";
+    }
+
+    /** Bytes as a DuckDB blob constant, {@code '\x0a\xf7...'::BLOB}: a constant, so DuckDB checks bloom filters with it. */
+    public static String blob(byte[] bytes) {
+        StringBuilder literal = new StringBuilder("'");
+        for (byte b : bytes) {
+            literal.append("\\x").append(HEX.toHexDigits(b));
+        }
+        return literal.append("'::BLOB").toString();
     }
 
     /** A finite double as a DOUBLE constant ({@code 1.5E10} is DuckDB's syntax too). */

@@ -1,6 +1,7 @@
 package io.lakeshard.traces.query;
 
 import io.lakeshard.storage.dataset.InvalidInputException;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -34,13 +35,9 @@ public record TraceId(String hex) {
         return new TraceId(hex);
     }
 
-    /** The id as a DuckDB blob constant, {@code '\x0a\xf7...'::BLOB}: a constant, so DuckDB checks bloom filters with it. */
+    /** The id as a blob constant ({@link SqlText#blob}), which DuckDB checks bloom filters with. */
     String sqlLiteral() {
-        StringBuilder literal = new StringBuilder("'");
-        for (int i = 0; i < hex.length(); i += 2) {
-            literal.append("\\x").append(hex, i, i + 2);
-        }
-        return literal.append("'::BLOB").toString();
+        return SqlText.blob(HexFormat.of().parseHex(hex));
     }
 
     private static String shorten(String text) {

@@ -63,6 +63,35 @@ public final class TraceSql {
     }
 
     /**
+     * One page of a span read: every column of the spans after {@code after} in the order (start, trace id, span id),
+     * one span more than the page (which says whether another page follows). A span stored twice is two rows here;
+     * {@link ReadSpansStatement} keeps one. The time bounds start at the cursor's start, so the files of the range
+     * that earlier pages read are skipped by their statistics.
+     */
+    public static String spans(SpanRead read, Optional<SpanCursor> after) {
+        List<String> where = new ArrayList<>(inRange(after.map(cursor -> new TimeRange(
+                Math.max(read.range().startUnixNano(), cursor.startUnixNano()), read.range().endUnixNano())).orElse(read.range())));
+        if (!read.serviceNames().isEmpty()) {
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < read.serviceNames().size(); i++) {
+                names.add(SqlText.string(read.serviceNames().get(i), "service_names[" + i + "]"));
+            }
+            where.add(SERVICE_NAME + " IN (" + String.join(", ", names) + ")");
+        }
+        if (!read.traceIds().isEmpty()) {
+            where.add(TRACE_ID + " IN (" + String.join(", ", read.traceIds().stream().map(TraceId::sqlLiteral).toList()) + ")");
+        }
+        after.ifPresent(cursor -> {
+            String trace = SqlText.blob(cursor.traceId().toByteArray());
+            where.add("(" + START_TIME_UNIX_NANO + " > " + cursor.startUnixNano()
+                    + " OR (" + START_TIME_UNIX_NANO + " = " + cursor.startUnixNano() + " AND (" + TRACE_ID + " > " + trace
+                    + " OR (" + TRACE_ID + " = " + trace + " AND " + SPAN_ID + " > " + SqlText.blob(cursor.spanId().toByteArray()) + "))))");
+        });
+        return "SELECT * FROM " + SqlText.table(read.dataset()) + " WHERE " + String.join(" AND ", where)
+                + " ORDER BY " + START_TIME_UNIX_NANO + ", " + TRACE_ID + ", " + SPAN_ID + " LIMIT " + (read.pageSpans() + 1);
+    }
+
+    /**
      * One page of trace summaries, one row more than the limit (which says whether there is a next page). First the
      * traces with a matching span, then all their spans in the range, summarised.
      */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.traces.SpanSchema;
@@ -93,5 +94,37 @@ class TraceSqlTest {
         assertTrue(sql.endsWith("GROUP BY service_name, span_name, bucket_start_unix_nano ORDER BY service_name, span_name, bucket_start_unix_nano"), sql);
         RedQuery tooFine = new RedQuery(SpanSchema.DEFAULT_DATASET, Optional.empty(), Duration.ofSeconds(1), Optional.empty(), false);
         assertThrows(InvalidInputException.class, () -> RedMetricsStatement.of(tooFine, TimeRange.before(RANGE.end(), Duration.ofDays(1))));
+    }
+
+    @Test
+    void aSpanPageReadsInKeyOrderFromTheCursorWithItsFiltersAsLiterals() {
+        SpanRead read = new SpanRead(SpanSchema.DEFAULT_DATASET, RANGE, List.of("cart", "o'brien"),
+                List.of(TraceId.parse("0af7651916cd43dd8448eb211c80319c", "trace_ids[0]")), 100);
+        String first = TraceSql.spans(read, Optional.empty());
+        assertEquals("SELECT * FROM \"otel\".\"traces\".\"spans\" WHERE start_time >= TIMESTAMPTZ '2023-11-14T22:13:19.999000Z'"
+                + " AND start_time <= TIMESTAMPTZ '2023-11-14T22:14:20.001000Z'"
+                + " AND start_time_unix_nano >= 1700000000000000500 AND start_time_unix_nano < 1700000060000000000"
+                + " AND service_name IN ('cart', 'o''brien')"
+                + " AND trace_id IN ('\\x0a\\xf7\\x65\\x19\\x16\\xcd\\x43\\xdd\\x84\\x48\\xeb\\x21\\x1c\\x80\\x31\\x9c'::BLOB)"
+                + " ORDER BY start_time_unix_nano, trace_id, span_id LIMIT 101", first);
+
+        SpanCursor cursor = new SpanCursor(1_700_000_030_000_000_007L, ByteString.copyFrom(new byte[] {1, (byte) 0xff}),
+                ByteString.copyFrom(new byte[] {0x0a}));
+        String next = TraceSql.spans(new SpanRead(SpanSchema.DEFAULT_DATASET, RANGE, List.of(), List.of(), 100), Optional.of(cursor));
+        assertTrue(next.contains("WHERE start_time >= TIMESTAMPTZ '2023-11-14T22:13:49.999000Z'"), "pruned from the cursor on: " + next);
+        assertTrue(next.contains(" AND start_time_unix_nano >= 1700000030000000007 AND start_time_unix_nano < 1700000060000000000"), next);
+        assertTrue(next.endsWith(" AND (start_time_unix_nano > 1700000030000000007 OR (start_time_unix_nano = 1700000030000000007"
+                + " AND (trace_id > '\\x01\\xff'::BLOB OR (trace_id = '\\x01\\xff'::BLOB AND span_id > '\\x0a'::BLOB))))"
+                + " ORDER BY start_time_unix_nano, trace_id, span_id LIMIT 101"), next);
+    }
+
+    @Test
+    void aSpanReadNamesTheFieldItCannotTake() {
+        assertEquals("page_spans", assertThrows(InvalidInputException.class,
+                () -> new SpanRead(SpanSchema.DEFAULT_DATASET, RANGE, List.of(), List.of(), 10_001)).field());
+        assertEquals("service_names[1]", assertThrows(InvalidInputException.class,
+                () -> new SpanRead(SpanSchema.DEFAULT_DATASET, RANGE, List.of("cart", ""), List.of(), 10)).field());
+        SpanRead nul = new SpanRead(SpanSchema.DEFAULT_DATASET, RANGE, List.of("a\0"), List.of(), 10);
+        assertEquals("service_names[0]", assertThrows(InvalidInputException.class, () -> TraceSql.spans(nul, Optional.empty())).field());
     }
 }

@@ -11,6 +11,7 @@ import io.lakeshard.storage.internal.log.LocalAtomicLogStore;
 import io.lakeshard.storage.internal.log.S3ConditionalLogStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -112,6 +113,15 @@ public final class HadoopStorage implements StorageRoot {
             return fileSystem(file).open(new Path(file));
         } catch (IOException e) {
             throw new StorageUnavailableException("opening " + file + " failed", e);
+        }
+    }
+
+    @Override
+    public OutputStream create(URI file) {
+        try {
+            return fileSystem(file).create(new Path(file), false);
+        } catch (IOException e) {
+            throw new StorageUnavailableException("creating " + file + " failed", e);
         }
     }
 
