@@ -93,10 +93,31 @@ class AdoptTest {
                     rows(client, "SELECT * FROM spark.fixtures.deletion_vectors WHERE category = 'odd' AND value >= 0 ORDER BY id"),
                     "deletion vectors applied to pruned files too");
             assertEquals(0, count(client, "spark.fixtures.deletion_vectors", "id % 7 = 0 OR id % 11 = 0"), "deleted rows stay deleted");
+            try (QueryResults all = client.query("SELECT count(*) FROM spark.fixtures.deletion_vectors")) {
+                all.next();
+                assertEquals(233L, ((Number) all.batch().getVector(0).getObject(0)).longValue(),
+                        "not answered from the statistics, which count the deleted rows");
+            }
+            assertEquals(233, client.describe("spark.fixtures.deletion_vectors").getRows());
             assertEquals(50, count(client, "spark.fixtures.column_mapping", "name IS NOT NULL"),
                     "a column added under a dropped one's name does not bring its values back");
             assertEquals(60, count(client, "spark.fixtures.wide", "c39 = id * 39"), "columns Spark keeps no statistics for");
             assertEquals(20, count(client, "spark.fixtures.wide", "added IS NOT NULL"), "a column the older files do not hold");
+        }
+    }
+
+    @Test
+    void aTableSparkGoesOnWritingIsReadAtItsNewVersions() throws Exception {
+        SparkFixture fixture = SparkFixture.load("deletion_vectors");
+        Path location = dir.resolve("import/acme/growing");
+        // The table as it was before Spark's deletes and update: its log up to version 3 (a checkpoint there).
+        fixture.copyTo(location, relative -> !relative.startsWith("_delta_log/") || logVersion(relative) <= 3);
+        try (LakeshardServer server = start("lakeshard.snapshot-poll-interval = 200ms\n"); LakeshardClient client = client(server, KEY)) {
+            client.adopt("spark.growing.rows", location.toString());
+            assertEquals(300, count(client, "spark.growing.rows", "true"), "every row, before the deletes");
+            fixture.copyTo(location, relative -> relative.startsWith("_delta_log/") && logVersion(relative) > 3);
+            TestCluster.await(Duration.ofSeconds(30), () -> fixture.expectedRows().equals(rows(client, "SELECT * FROM spark.growing.rows ORDER BY id")),
+                    "the deletes and the update Spark committed since, read from the commits after the cached version");
         }
     }
 
@@ -291,6 +312,12 @@ class AdoptTest {
                 }
             }
         }
+    }
+
+    /** The version of a {@code _delta_log/} entry; {@code _last_checkpoint} counts as the latest. */
+    private static long logVersion(String relative) {
+        String name = relative.substring("_delta_log/".length());
+        return name.matches("\\d{20}\\..*") ? Long.parseLong(name.substring(0, 20)) : Long.MAX_VALUE;
     }
 
     private static boolean isEmpty(Path directory) {

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.DateDayVector;
@@ -72,13 +73,17 @@ record SparkFixture(String name, Path table, List<Map<String, Object>> expectedR
 
     /** Copies the table into {@code directory} (created), as a user would put it in an import directory. */
     Path copyTo(Path directory) throws IOException {
+        return copyTo(directory, relative -> true);
+    }
+
+    /** Copies the table's files whose paths relative to it pass {@code which}, as a writer adding them would. */
+    Path copyTo(Path directory, Predicate<String> which) throws IOException {
         try (Stream<Path> files = Files.walk(table)) {
-            for (Path file : files.toList()) {
-                Path target = directory.resolve(table.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(file, target);
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String relative = table.relativize(file).toString();
+                if (which.test(relative)) {
+                    Files.createDirectories(directory.resolve(relative).getParent());
+                    Files.copy(file, directory.resolve(relative));
                 }
             }
         }
