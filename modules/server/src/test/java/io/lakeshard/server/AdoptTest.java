@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.lakeshard.api.v1.Dataset;
 import io.lakeshard.api.v1.RegisterDatasetRequest;
+import io.lakeshard.api.v1.StartImportRequest;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
@@ -142,6 +143,8 @@ class AdoptTest {
             assertReadOnly(() -> client.expire("spark.dv.rows"));
             assertReadOnly(() -> client.deleteRows("spark.dv.rows", "id = 1"));
             assertReadOnly(() -> client.addColumns("spark.dv.rows", List.of(Field.nullable("extra", ArrowType.Utf8.INSTANCE))));
+            assertReadOnly(() -> client.startImport(StartImportRequest.newBuilder().setJobId("into-dv").setDataset("spark.dv.rows")
+                    .setSource(dir.resolve("import/acme").toString()).build()));
             assertEquals(fixture.expectedRows(), rows(client, "SELECT * FROM spark.dv.rows ORDER BY id"));
         }
         assertEquals(before, SparkFixture.listing(location), "not a file written or deleted");

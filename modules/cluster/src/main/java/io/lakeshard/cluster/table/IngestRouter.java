@@ -15,6 +15,7 @@ import io.lakeshard.query.UnknownTableException;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.ReadOnlyTableException;
 import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.storage.write.NewDataFile;
@@ -114,7 +115,11 @@ public final class IngestRouter {
                 writer = validated(ref, snapshots.cache(ref).refresh(), record, batch);
             } catch (InvalidInputException e) {
                 return new Prepared(new TableEntity.WriteRejected(false, e.field(), e.getMessage()), List.of(), null, 0);
+            } catch (ReadOnlyTableException e) {
+                return readOnly(e);
             }
+        } catch (ReadOnlyTableException e) {
+            return readOnly(e);
         }
         long rows = batch.getRowCount();
         if (bytes(batch) <= inlineThresholdBytes) {
@@ -125,6 +130,10 @@ public final class IngestRouter {
             }
         }
         return new Prepared(null, writer.write(batch, UUID.randomUUID().toString(), clock.instant()), null, rows);
+    }
+
+    private static Prepared readOnly(ReadOnlyTableException refusal) {
+        return new Prepared(new TableEntity.WriteRejected(false, "", refusal.getMessage(), true), List.of(), null, 0);
     }
 
     private BatchWriter validated(TableRef ref, TableSnapshot snapshot, DatasetRecord record, VectorSchemaRoot batch) {

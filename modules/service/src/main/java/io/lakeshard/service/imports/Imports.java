@@ -58,7 +58,10 @@ public final class Imports {
         }
         ImportSpec spec = new ImportSpec(principal.tenant(), dataset, source, glob, request.watch(), interval, request.minAge());
         return Audit.audited(principal, "import", dataset + " from " + source, router.table(principal.tenant(), dataset)
-                .thenCompose(record -> jobs.start(jobId, spec))
+                .thenCompose(record -> {
+                    record.requireWritable();
+                    return jobs.start(jobId, spec);
+                })
                 .handle((reply, error) -> {
                     if (error != null) {
                         throw ServiceErrors.map(error);
