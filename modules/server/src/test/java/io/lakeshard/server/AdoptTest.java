@@ -44,6 +44,8 @@ import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.StructVector;
+import org.apache.arrow.vector.types.DateUnit;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -245,7 +247,12 @@ class AdoptTest {
                     .setName("spark.t.mine").setLocation(mine.toString()).setEventTimeColumn("day").build()));
             assertEquals(Status.Code.INVALID_ARGUMENT, eventTime.code());
 
-            Dataset adopted = client.adopt("spark.t.mine", mine.toString());
+            Schema ordersSchema = new Schema(List.of(Field.nullable("id", new ArrowType.Int(64, true)),
+                    Field.nullable("region", ArrowType.Utf8.INSTANCE), Field.nullable("amount", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
+                    Field.nullable("day", new ArrowType.Date(DateUnit.DAY)), Field.nullable("note", ArrowType.Utf8.INSTANCE)));
+            Dataset adopted = client.adopt(RegisterDatasetRequest.newBuilder().setName("spark.t.mine").setLocation(mine.toString())
+                    .setArrowSchema(ArrowIpc.schema(ordersSchema, client.allocator())).addPartitionColumns("region").build());
+            assertTrue(adopted.getCreated(), "the table's own schema and partitions, given, are accepted");
             LakeshardException twice = assertThrows(LakeshardException.class, () -> client.adopt("spark.t.again", mine.toString()));
             assertEquals(Status.Code.ALREADY_EXISTS, twice.code(), "one table, one writer");
             assertTrue(twice.getMessage().contains("spark.t.mine"), twice.getMessage());
