@@ -104,6 +104,11 @@ class AdoptTest {
             assertEquals(233, client.describe("spark.fixtures.deletion_vectors").getRows());
             assertEquals(50, count(client, "spark.fixtures.column_mapping", "name IS NOT NULL"),
                     "a column added under a dropped one's name does not bring its values back");
+            SparkFixture nested = SparkFixture.load("nested_types");
+            assertEquals(nested.expectedRows().stream().filter(row -> ((String) row.get("ts")).compareTo("2024-01-03T08:00:00") >= 0
+                            && row.get("day").equals("2024-03-02")).toList(),
+                    rows(client, "SELECT * FROM spark.fixtures.nested_types WHERE ts >= TIMESTAMPTZ '2024-01-03 08:00:00+00' "
+                            + "AND day = DATE '2024-03-02' ORDER BY id"), "files pruned by Spark's statistics and partition values");
             assertEquals(60, count(client, "spark.fixtures.wide", "c39 = id * 39"), "columns Spark keeps no statistics for");
             assertEquals(20, count(client, "spark.fixtures.wide", "added IS NOT NULL"), "a column the older files do not hold");
         }
