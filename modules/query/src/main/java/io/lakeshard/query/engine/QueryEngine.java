@@ -3,7 +3,6 @@ package io.lakeshard.query.engine;
 import static java.util.Objects.requireNonNull;
 import static org.apache.arrow.vector.types.TimeUnit.MICROSECOND;
 
-import io.lakeshard.query.Consistency;
 import io.lakeshard.query.QueryRejectedException;
 import io.lakeshard.query.QueryRequest;
 import io.lakeshard.query.QueryTimeoutException;
@@ -31,7 +30,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.sql.ParameterMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -100,31 +98,14 @@ public final class QueryEngine implements AutoCloseable {
         this.settings = requireNonNull(settings, "settings is null");
         this.resolver = requireNonNull(resolver, "resolver is null");
         this.allocator = requireNonNull(allocator, "allocator is null");
-        try {
-            Files.createDirectories(settings.tempDirectory());
-        } catch (IOException e) {
-            throw new SQLException("cannot create " + settings.tempDirectory(), e);
-        }
         Properties properties = new Properties();
         properties.setProperty("jdbc_stream_results", "true");
         properties.setProperty("threads", String.valueOf(settings.threads()));
         properties.setProperty("memory_limit", settings.memoryLimit());
-        properties.setProperty("temp_directory", settings.tempDirectory().toString());
         properties.setProperty("max_temp_directory_size", settings.maxTempDirectorySize());
-        properties.setProperty("autoinstall_known_extensions", "false");
-        properties.setProperty("autoload_known_extensions", "false");
-        this.database = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", properties);
-        try (Statement statement = database.createStatement()) {
-            statement.execute("SET TimeZone = 'UTC'");
-            List<String> directories = new ArrayList<>();
-            for (Path directory : settings.readableDirectories()) {
-                directories.add(DuckTypes.string(directory.toAbsolutePath().normalize() + "/"));
-            }
-            remoteFiles.ifPresent(cache -> directories.add(DuckTypes.string(cache.directory() + "/")));
-            statement.execute("SET allowed_directories = [" + String.join(", ", directories) + "]");
-            statement.execute("SET enable_external_access = false");
-            statement.execute("SET lock_configuration = true");
-        }
+        List<Path> directories = new ArrayList<>(settings.readableDirectories());
+        remoteFiles.ifPresent(cache -> directories.add(cache.directory()));
+        this.database = SandboxedDuckDb.open(properties, settings.tempDirectory(), directories);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "query-watchdog");
             thread.setDaemon(true);

@@ -2,11 +2,11 @@ package io.lakeshard.query.exports;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lakeshard.query.engine.SandboxedDuckDb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -33,27 +33,10 @@ public final class ParquetResultWriter implements AutoCloseable {
     /** @param writable the directories results may be written under */
     public ParquetResultWriter(List<Path> writable, Path tempDirectory, String memoryLimit, BufferAllocator allocator) throws SQLException {
         this.allocator = requireNonNull(allocator, "allocator is null");
-        try {
-            Files.createDirectories(tempDirectory);
-        } catch (IOException e) {
-            throw new SQLException("cannot create " + tempDirectory, e);
-        }
         Properties properties = new Properties();
         properties.setProperty("threads", "1");
         properties.setProperty("memory_limit", memoryLimit);
-        properties.setProperty("temp_directory", tempDirectory.toString());
-        properties.setProperty("autoinstall_known_extensions", "false");
-        properties.setProperty("autoload_known_extensions", "false");
-        this.database = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", properties);
-        try (Statement statement = database.createStatement()) {
-            List<String> directories = new ArrayList<>();
-            for (Path directory : writable) {
-                directories.add(literal(directory.toAbsolutePath().normalize() + "/"));
-            }
-            statement.execute("SET allowed_directories = [" + String.join(", ", directories) + "]");
-            statement.execute("SET enable_external_access = false");
-            statement.execute("SET lock_configuration = true");
-        }
+        this.database = SandboxedDuckDb.open(properties, tempDirectory, writable);
     }
 
     /** A file written: its path relative to the directory, and its size. */

@@ -2,10 +2,9 @@ package io.lakeshard.query.imports;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lakeshard.query.engine.SandboxedDuckDb;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -34,29 +33,11 @@ public final class ParquetImporter implements AutoCloseable {
     /** @param readable the directories imported files are read from: the local import roots and the staging directory */
     public ParquetImporter(List<Path> readable, Path tempDirectory, String memoryLimit, BufferAllocator allocator) throws SQLException {
         this.allocator = requireNonNull(allocator, "allocator is null");
-        try {
-            Files.createDirectories(tempDirectory);
-        } catch (IOException e) {
-            throw new SQLException("cannot create " + tempDirectory, e);
-        }
         Properties properties = new Properties();
         properties.setProperty("jdbc_stream_results", "true");
         properties.setProperty("threads", "1");
         properties.setProperty("memory_limit", memoryLimit);
-        properties.setProperty("temp_directory", tempDirectory.toString());
-        properties.setProperty("autoinstall_known_extensions", "false");
-        properties.setProperty("autoload_known_extensions", "false");
-        this.database = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", properties);
-        try (Statement statement = database.createStatement()) {
-            statement.execute("SET TimeZone = 'UTC'");
-            List<String> directories = new ArrayList<>();
-            for (Path directory : readable) {
-                directories.add(ColumnFit.literal(directory.toAbsolutePath().normalize() + "/"));
-            }
-            statement.execute("SET allowed_directories = [" + String.join(", ", directories) + "]");
-            statement.execute("SET enable_external_access = false");
-            statement.execute("SET lock_configuration = true");
-        }
+        this.database = SandboxedDuckDb.open(properties, tempDirectory, readable);
     }
 
     /**
