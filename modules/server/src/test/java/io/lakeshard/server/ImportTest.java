@@ -225,6 +225,37 @@ class ImportTest {
     }
 
     @Test
+    void aWatchedSourceImportsEachNewFileOnceUntilStopped() throws Exception {
+        Path source = dir.resolve("import/acme/watched");
+        ImportFiles.write(source.resolve("day=1/a.parquet"), 0, 50, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
+        try (LakeshardServer server = start(); LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
+            client.register(DATASET, ImportFiles.SCHEMA, List.of("region"));
+            ImportJob started = client.startImport(request("watched", source.toString()).setWatch(true).setIntervalMillis(1000).build());
+            assertEquals("WATCHING", started.getState());
+            await(client, "watched", job -> job.getFilesImported() == 1);
+            ImportFiles.write(source.resolve("day=2/b.parquet"), 50, 80, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
+            ImportJob two = await(client, "watched", job -> job.getFilesImported() == 2);
+            assertEquals("WATCHING", two.getState());
+            assertEquals(80, two.getRows());
+            // Listed again at every interval: nothing twice.
+            long listed = two.getLastListedAtMillis();
+            ImportJob later = await(client, "watched", job -> job.getLastListedAtMillis() > listed);
+            assertEquals(2, later.getFilesImported(), later.toString());
+            assertEquals(80, count(client));
+
+            ImportJob stopped = client.stopImport("watched");
+            assertEquals("STOPPED", stopped.getState());
+            ImportFiles.write(source.resolve("day=3/c.parquet"), 80, 90, "ZSTD", "id::BIGINT", "amount::DOUBLE", "happened::TIMESTAMP", true);
+            // Started again with the same request, it watches on and takes only the new file.
+            assertEquals("WATCHING", client.startImport(request("watched", source.toString()).setWatch(true).setIntervalMillis(1000).build())
+                    .getState());
+            ImportJob resumed = await(client, "watched", job -> job.getFilesImported() == 3);
+            assertEquals(90, resumed.getRows());
+            assertEquals(90, count(client), "every file once");
+        }
+    }
+
+    @Test
     void refusesWhatATenantMayNotImport() throws Exception {
         Files.createDirectories(dir.resolve("import/acme/ok"));
         Files.createDirectories(dir.resolve("import/other/theirs"));
