@@ -7,8 +7,6 @@ import io.lakeshard.server.LakeshardServer;
 import io.lakeshard.service.auth.ApiKeys;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -51,7 +49,7 @@ public final class CliBenchmark {
                 lakeshard.server.port = 0
                 lakeshard.flight.port = 0
                 lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s" }]
-                """.formatted(freePort(), dir.resolve("server"), ApiKeys.sha256(KEY))))) {
+                """.formatted(LoopbackPorts.free(), dir.resolve("server"), ApiKeys.sha256(KEY))))) {
             Commands commands = new Commands(root, jar, dir, "127.0.0.1:" + server.port());
             // Set up with plain java, so that the first timed run of each group is the one that writes its archive.
             commands.plain(List.of("register", DATASET, "--schema", root.resolve("examples/spans.schema.json").toString(),
@@ -120,12 +118,6 @@ public final class CliBenchmark {
 
     private static String loadAverage() {
         return String.format("%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     /** Runs CLI commands as child processes and times them, start to exit. */

@@ -7,8 +7,6 @@ import io.lakeshard.client.QueryResults;
 import io.lakeshard.server.LakeshardServer;
 import io.lakeshard.service.auth.ApiKeys;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +77,7 @@ public final class FlightBenchmark {
                         lakeshard.query.memory-limit = "2GB"
                         lakeshard.query.batch-rows = %d
                         lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s" }]
-                        """.formatted(freePort(), dir.resolve("server"), dir.resolve("storage"), BATCH_ROWS, ApiKeys.sha256(KEY))));
+                        """.formatted(LoopbackPorts.free(), dir.resolve("server"), dir.resolve("storage"), BATCH_ROWS, ApiKeys.sha256(KEY))));
                 LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
             client.register(TABLE, SCHEMA, List.of());
             client.register("bench.flight.ingest_api", SCHEMA, List.of());
@@ -215,11 +213,5 @@ public final class FlightBenchmark {
         }
         root.setRowCount(count);
         return root;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

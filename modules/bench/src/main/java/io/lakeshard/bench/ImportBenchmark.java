@@ -17,8 +17,6 @@ import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.testing.SpanBatches;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -161,7 +159,7 @@ public final class ImportBenchmark {
                 lakeshard.flight.port = 0
                 lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s" }]
                 lakeshard.imports.roots = ["%s"]
-                """.formatted(freePort(), serverDir, ApiKeys.sha256(KEY), importRoot)));
+                """.formatted(LoopbackPorts.free(), serverDir, ApiKeys.sha256(KEY), importRoot)));
                 LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
             client.register(DATASET, SpanBatches.SCHEMA, List.of(), "start_time", null);
             long began = System.nanoTime();
@@ -183,11 +181,5 @@ public final class ImportBenchmark {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         return sorted.get(sorted.size() / 2);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -13,9 +13,6 @@ import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.write.BatchWriter;
 import io.lakeshard.testing.SpanBatches;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -80,7 +77,7 @@ public final class IngestBenchmark {
                     lakeshard.server.port = 0
                     lakeshard.flight.port = 0
                     lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s" }]
-                    """.formatted(freePort(), dir.resolve("server"), ApiKeys.sha256(KEY))));
+                    """.formatted(LoopbackPorts.free(), dir.resolve("server"), ApiKeys.sha256(KEY))));
                     LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
                 client.register("obs.traces.bulk", SpanBatches.SCHEMA, List.of(), "start_time", null);
                 client.register("obs.traces.small", SpanBatches.SCHEMA, List.of(), "start_time", null);
@@ -147,11 +144,5 @@ public final class IngestBenchmark {
 
     private static double percentile(List<Double> sorted, double p) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -15,9 +15,6 @@ import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.testing.SpanBatches;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,7 +44,7 @@ public final class IngestPathBenchmark {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]).toAbsolutePath();
         WorkDirectory.fresh(dir);
-        int[] ports = {freePort(), freePort(), freePort()};
+        int[] ports = {LoopbackPorts.free(), LoopbackPorts.free(), LoopbackPorts.free()};
         List<LakeshardNode> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < ports.length; i++) {
@@ -153,12 +150,6 @@ public final class IngestPathBenchmark {
                 throw new IllegalStateException("the cluster did not form");
             }
             Thread.sleep(50);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

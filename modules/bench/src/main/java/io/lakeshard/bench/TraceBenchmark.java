@@ -31,8 +31,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceClient;
 import java.net.InetSocketAddress;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,7 +104,7 @@ public final class TraceBenchmark {
                 lakeshard.management.enabled = false
                 lakeshard.server.port = 0
                 lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s", admin = true }]
-                """.formatted(freePort(), dir.resolve("server"), ApiKeys.sha256(KEY))));
+                """.formatted(LoopbackPorts.free(), dir.resolve("server"), ApiKeys.sha256(KEY))));
                 LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
             ActorSystem<Void> exporters = ActorSystem.create(Behaviors.empty(), "otlp-exporters",
                     ConfigFactory.parseString("akka.loglevel = WARNING"));
@@ -388,11 +386,5 @@ public final class TraceBenchmark {
             return Double.NaN;
         }
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1)));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }
