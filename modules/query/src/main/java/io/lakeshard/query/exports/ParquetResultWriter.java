@@ -2,6 +2,7 @@ package io.lakeshard.query.exports;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lakeshard.query.engine.DuckTypes;
 import io.lakeshard.query.engine.SandboxedDuckDb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,10 +54,10 @@ public final class ParquetResultWriter implements AutoCloseable {
             connection.registerArrowStream(ROWS, stream);
             StringBuilder options = new StringBuilder("FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES " + fileBytes);
             if (!partitionBy.isEmpty()) {
-                options.append(", PARTITION_BY (").append(String.join(", ", partitionBy.stream().map(ParquetResultWriter::quote).toList()))
+                options.append(", PARTITION_BY (").append(String.join(", ", partitionBy.stream().map(DuckTypes::quote).toList()))
                         .append(")");
             }
-            statement.execute("COPY (SELECT * FROM " + ROWS + ") TO " + literal(directory.toAbsolutePath().normalize().toString()) + " ("
+            statement.execute("COPY (SELECT * FROM " + ROWS + ") TO " + DuckTypes.string(directory.toAbsolutePath().normalize().toString()) + " ("
                     + options + ")");
         }
         List<WrittenFile> files = new ArrayList<>();
@@ -68,14 +69,6 @@ public final class ParquetResultWriter implements AutoCloseable {
             throw new UncheckedIOException("listing " + directory + " failed", e);
         }
         return files;
-    }
-
-    private static String quote(String identifier) {
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
-    }
-
-    private static String literal(String value) {
-        return "'" + value.replace("'", "''") + "'";
     }
 
     @Override

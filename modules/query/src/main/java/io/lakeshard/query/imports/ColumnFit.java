@@ -3,6 +3,7 @@ package io.lakeshard.query.imports;
 import static java.util.Objects.requireNonNull;
 
 import io.lakeshard.arrow.DuckDbTypes;
+import io.lakeshard.query.engine.DuckTypes;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,7 +37,7 @@ final class ColumnFit {
             if (!select.isEmpty()) {
                 select.append(", ");
             }
-            select.append(expression(field, fileColumns, partitionValues)).append(" AS ").append(quote(field.getName()));
+            select.append(expression(field, fileColumns, partitionValues)).append(" AS ").append(DuckTypes.quote(field.getName()));
         }
         return select.toString();
     }
@@ -48,7 +49,7 @@ final class ColumnFit {
         if (partition != null) {
             // Hive writes a null partition value as this directory name.
             return "__HIVE_DEFAULT_PARTITION__".equals(partition) ? "CAST(NULL AS " + target + ")"
-                    : "CAST(" + literal(partition) + " AS " + target + ")";
+                    : "CAST(" + DuckTypes.string(partition) + " AS " + target + ")";
         }
         String source = fileColumns.get(name);
         if (source == null) {
@@ -57,14 +58,14 @@ final class ColumnFit {
             }
             return "CAST(NULL AS " + target + ")";
         }
-        String column = quote(name);
+        String column = DuckTypes.quote(name);
         String from = normalize(source);
         String to = normalize(target);
         if (from.equals(to)) {
             return column;
         }
         if ("TIMESTAMP_NS".equals(from) && (to.equals("TIMESTAMP") || to.equals("TIMESTAMPTZ"))) {
-            return "CASE WHEN epoch_ns(" + column + ") % 1000 <> 0 THEN error(" + literal("column '" + name
+            return "CASE WHEN epoch_ns(" + column + ") % 1000 <> 0 THEN error(" + DuckTypes.string("column '" + name
                     + "' has a timestamp with nanoseconds; the dataset keeps microseconds") + ") ELSE CAST(" + column + " AS " + target + ") END";
         }
         Optional<String> refusal = widening(from, to);
@@ -130,13 +131,5 @@ final class ColumnFit {
             case "REAL", "FLOAT4" -> "FLOAT";
             default -> upper.replace(", ", ",");
         };
-    }
-
-    static String quote(String identifier) {
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
-    }
-
-    static String literal(String value) {
-        return "'" + value.replace("'", "''") + "'";
     }
 }

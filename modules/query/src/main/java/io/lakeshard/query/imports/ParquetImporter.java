@@ -2,6 +2,7 @@ package io.lakeshard.query.imports;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lakeshard.query.engine.DuckTypes;
 import io.lakeshard.query.engine.SandboxedDuckDb;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -130,7 +131,7 @@ public final class ParquetImporter implements AutoCloseable {
     }
 
     private static String path(Path file) {
-        return ColumnFit.literal(file.toAbsolutePath().normalize().toString());
+        return DuckTypes.string(file.toAbsolutePath().normalize().toString());
     }
 
     /** DuckDB's message without the local paths it names: a user sees the file's own name in the report. */
