@@ -25,7 +25,6 @@ import java.nio.file.StandardCopyOption;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +36,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
 
@@ -134,7 +132,7 @@ public final class Exports {
             if (local) {
                 Path target = Path.of(directory);
                 if (Files.exists(target)) {
-                    deleteTree(target);
+                    store.deleteRecursively(target.toUri());
                 }
                 Files.move(written, target, StandardCopyOption.ATOMIC_MOVE);
                 files.forEach(file -> exported.add(new ExportedFile(target.resolve(file.path()).toUri().toString(), file.bytes())));
@@ -155,18 +153,8 @@ public final class Exports {
             throw new UncheckedIOException("exporting to " + directory + " failed", e);
         } finally {
             if (Files.exists(written)) {
-                deleteTree(written);
+                stores.apply(written.toUri()).deleteRecursively(written.toUri());
             }
-        }
-    }
-
-    private static void deleteTree(Path directory) {
-        try (Stream<Path> walk = Files.walk(directory)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("deleting " + directory + " failed", e);
         }
     }
 }
