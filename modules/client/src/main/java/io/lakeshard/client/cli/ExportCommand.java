@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -121,11 +120,7 @@ final class ExportCommand extends LakeshardCli.Base {
         for (ExportedFile file : written.getFilesList()) {
             rows.add(List.of(file.getUri().substring(written.getDirectory().length()), ProgressLine.size(file.getBytes())));
         }
-        TablePrinter table = new TablePrinter(TablePrinter.Format.TABLE);
-        try (VectorSchemaRoot root = Rows.of(client.allocator(), List.of("file", "size"), rows)) {
-            table.add(root);
-        }
-        table.print(out());
+        TablePrinter.printTable(out(), client.allocator(), List.of("file", "size"), rows);
         out().printf(Locale.ROOT, "exported %d rows to %d files in %s (%s) in %.1f s%n", written.getRows(), written.getFilesCount(),
                 written.getDirectory(), ProgressLine.size(written.getBytes()), (System.nanoTime() - started) / 1e9);
     }

@@ -15,7 +15,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,6 +28,7 @@ final class ImportCommands implements Callable<Integer> {
     /** How often a followed job is asked how far it got. */
     private static final Duration POLL = Duration.ofMillis(500);
     private static final int BAR = 30;
+    private static final List<String> STATUS_COLUMNS = List.of("job", "dataset", "state", "imported", "failed", "waiting", "rows", "bytes", "last_error");
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -124,12 +124,11 @@ final class ImportCommands implements Callable<Integer> {
                 for (ImportJob each : client.importJobs()) {
                     rows.add(row(each));
                 }
-                print(client, out(), List.of("job", "dataset", "state", "imported", "failed", "waiting", "rows", "bytes", "last_error"), rows);
+                TablePrinter.printTable(out(), client.allocator(), STATUS_COLUMNS, rows);
                 return;
             }
             ImportJob status = client.importJob(job);
-            print(client, out(), List.of("job", "dataset", "state", "imported", "failed", "waiting", "rows", "bytes", "last_error"),
-                    List.of(row(status)));
+            TablePrinter.printTable(out(), client.allocator(), STATUS_COLUMNS, List.of(row(status)));
             out().println("source " + status.getSource() + " (" + status.getGlob() + (status.getWatch() ? ", watched" : "") + "), started "
                     + Instant.ofEpochMilli(status.getStartedAtMillis()) + ", last listed "
                     + (status.getLastListedAtMillis() == 0 ? "never" : Instant.ofEpochMilli(status.getLastListedAtMillis()).toString())
@@ -164,18 +163,10 @@ final class ImportCommands implements Callable<Integer> {
         for (ImportFailure failure : job.getFailuresList()) {
             rows.add(List.of(failure.getPath(), failure.getReason()));
         }
-        print(client, out, List.of("file", "reason"), rows);
+        TablePrinter.printTable(out, client.allocator(), List.of("file", "reason"), rows);
         if (job.getFilesFailed() > job.getFailuresCount()) {
             out.printf(Locale.ROOT, "... and %,d more%n", job.getFilesFailed() - job.getFailuresCount());
         }
-    }
-
-    private static void print(LakeshardClient client, PrintWriter out, List<String> columns, List<List<String>> rows) {
-        TablePrinter table = new TablePrinter(TablePrinter.Format.TABLE);
-        try (VectorSchemaRoot root = Rows.of(client.allocator(), columns, rows)) {
-            table.add(root);
-        }
-        table.print(out);
     }
 
     /** A job's progress as a bar of its files. */

@@ -162,13 +162,9 @@ public final class LakeshardCli {
     static final class ListDatasets extends Base {
         @Override
         void run(LakeshardClient client) {
-            TablePrinter table = new TablePrinter(TablePrinter.Format.TABLE);
-            try (VectorSchemaRoot rows = Rows.of(client.allocator(), List.of("dataset", "partition_columns", "registered_at"),
+            TablePrinter.printTable(out(), client.allocator(), List.of("dataset", "partition_columns", "registered_at"),
                     client.datasets().stream().map(d -> List.of(d.getName(), String.join(",", d.getPartitionColumnsList()),
-                            Instant.ofEpochMilli(d.getRegisteredAtMillis()).toString())).toList())) {
-                table.add(rows);
-            }
-            table.print(out());
+                            Instant.ofEpochMilli(d.getRegisteredAtMillis()).toString())).toList());
         }
     }
 
@@ -386,16 +382,12 @@ public final class LakeshardCli {
     static final class Tasks extends Base {
         @Override
         void run(LakeshardClient client) {
-            TablePrinter table = new TablePrinter(TablePrinter.Format.TABLE);
             List<List<String>> rows = new ArrayList<>();
             for (Task task : client.tasks()) {
                 rows.add(List.of(task.getDataset(), task.getType(), Instant.ofEpochMilli(task.getNextRunAtMillis()).toString(),
                         String.valueOf(task.getFailures()), task.getLastOutcome()));
             }
-            try (VectorSchemaRoot root = Rows.of(client.allocator(), List.of("dataset", "task", "next_run", "failures", "last_outcome"), rows)) {
-                table.add(root);
-            }
-            table.print(out());
+            TablePrinter.printTable(out(), client.allocator(), List.of("dataset", "task", "next_run", "failures", "last_outcome"), rows);
         }
     }
 
@@ -403,16 +395,12 @@ public final class LakeshardCli {
     static final class Queries extends Base {
         @Override
         void run(LakeshardClient client) {
-            TablePrinter table = new TablePrinter(TablePrinter.Format.TABLE);
             List<List<String>> rows = new ArrayList<>();
             for (RunningQuery query : client.runningQueries()) {
                 rows.add(List.of(query.getQueryId(), query.getLabel(), Instant.ofEpochMilli(query.getStartedAtMillis()).toString(),
                         query.getNode(), query.getSql()));
             }
-            try (VectorSchemaRoot root = Rows.of(client.allocator(), List.of("query_id", "label", "started", "node", "sql"), rows)) {
-                table.add(root);
-            }
-            table.print(out());
+            TablePrinter.printTable(out(), client.allocator(), List.of("query_id", "label", "started", "node", "sql"), rows);
         }
     }
 

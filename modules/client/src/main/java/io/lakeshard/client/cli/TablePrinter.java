@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
@@ -21,6 +22,15 @@ final class TablePrinter {
 
     TablePrinter(Format format) {
         this.format = format;
+    }
+
+    /** Rows of text under their column names, as a table. */
+    static void printTable(PrintWriter out, BufferAllocator allocator, List<String> columns, List<List<String>> rows) {
+        TablePrinter table = new TablePrinter(Format.TABLE);
+        try (VectorSchemaRoot root = Rows.of(allocator, columns, rows)) {
+            table.add(root);
+        }
+        table.print(out);
     }
 
     void add(VectorSchemaRoot batch) {

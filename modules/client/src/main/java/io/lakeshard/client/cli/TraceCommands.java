@@ -18,7 +18,6 @@ import io.lakeshard.client.traces.RedPoint;
 import io.lakeshard.client.traces.ServiceOperations;
 import io.lakeshard.client.traces.TracePage;
 import io.lakeshard.client.traces.TraceSummary;
-import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +29,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -177,7 +175,7 @@ final class TraceCommands implements Callable<Integer> {
                         (trace.rootMissing() ? "(no root) " : "") + trace.rootServiceName() + ": " + trace.rootSpanName(),
                         String.join(", ", trace.serviceNames())));
             }
-            print(out(), client, List.of("trace_id", "start", "duration", "spans", "errors", "root", "services"), rows);
+            TablePrinter.printTable(out(), client.allocator(), List.of("trace_id", "start", "duration", "spans", "errors", "root", "services"), rows);
             page.nextCursor().ifPresent(next -> out().println("next page: --cursor " + next));
         }
     }
@@ -195,7 +193,7 @@ final class TraceCommands implements Callable<Integer> {
                 service.operations().forEach(operation -> rows.add(List.of(service.serviceName(), operation.spanName(),
                         String.valueOf(operation.spanCount()))));
             }
-            print(out(), client, List.of("service", "operation", "spans"), rows);
+            TablePrinter.printTable(out(), client.allocator(), List.of("service", "operation", "spans"), rows);
         }
     }
 
@@ -240,7 +238,7 @@ final class TraceCommands implements Callable<Integer> {
                 columns.add("operation");
             }
             columns.addAll(List.of("bucket", "requests", "rate/s", "errors", "error_rate", "p50", "p95", "p99"));
-            print(out(), client, columns, rows);
+            TablePrinter.printTable(out(), client.allocator(), columns, rows);
         }
     }
 
@@ -351,14 +349,6 @@ final class TraceCommands implements Callable<Integer> {
         private static String instant(long unixNano) {
             return Instant.ofEpochSecond(0, unixNano).toString();
         }
-    }
-
-    private static void print(PrintWriter out, LakeshardClient client, List<String> columns, List<List<String>> rows) {
-        TablePrinter table = new TablePrinter(TablePrinter.Format.TABLE);
-        try (VectorSchemaRoot root = Rows.of(client.allocator(), columns, rows)) {
-            table.add(root);
-        }
-        table.print(out);
     }
 
     /**
