@@ -21,6 +21,9 @@ import io.lakeshard.service.files.TenantDirectories;
 import io.lakeshard.service.imports.Imports;
 import io.lakeshard.service.ingest.Ingest;
 import io.lakeshard.service.query.Queries;
+import io.lakeshard.service.sampling.SamplerWork;
+import io.lakeshard.service.sampling.Samplers;
+import io.lakeshard.service.sampling.SamplingSettings;
 import io.lakeshard.service.traces.TraceIngest;
 import io.lakeshard.service.traces.Traces;
 import java.nio.file.Path;
@@ -55,11 +58,12 @@ public final class LakeshardService implements AutoCloseable {
     private final TraceIngest traceIngest;
     private final Imports imports;
     private final Exports exports;
+    private final Samplers samplers;
     private final ParquetResultWriter exportWriter;
     private final BufferAllocator allocator;
 
-    private LakeshardService(LakeshardNode node, ServiceSettings settings, ExportSettings exportSettings, ApiKeys keys,
-            Optional<String> developmentKey) throws SQLException {
+    private LakeshardService(LakeshardNode node, ServiceSettings settings, ExportSettings exportSettings,
+            SamplingSettings samplingSettings, ApiKeys keys, Optional<String> developmentKey) throws SQLException {
         this.node = requireNonNull(node, "node is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.keys = requireNonNull(keys, "keys is null");
@@ -78,6 +82,9 @@ public final class LakeshardService implements AutoCloseable {
                 settings.defaultMaintenanceTimeout());
         this.traceIngest = new TraceIngest(ingest, datasets, allocator, node.metrics(), settings.maxOtlpRequestBytes());
         this.imports = new Imports(node.imports(), importDirectories, node.ingest());
+        SamplerWork samplerWork = new SamplerWork(traces, ingest, datasets, allocator, Clock.systemUTC(), samplingSettings);
+        this.samplers = Samplers.start(system, samplerWork, traces, node.settings().dataRole(), node.settings().journalBackoff(),
+                node.metrics(), Clock.systemUTC(), askTimeout, node.settings().resendInterval());
         Path dataDir = node.settings().dataDir();
         List<Path> writable = new ArrayList<>(DirectoryRoots.local(exportSettings.roots()));
         writable.add(dataDir.resolve("export-staging"));
@@ -110,7 +117,8 @@ public final class LakeshardService implements AutoCloseable {
         }
         LakeshardNode node = LakeshardNode.start(config);
         try {
-            return new LakeshardService(node, settings, ExportSettings.from(config), keys, developmentKey);
+            return new LakeshardService(node, settings, ExportSettings.from(config), SamplingSettings.from(config), keys,
+                    developmentKey);
         } catch (RuntimeException | SQLException e) {
             node.close();
             throw e;
@@ -148,6 +156,10 @@ public final class LakeshardService implements AutoCloseable {
 
     public Exports exports() {
         return exports;
+    }
+
+    public Samplers samplers() {
+        return samplers;
     }
 
     public Imports imports() {

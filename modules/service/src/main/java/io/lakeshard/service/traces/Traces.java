@@ -105,9 +105,10 @@ public final class Traces {
 
     /**
      * Runs a statement as the tenant's query: admitted here (a refusal fails the stage at once), opened and read on
-     * the blocking executor, every batch handed to the statement, the query closed however it ends.
+     * the blocking executor, every batch handed to the statement, the query closed however it ends. The trace
+     * queries' own, and those of the features built on them (a sampler's).
      */
-    private <T> CompletionStage<T> run(Principal principal, Supplier<TraceStatement<T>> statements, ReadOptions options) {
+    public <T> CompletionStage<T> run(Principal principal, Supplier<TraceStatement<T>> statements, ReadOptions options) {
         TraceStatement<T> statement;
         QueryStream query;
         try {

@@ -36,7 +36,7 @@ public record TraceId(String hex) {
     }
 
     /** The id as a blob constant ({@link SqlText#blob}), which DuckDB checks bloom filters with. */
-    String sqlLiteral() {
+    public String sqlLiteral() {
         return SqlText.blob(HexFormat.of().parseHex(hex));
     }
 

@@ -71,7 +71,7 @@ public final class CandidateQuery {
     static final String ATTRIBUTE_PREFIX = "attribute_";
 
     /** Lakeshard's system columns (docs/architecture.md, Tables), which every dataset has. */
-    private static final String INGEST_TIME = "_ls_ingest_time";
+    static final String INGEST_TIME = "_ls_ingest_time";
     private static final String PARTITION_DATE = "_ls_partition_date";
     /** Why a millisecond: see {@code TraceSql}; file statistics are millisecond-wide. */
     private static final long PRUNING_SLACK_MICROS = 1_000;
@@ -127,15 +127,7 @@ public final class CandidateQuery {
                 attributes.add(ATTRIBUTE_PREFIX + i);
             }
         }
-        long fromMicros = Math.floorDiv(window.startUnixNano(), 1_000L) - PRUNING_SLACK_MICROS;
-        long untilMicros = Math.floorDiv(window.endUnixNano(), 1_000L) + PRUNING_SLACK_MICROS;
-        List<String> inWindow = List.of(
-                PARTITION_DATE + " >= " + SqlText.date(fromMicros),
-                PARTITION_DATE + " <= " + SqlText.date(untilMicros),
-                START_TIME + " >= " + SqlText.timestamp(fromMicros),
-                START_TIME + " <= " + SqlText.timestamp(untilMicros),
-                START_TIME_UNIX_NANO + " >= " + window.startUnixNano(),
-                START_TIME_UNIX_NANO + " < " + window.endUnixNano());
+        List<String> inWindow = inWindow(window, "");
 
         long nowNanos = TimeRange.nanos(now);
         // An arrival in whole microseconds is before now − inactivity exactly when it is before the cutoff rounded up.
@@ -155,6 +147,24 @@ public final class CandidateQuery {
                 + " WHERE " + String.join(" AND ", inWindow) + " GROUP BY " + TRACE_ID + ") "
                 + "SELECT " + String.join(", ", output) + " FROM traces WHERE " + String.join(" AND ", ready)
                 + " ORDER BY " + FIRST_START + ", " + TRACE_ID;
+    }
+
+    /**
+     * The conditions that hold a span query to the spans starting in {@code window}, in terms the query layer prunes
+     * files by: the day partition, the sorted {@code start_time}, then the exact nanoseconds.
+     *
+     * @param alias the span table's alias and a dot, or empty
+     */
+    static List<String> inWindow(TimeRange window, String alias) {
+        long fromMicros = Math.floorDiv(window.startUnixNano(), 1_000L) - PRUNING_SLACK_MICROS;
+        long untilMicros = Math.floorDiv(window.endUnixNano(), 1_000L) + PRUNING_SLACK_MICROS;
+        return List.of(
+                alias + PARTITION_DATE + " >= " + SqlText.date(fromMicros),
+                alias + PARTITION_DATE + " <= " + SqlText.date(untilMicros),
+                alias + START_TIME + " >= " + SqlText.timestamp(fromMicros),
+                alias + START_TIME + " <= " + SqlText.timestamp(untilMicros),
+                alias + START_TIME_UNIX_NANO + " >= " + window.startUnixNano(),
+                alias + START_TIME_UNIX_NANO + " < " + window.endUnixNano());
     }
 
     /** The candidates of one result batch, in its order; the batch is only read during the call. */

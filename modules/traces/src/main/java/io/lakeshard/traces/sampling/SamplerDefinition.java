@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * started more than {@code maxTraceDuration} ago, whichever comes first: a trace that never goes quiet is decided
  * anyway, and its later spans follow that decision. Its policies then apply in order; the first that keeps it decides.
  *
- * @param name lower case, digits, {@code _} and {@code -}, as it appears in paths and metrics
+ * @param name lower case, digits and {@code _}, as it appears in dataset names, paths and metrics
  */
 public record SamplerDefinition(String name, Duration inactivity, Duration maxTraceDuration, List<SamplingPolicy> policies) {
     public static final Duration DEFAULT_INACTIVITY = Duration.ofMinutes(5);
@@ -30,7 +30,7 @@ public record SamplerDefinition(String name, Duration inactivity, Duration maxTr
     /** Each attribute policy is a column of the candidate query; no sampler needs more than a few. */
     public static final int MAX_POLICIES = 32;
 
-    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
     public SamplerDefinition {
         requireNonNull(name, "name is null");
@@ -39,7 +39,7 @@ public record SamplerDefinition(String name, Duration inactivity, Duration maxTr
         policies = List.copyOf(requireNonNull(policies, "policies is null"));
         if (!NAME.matcher(name).matches()) {
             throw new InvalidInputException("name",
-                    "expected 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter, got '" + name + "'");
+                    "expected 1 to 63 of a-z, 0-9 and '_', starting with a letter, got '" + name + "'");
         }
         if (inactivity.isNegative() || inactivity.isZero()) {
             throw new InvalidInputException("inactivity", "expected a duration of more than 0, got " + inactivity);

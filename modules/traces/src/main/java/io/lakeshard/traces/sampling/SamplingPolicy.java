@@ -2,6 +2,8 @@ package io.lakeshard.traces.sampling;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.traces.SpanSchema;
 import java.math.BigDecimal;
@@ -17,6 +19,15 @@ import java.util.List;
  * {@code of(..., field)} factories name it under the request field the policy came from
  * ({@code policies[2].percent: ...}), as a request with a list of policies is answered.
  */
+// A sampler's definition is journaled with its owner's events (Jackson CBOR), which must know each kind by name.
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = SamplingPolicy.KeepErrors.class, name = "errors"),
+    @JsonSubTypes.Type(value = SamplingPolicy.KeepSlow.class, name = "slow"),
+    @JsonSubTypes.Type(value = SamplingPolicy.KeepLargeTraces.class, name = "large"),
+    @JsonSubTypes.Type(value = SamplingPolicy.KeepAttribute.class, name = "attribute"),
+    @JsonSubTypes.Type(value = SamplingPolicy.KeepPercentage.class, name = "percentage")
+})
 public sealed interface SamplingPolicy {
     /**
      * The policy as recorded with its decisions and in metrics: its kind and parameters, so that it is the same for

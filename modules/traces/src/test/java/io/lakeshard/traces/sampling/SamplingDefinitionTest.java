@@ -27,7 +27,7 @@ class SamplingDefinitionTest {
 
     @Test
     void defaultsAreFiveMinutesAndAnHour() {
-        SamplerDefinition sampler = SamplerDefinition.of("checkout-errors", ERRORS);
+        SamplerDefinition sampler = SamplerDefinition.of("checkout_errors", ERRORS);
         assertEquals(Duration.ofMinutes(5), sampler.inactivity());
         assertEquals(Duration.ofHours(1), sampler.maxTraceDuration());
         assertEquals(ERRORS, sampler.policies());
@@ -35,9 +35,9 @@ class SamplingDefinitionTest {
 
     @Test
     void samplerFieldsAreNamedWithWhatWasExpected() {
-        assertInvalid("name: expected 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter, got 'Checkout'",
+        assertInvalid("name: expected 1 to 63 of a-z, 0-9 and '_', starting with a letter, got 'Checkout'",
                 () -> SamplerDefinition.of("Checkout", ERRORS));
-        assertInvalid("name: expected 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter, got ''",
+        assertInvalid("name: expected 1 to 63 of a-z, 0-9 and '_', starting with a letter, got ''",
                 () -> SamplerDefinition.of("", ERRORS));
         assertInvalid("inactivity: expected a duration of more than 0, got PT0S",
                 () -> SamplerDefinition.of("s", ERRORS).withInactivity(Duration.ZERO));
