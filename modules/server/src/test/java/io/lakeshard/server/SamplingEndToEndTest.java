@@ -1,0 +1,268 @@
+package io.lakeshard.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lakeshard.client.LakeshardClient;
+import io.lakeshard.client.QueryResults;
+import io.lakeshard.service.Principal;
+import io.lakeshard.service.auth.ApiKeys;
+import io.lakeshard.service.sampling.ExportTarget;
+import io.lakeshard.service.sampling.SamplerEntity;
+import io.lakeshard.service.sampling.Samplers;
+import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.traces.SpanSchema;
+import io.lakeshard.traces.query.TraceId;
+import io.lakeshard.traces.sampling.Decider;
+import io.lakeshard.traces.sampling.DecisionRow;
+import io.lakeshard.traces.sampling.SamplerDefinition;
+import io.lakeshard.traces.sampling.SamplingPolicy.AttributeScope;
+import io.lakeshard.traces.sampling.SamplingPolicy.KeepAttribute;
+import io.lakeshard.traces.sampling.SamplingPolicy.KeepErrors;
+import io.lakeshard.traces.sampling.SamplingPolicy.KeepLargeTraces;
+import io.lakeshard.traces.sampling.SamplingPolicy.KeepPercentage;
+import io.lakeshard.traces.sampling.SamplingPolicy.KeepSlow;
+import io.lakeshard.traces.sampling.SamplingPolicy.SlowScope;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sampler on a real server, fed by the OpenTelemetry Java SDK's OTLP exporter: every trace decided once with the
+ * policy it should have, late spans following their trace's decision, the kept traces delivered over OTLP/HTTP to
+ * another tenant of the same server (and none of the dropped ones), and the decisions read from a cursor, resumed.
+ */
+class SamplingEndToEndTest {
+    private static final String ACME_KEY = "acme-sampling-key";
+    private static final String GLOBEX_KEY = "globex-receiver-key";
+    private static final DatasetName SPANS = SpanSchema.DEFAULT_DATASET;
+    private static final DatasetName DECISIONS = DatasetName.parse("otel.traces.spans_sampled_checkout");
+    private static final SamplerDefinition SAMPLER = new SamplerDefinition("checkout", Duration.ofSeconds(1), Duration.ofSeconds(6), List.of(
+            new KeepErrors(),
+            new KeepSlow(Duration.ofSeconds(2), SlowScope.SPAN),
+            new KeepLargeTraces(20),
+            new KeepAttribute(AttributeScope.SPAN, "http.route", "/checkout"),
+            new KeepPercentage(25)));
+
+    private LakeshardServer server;
+    private LakeshardClient acme;
+    private LakeshardClient globex;
+
+    @BeforeEach
+    void start(@TempDir Path dir) throws Exception {
+        server = TestServers.start(dir, """
+                lakeshard.sampling { tick-interval = 200ms, commit-slack = 300ms, retry-backoff-min = 200ms }
+                lakeshard.server.api-keys = [
+                  { tenant = "acme", sha256 = "%s" },
+                  { tenant = "globex", sha256 = "%s" }
+                ]
+                """.formatted(ApiKeys.sha256(ACME_KEY), ApiKeys.sha256(GLOBEX_KEY)));
+        acme = LakeshardClient.connect("127.0.0.1", server.port(), ACME_KEY);
+        globex = LakeshardClient.connect("127.0.0.1", server.port(), GLOBEX_KEY);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        acme.close();
+        globex.close();
+        server.close();
+    }
+
+    @Test
+    void everyTraceIsDecidedOnceAndTheKeptOnesAreDeliveredWithTheirLateSpans() throws Exception {
+        InMemorySpanExporter recorded = InMemorySpanExporter.create();
+        Map<String, String> expected = new HashMap<>();
+        String lateKept;
+        String lateDropped = null;
+        List<SpanData> spans;
+        try (SdkTracerProvider provider = SdkTraces.provider("checkout", recorded)) {
+            Tracer tracer = provider.get("io.lakeshard.test");
+            lateKept = trace(tracer, 3, span -> span.setStatus(StatusCode.ERROR, "card declined"));
+            expected.put(lateKept, "errors");
+            expected.put(slowTrace(tracer), "slow_span>2s");
+            expected.put(trace(tracer, 25, span -> {}), "large_trace>20");
+            expected.put(trace(tracer, 2, span -> span.setAttribute("http.route", "/checkout")), "span_attribute:http.route=/checkout");
+            for (int i = 0; i < 40; i++) {
+                String id = trace(tracer, 3, span -> span.setAttribute("http.route", "/cart"));
+                boolean kept = Decider.inPercentage(new TraceId(id), 25);
+                expected.put(id, kept ? "percentage:25" : null);
+                if (!kept && lateDropped == null) {
+                    lateDropped = id;
+                }
+            }
+            spans = List.copyOf(recorded.getFinishedSpanItems());
+        }
+        // One child of a kept trace (not the one with the error) and one of a dropped trace are held back, to arrive
+        // after the decisions.
+        String dropped = lateDropped;
+        List<SpanData> late = List.of(firstChild(spans, lateKept), firstChild(spans, dropped));
+        List<SpanData> onTime = spans.stream().filter(span -> !late.contains(span)).toList();
+
+        Samplers samplers = server.service().samplers();
+        Principal principal = Principal.tenant("acme");
+        ExportTarget receiver = new ExportTarget(ExportTarget.Protocol.HTTP, URI.create("http://127.0.0.1:" + server.port() + "/v1/traces"),
+                Map.of("authorization", "Bearer " + GLOBEX_KEY));
+        // The sampler needs its trace dataset: the first export makes it.
+        export(onTime.subList(0, 1));
+        samplers.create(principal, SPANS, SAMPLER, Optional.of(receiver)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        export(onTime.subList(1, onTime.size()));
+
+        await("every trace decided", () -> count("SELECT count(*) FROM " + DECISIONS + " WHERE NOT late") == expected.size());
+        Map<String, String> decided = new HashMap<>();
+        try (QueryResults results = acme.query("SELECT lower(hex(trace_id)) AS id, keep, policy, count(*) OVER (PARTITION BY trace_id) AS n FROM "
+                + DECISIONS + " WHERE NOT late")) {
+            for (Iterator<Map<String, Object>> rows = results.rows(); rows.hasNext(); ) {
+                Map<String, Object> row = rows.next();
+                assertEquals(1L, row.get("n"), "one decision for trace " + row.get("id"));
+                decided.put(row.get("id").toString(), (Boolean) row.get("keep") ? row.get("policy").toString() : null);
+            }
+        }
+        assertEquals(expected, decided, "each trace decided by the policy that should have decided it");
+
+        Instant lateSent = Instant.now();
+        export(late);
+        await("the kept trace's late span found", () -> count("SELECT count(*) FROM " + DECISIONS + " WHERE late AND trace_id = from_hex('"
+                + lateKept + "')") == 1);
+        // Once a tick has judged readiness past the dropped trace's late span, it would have been decided again by now.
+        await("a tick past the late spans' inactivity", () -> status(samplers, principal).decidedThrough()
+                .isAfter(lateSent.plus(SAMPLER.inactivity()).plusSeconds(1)));
+        assertEquals(expected.size(), count("SELECT count(*) FROM " + DECISIONS + " WHERE NOT late"), "no trace decided twice");
+        assertEquals(0, count("SELECT count(*) FROM " + DECISIONS + " WHERE late AND trace_id = from_hex('" + dropped + "')"));
+
+        Set<String> kept = new HashSet<>();
+        expected.forEach((id, policy) -> {
+            if (policy != null) {
+                kept.add(id);
+            }
+        });
+        long keptSpans = spans.stream().filter(span -> kept.contains(span.getTraceId())).count();
+        await("the kept traces delivered", () -> {
+            SamplerEntity.Status status = status(samplers, principal);
+            return status.exportedThrough() == status.rows();
+        });
+        assertEquals(keptSpans, count(globex, "SELECT count(*) FROM " + SPANS), "every span of the kept traces delivered once");
+        Set<String> delivered = new HashSet<>();
+        try (QueryResults results = globex.query("SELECT DISTINCT lower(hex(trace_id)) AS id FROM " + SPANS)) {
+            results.rows().forEachRemaining(row -> delivered.add(row.get("id").toString()));
+        }
+        assertEquals(kept, delivered, "the kept traces, and none of the dropped ones");
+        SamplerEntity.Status status = status(samplers, principal);
+        assertEquals(expected.size(), status.decided());
+        assertEquals(kept.size(), status.kept());
+        assertEquals(1, status.lateRows());
+
+        // A client reading the decisions a page at a time, disconnected after two pages and resumed from its cursor.
+        Samplers.DecisionFeed first = samplers.decisions(principal, SPANS, "checkout", 0, 7);
+        List<DecisionRow> seen = new ArrayList<>(first.next().toCompletableFuture().get(30, TimeUnit.SECONDS));
+        seen.addAll(first.next().toCompletableFuture().get(30, TimeUnit.SECONDS));
+        Samplers.DecisionFeed resumed = samplers.decisions(principal, SPANS, "checkout", first.after(), 7);
+        while (seen.size() < expected.size()) {
+            seen.addAll(resumed.next().toCompletableFuture().get(30, TimeUnit.SECONDS));
+        }
+        Set<String> streamed = new HashSet<>();
+        for (int i = 0; i < seen.size(); i++) {
+            assertFalse(seen.get(i).late());
+            assertTrue(streamed.add(seen.get(i).traceId().hex()), "each decision once");
+            if (i > 0) {
+                assertTrue(seen.get(i).sequence() > seen.get(i - 1).sequence(), "in order");
+            }
+        }
+        assertEquals(expected.keySet(), streamed);
+    }
+
+    private interface Decoration {
+        void apply(Span span);
+    }
+
+    /** A trace of a root and {@code children} children, the last child decorated; its id. */
+    private static String trace(Tracer tracer, int children, Decoration decoration) {
+        Span root = tracer.spanBuilder("GET /").startSpan();
+        Context parent = Context.root().with(root);
+        for (int c = 0; c < children; c++) {
+            Span child = tracer.spanBuilder("step " + c).setParent(parent).startSpan();
+            if (c == children - 1) {
+                decoration.apply(child);
+            }
+            child.end();
+        }
+        root.end();
+        return root.getSpanContext().getTraceId();
+    }
+
+    private static String slowTrace(Tracer tracer) {
+        Instant start = Instant.now().minusSeconds(3);
+        Span root = tracer.spanBuilder("GET /slow").setStartTimestamp(start).startSpan();
+        Span child = tracer.spanBuilder("slow query").setParent(Context.root().with(root)).setStartTimestamp(start).startSpan();
+        child.end();
+        root.end();
+        return root.getSpanContext().getTraceId();
+    }
+
+    private static SpanData firstChild(List<SpanData> spans, String traceId) {
+        return spans.stream().filter(span -> span.getTraceId().equals(traceId) && span.getParentSpanContext().isValid())
+                .findFirst().orElseThrow();
+    }
+
+    private void export(List<SpanData> spans) {
+        try (SpanExporter exporter = OtlpGrpcSpanExporter.builder().setEndpoint("http://127.0.0.1:" + server.port())
+                .addHeader("authorization", "Bearer " + ACME_KEY).build()) {
+            CompletableResultCode result = exporter.export(spans).join(30, TimeUnit.SECONDS);
+            assertTrue(result.isSuccess(), "the export was accepted");
+        }
+    }
+
+    private long count(String sql) {
+        return count(acme, sql);
+    }
+
+    private static long count(LakeshardClient client, String sql) {
+        try (QueryResults results = client.query(sql)) {
+            Iterator<Map<String, Object>> rows = results.rows();
+            return ((Number) rows.next().values().iterator().next()).longValue();
+        }
+    }
+
+    private static SamplerEntity.Status status(Samplers samplers, Principal principal) {
+        try {
+            return samplers.get(principal, SPANS, "checkout").toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 60 s: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
