@@ -34,6 +34,10 @@ final class Stopwatch {
         return percentile(0.95);
     }
 
+    double p99() {
+        return percentile(0.99);
+    }
+
     private double percentile(double p) {
         return millis.get(Math.min(millis.size() - 1, (int) Math.ceil(p * millis.size()) - 1));
     }

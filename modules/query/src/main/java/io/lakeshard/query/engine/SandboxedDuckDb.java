@@ -36,6 +36,7 @@ public final class SandboxedDuckDb {
         DuckDBConnection database = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", properties);
         try (Statement statement = database.createStatement()) {
             statement.execute("SET TimeZone = 'UTC'");
+            statement.execute("SET parquet_metadata_cache = true");
             List<String> allowed = new ArrayList<>();
             for (Path directory : directories) {
                 allowed.add(DuckTypes.string(directory.toAbsolutePath().normalize() + "/"));

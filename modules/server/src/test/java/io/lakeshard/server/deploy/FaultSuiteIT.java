@@ -107,7 +107,7 @@ class FaultSuiteIT {
                 S3FaultProxy store = S3FaultProxy.start(s3.endpoint());
                 KubernetesApi kubernetes = KubernetesApi.start(dir.resolve("kubernetes"), pods.namespace(), pods.podLabels())) {
             s3.createBucket(pods.bucket());
-            Fleet fleet = new Fleet(pods, postgres.url(), store.endpoint().toString(), kubernetes);
+            Fleet fleet = new Fleet(pods, HOSTS, postgres.url(), store.endpoint().toString(), kubernetes, management, FORMATION, RECOVERY);
             try {
                 fleet.startAll();
                 try (LakeshardClient admin = LakeshardClient.connect(endpoints(0), Pods.API_KEY)) {
@@ -496,82 +496,5 @@ class FaultSuiteIT {
             endpoints.add(new InetSocketAddress(HOSTS.get((first + i) % HOSTS.size()), 8080));
         }
         return endpoints;
-    }
-
-    /** The pods, started, killed and restarted as Kubernetes would, with the API server listing those running. */
-    private final class Fleet {
-        private final Pods pods;
-        private final String journalUrl;
-        private final String storeEndpoint;
-        private final KubernetesApi kubernetes;
-        private final Map<String, Process> running = new HashMap<>();
-
-        Fleet(Pods pods, String journalUrl, String storeEndpoint, KubernetesApi kubernetes) {
-            this.pods = pods;
-            this.journalUrl = journalUrl;
-            this.storeEndpoint = storeEndpoint;
-            this.kubernetes = kubernetes;
-        }
-
-        void startAll() throws Exception {
-            kubernetes.pods(HOSTS);
-            for (String host : HOSTS) {
-                start(host);
-            }
-            for (String host : HOSTS) {
-                awaitUp(host, HOSTS.size());
-            }
-        }
-
-        void kill(String host) throws InterruptedException {
-            Process pod = running.remove(host);
-            pod.destroyForcibly();
-            assertTrue(pod.waitFor(30, TimeUnit.SECONDS));
-            left(host);
-        }
-
-        void terminate(String host) throws InterruptedException {
-            Process pod = running.remove(host);
-            pod.destroy();
-            assertTrue(pod.waitFor(60, TimeUnit.SECONDS), "coordinated shutdown ends within the grace period");
-            left(host);
-        }
-
-        /** Starts the pod again once the others have removed its last incarnation, and waits until it is up. */
-        void restart(String host) throws Exception {
-            kubernetes.pods(HOSTS);
-            start(host);
-            for (String member : HOSTS) {
-                awaitUp(member, HOSTS.size());
-            }
-        }
-
-        void stopAll() throws InterruptedException {
-            for (Process pod : running.values()) {
-                pod.destroy();
-            }
-            for (Process pod : running.values()) {
-                if (!pod.waitFor(30, TimeUnit.SECONDS)) {
-                    pod.destroyForcibly();
-                }
-            }
-        }
-
-        private void left(String host) {
-            List<String> others = HOSTS.stream().filter(other -> !other.equals(host)).toList();
-            kubernetes.pods(others);
-            for (String other : others) {
-                management.awaitMembers(other, others.size(), List.copyOf(running.values()), pods.log(other).getParent(), RECOVERY);
-            }
-        }
-
-        private void start(String host) throws Exception {
-            running.put(host, pods.start(host, pods.appVersion(), journalUrl, storeEndpoint, kubernetes));
-        }
-
-        private void awaitUp(String host, int members) {
-            management.awaitMembers(host, members, List.copyOf(running.values()), pods.log(host).getParent(), FORMATION);
-            TestCluster.await(FORMATION, () -> management.status(host, "/ready") == 200, host + " to be ready");
-        }
     }
 }

@@ -132,20 +132,21 @@ public final class CandidateQuery {
         long nowNanos = TimeRange.nanos(now);
         // An arrival in whole microseconds is before now − inactivity exactly when it is before the cutoff rounded up.
         long quietBeforeMicros = -Math.floorDiv(-(nowNanos - sampler.inactivity().toNanos()), 1_000L);
-        List<String> ready = new ArrayList<>();
-        ready.add("(" + LAST_ARRIVAL + " < " + quietBeforeMicros
-                + " OR " + FIRST_START + " < " + (nowNanos - sampler.maxTraceDuration().toNanos()) + ")");
-        decided.ifPresent(d -> ready.add(TRACE_ID + " NOT IN (SELECT " + TRACE_ID + " FROM " + SqlText.table(d.dataset())
-                // NOT IN is unknown for every row once the list holds a NULL.
-                + " WHERE " + TRACE_ID + " IS NOT NULL AND " + INGEST_TIME + " >= "
+        String ready = "(" + LAST_ARRIVAL + " < " + quietBeforeMicros
+                + " OR " + FIRST_START + " < " + (nowNanos - sampler.maxTraceDuration().toNanos()) + ")";
+        List<String> spanWhere = new ArrayList<>(inWindow);
+        // The decided traces' spans leave before the aggregate (an anti-join on the spans), which then sums only the
+        // undecided ones: in a steady state most of the window's spans are of traces decided already.
+        decided.ifPresent(d -> spanWhere.add("NOT EXISTS (SELECT 1 FROM " + SqlText.table(d.dataset()) + " d WHERE d." + TRACE_ID
+                + " = s." + TRACE_ID + " AND d." + INGEST_TIME + " >= "
                 + SqlText.timestamp(Math.floorDiv(TimeRange.nanos(d.writtenSince()), 1_000L)) + ")"));
 
         List<String> output = new ArrayList<>(List.of(TRACE_ID, SPAN_COUNT, HAS_ERROR, MAX_SPAN_DURATION, TRACE_DURATION,
                 FIRST_START, LAST_ARRIVAL));
         output.addAll(attributes);
-        return "WITH traces AS (SELECT " + String.join(", ", columns) + " FROM " + SqlText.table(spans)
-                + " WHERE " + String.join(" AND ", inWindow) + " GROUP BY " + TRACE_ID + ") "
-                + "SELECT " + String.join(", ", output) + " FROM traces WHERE " + String.join(" AND ", ready)
+        return "WITH traces AS (SELECT " + String.join(", ", columns) + " FROM " + SqlText.table(spans) + " s"
+                + " WHERE " + String.join(" AND ", spanWhere) + " GROUP BY " + TRACE_ID + ") "
+                + "SELECT " + String.join(", ", output) + " FROM traces WHERE " + ready
                 + " ORDER BY " + FIRST_START + ", " + TRACE_ID;
     }
 
