@@ -12,6 +12,7 @@ import io.lakeshard.api.v1.ImportServiceClient;
 import io.lakeshard.api.v1.DatasetServiceClient;
 import io.lakeshard.api.v1.IngestServiceClient;
 import io.lakeshard.api.v1.QueryServiceClient;
+import io.lakeshard.api.v1.SamplingServiceClient;
 import io.lakeshard.api.v1.TraceQueryServiceClient;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -39,7 +40,7 @@ final class Endpoints implements AutoCloseable {
     /** One node: one channel, shared by the services' stubs. */
     record Endpoint(String address, GrpcChannel channel, DatasetServiceClient datasets, IngestServiceClient ingest,
                     QueryServiceClient queries, TraceQueryServiceClient traces, AdminServiceClient admin, ImportServiceClient imports,
-                    ExportServiceClient exports) {
+                    ExportServiceClient exports, SamplingServiceClient samplers) {
         Endpoint {
             requireNonNull(address, "address is null");
             requireNonNull(channel, "channel is null");
@@ -50,6 +51,7 @@ final class Endpoints implements AutoCloseable {
             requireNonNull(admin, "admin is null");
             requireNonNull(imports, "imports is null");
             requireNonNull(exports, "exports is null");
+            requireNonNull(samplers, "samplers is null");
         }
     }
 
@@ -80,7 +82,7 @@ final class Endpoints implements AutoCloseable {
                         DatasetServiceClient.create(channel, system), IngestServiceClient.create(channel, system),
                         QueryServiceClient.create(channel, system), TraceQueryServiceClient.create(channel, system),
                         AdminServiceClient.create(channel, system), ImportServiceClient.create(channel, system),
-                        ExportServiceClient.create(channel, system)));
+                        ExportServiceClient.create(channel, system), SamplingServiceClient.create(channel, system)));
             }
         }
         if (endpoints.isEmpty()) {

@@ -2,12 +2,14 @@ package io.lakeshard.client;
 
 import static java.util.Objects.requireNonNull;
 
+import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.grpc.GrpcClientSettings;
 import akka.stream.Attributes;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.SinkQueueWithCancel;
+import akka.stream.javadsl.Source;
 import akka.stream.javadsl.StreamConverters;
 import akka.util.ByteString;
 import com.typesafe.config.ConfigFactory;
@@ -21,9 +23,12 @@ import io.lakeshard.api.v1.CancelRequest;
 import io.lakeshard.api.v1.ClusterStatusRequest;
 import io.lakeshard.api.v1.ClusterStatusResponse;
 import io.lakeshard.api.v1.Consistency;
+import io.lakeshard.api.v1.CreateSamplerRequest;
 import io.lakeshard.api.v1.Dataset;
+import io.lakeshard.api.v1.Decision;
 import io.lakeshard.api.v1.DeleteRowsRequest;
 import io.lakeshard.api.v1.DeleteRowsResponse;
+import io.lakeshard.api.v1.DeleteSamplerRequest;
 import io.lakeshard.api.v1.DescribeTableRequest;
 import io.lakeshard.api.v1.DescribeTableResponse;
 import io.lakeshard.api.v1.DropDatasetRequest;
@@ -33,6 +38,7 @@ import io.lakeshard.api.v1.ExportQueryResponse;
 import io.lakeshard.api.v1.GetDatasetRequest;
 import io.lakeshard.api.v1.GetImportRequest;
 import io.lakeshard.api.v1.GetRedMetricsRequest;
+import io.lakeshard.api.v1.GetSamplerRequest;
 import io.lakeshard.api.v1.GetTraceRequest;
 import io.lakeshard.api.v1.GetTraceResponse;
 import io.lakeshard.api.v1.IdempotencyKey;
@@ -40,6 +46,7 @@ import io.lakeshard.api.v1.ImportJob;
 import io.lakeshard.api.v1.ListDatasetsRequest;
 import io.lakeshard.api.v1.ListImportsRequest;
 import io.lakeshard.api.v1.ListQueriesRequest;
+import io.lakeshard.api.v1.ListSamplersRequest;
 import io.lakeshard.api.v1.ListServicesRequest;
 import io.lakeshard.api.v1.ListTasksRequest;
 import io.lakeshard.api.v1.MaintenancePolicy;
@@ -55,12 +62,15 @@ import io.lakeshard.api.v1.SearchTracesRequest;
 import io.lakeshard.api.v1.SearchTracesResponse;
 import io.lakeshard.api.v1.StartImportRequest;
 import io.lakeshard.api.v1.StopImportRequest;
+import io.lakeshard.api.v1.StreamDecisionsRequest;
 import io.lakeshard.api.v1.Task;
 import io.lakeshard.api.v1.UpdatePolicyRequest;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.api.v1.WriterOptions;
 import io.lakeshard.client.Endpoints.Endpoint;
+import io.lakeshard.client.sampling.Sampler;
+import io.lakeshard.client.sampling.SamplerOptions;
 import io.lakeshard.client.traces.RedPoint;
 import io.lakeshard.client.traces.ServiceOperations;
 import io.lakeshard.client.traces.Span;
@@ -416,18 +426,22 @@ public final class LakeshardClient implements AutoCloseable {
      */
     public SpanReader readSpans(ReadSpansRequest request) {
         Endpoint endpoint = endpoints.current();
-        SinkQueueWithCancel<ReadSpansResponse> pages = endpoint.traces().readSpans().addHeader("authorization", authorization)
-                .invoke(request)
-                .watchTermination((mat, done) -> {
-                    done.whenComplete((ok, error) -> {
-                        if (error != null && failure(error).code() == Status.Code.UNAVAILABLE) {
-                            endpoints.failed(endpoint);
-                        }
-                    });
-                    return mat;
-                })
+        SinkQueueWithCancel<ReadSpansResponse> pages = watched(endpoint, endpoint.traces().readSpans()
+                .addHeader("authorization", authorization).invoke(request))
                 .runWith(Sink.<ReadSpansResponse>queue().withAttributes(Attributes.inputBuffer(1, 1)), system);
         return new SpanReader(pages, CALL_TIMEOUT);
+    }
+
+    /** A server stream of {@code endpoint}'s that moves the client on to the next endpoint if it finds its node unavailable. */
+    private <T> Source<T, NotUsed> watched(Endpoint endpoint, Source<T, NotUsed> stream) {
+        return stream.watchTermination((mat, done) -> {
+            done.whenComplete((ok, error) -> {
+                if (error != null && failure(error).code() == Status.Code.UNAVAILABLE) {
+                    endpoints.failed(endpoint);
+                }
+            });
+            return mat;
+        });
     }
 
     /**
@@ -511,6 +525,62 @@ public final class LakeshardClient implements AutoCloseable {
     public ImportJob stopImport(String jobId) {
         return retrying(endpoint -> endpoint.imports().stopImport().addHeader("authorization", authorization)
                 .invoke(StopImportRequest.newBuilder().setJobId(jobId).build()));
+    }
+
+    // Tail sampling
+
+    /**
+     * Creates a sampler; creating it again with the same options answers it as it is, with others is
+     * {@code ALREADY_EXISTS}.
+     */
+    public Sampler createSampler(SamplerOptions options) {
+        CreateSamplerRequest request = SamplingMessages.request(options);
+        return SamplingMessages.sampler(retrying(endpoint -> endpoint.samplers().createSampler().addHeader("authorization", authorization)
+                .invoke(request)));
+    }
+
+    /**
+     * A sampler and how far it got; {@code NOT_FOUND} when the tenant has none of that name on that dataset.
+     *
+     * @param dataset catalog.schema.table; empty for {@code otel.traces.spans}
+     */
+    public Sampler sampler(String dataset, String name) {
+        return SamplingMessages.sampler(retrying(endpoint -> endpoint.samplers().getSampler().addHeader("authorization", authorization)
+                .invoke(GetSamplerRequest.newBuilder().setDataset(dataset).setName(name).build())));
+    }
+
+    /** The tenant's samplers, by dataset and name. */
+    public List<Sampler> samplers() {
+        return retrying(endpoint -> endpoint.samplers().listSamplers().addHeader("authorization", authorization)
+                .invoke(ListSamplersRequest.getDefaultInstance())).getSamplersList().stream().map(SamplingMessages::sampler).toList();
+    }
+
+    /** Stops a sampler and answers it as it was last; its decisions dataset stays, to query or drop. */
+    public Sampler deleteSampler(String dataset, String name) {
+        return SamplingMessages.sampler(call(endpoint -> endpoint.samplers().deleteSampler().addHeader("authorization", authorization)
+                .invoke(DeleteSamplerRequest.newBuilder().setDataset(dataset).setName(name).build())));
+    }
+
+    /**
+     * A sampler's decisions after {@code after} (0 for all, else the last sequence seen), in order, waiting for new
+     * ones until closed; it ends with {@code NOT_FOUND} once the sampler is deleted.
+     */
+    public DecisionStream decisions(String dataset, String name, long after) {
+        return decisions(dataset, name, after, true);
+    }
+
+    /**
+     * As {@link #decisions(String, String, long)}; without {@code follow} the stream ends once it has every decision
+     * made so far.
+     */
+    public DecisionStream decisions(String dataset, String name, long after, boolean follow) {
+        Endpoint endpoint = endpoints.current();
+        StreamDecisionsRequest request = StreamDecisionsRequest.newBuilder().setDataset(dataset).setName(name).setAfter(after)
+                .setFollow(follow).build();
+        SinkQueueWithCancel<Decision> decisions = watched(endpoint, endpoint.samplers().streamDecisions()
+                .addHeader("authorization", authorization).invoke(request))
+                .runWith(Sink.queue(), system);
+        return new DecisionStream(decisions, after);
     }
 
     @Override

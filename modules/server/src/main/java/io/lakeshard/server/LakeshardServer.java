@@ -21,6 +21,7 @@ import io.lakeshard.api.v1.ExportServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.ImportServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.IngestServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.QueryServicePowerApiHandlerFactory;
+import io.lakeshard.api.v1.SamplingServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.TraceQueryServicePowerApiHandlerFactory;
 import io.lakeshard.flight.FlightSettings;
 import io.lakeshard.flight.FlightSqlServer;
@@ -31,6 +32,7 @@ import io.lakeshard.server.grpc.ImportGrpc;
 import io.lakeshard.server.grpc.IngestGrpc;
 import io.lakeshard.server.grpc.OtlpTraceGrpc;
 import io.lakeshard.server.grpc.QueryGrpc;
+import io.lakeshard.server.grpc.SamplingGrpc;
 import io.lakeshard.server.grpc.TraceGrpc;
 import io.lakeshard.server.otlp.OtlpHttp;
 import io.lakeshard.service.LakeshardService;
@@ -83,6 +85,7 @@ public final class LakeshardServer implements AutoCloseable {
                     AdminServicePowerApiHandlerFactory.create(new AdminGrpc(service.admin(), service.keys()), system),
                     ImportServicePowerApiHandlerFactory.create(new ImportGrpc(service.imports(), service.keys()), system),
                     ExportServicePowerApiHandlerFactory.create(new ExportGrpc(service.exports(), service.keys()), system),
+                    SamplingServicePowerApiHandlerFactory.create(new SamplingGrpc(service.samplers(), service.keys()), system),
                     TraceServicePowerApiHandlerFactory.create(new OtlpTraceGrpc(service.traceIngest(), service.keys()), system));
             OtlpHttp otlpHttp = new OtlpHttp(service.traceIngest(), service.keys(), Materializer.matFromSystem(system));
             Function<HttpRequest, CompletionStage<HttpResponse>> handler = request -> {

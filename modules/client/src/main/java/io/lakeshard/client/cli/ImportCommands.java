@@ -14,30 +14,18 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code lakeshard import}: Parquet files from a directory or an S3 prefix into a dataset, as jobs the cluster runs. */
 @Command(name = "import", description = "Import Parquet files into a dataset: start a job, follow it, list jobs, stop one.",
         subcommands = {ImportCommands.Start.class, ImportCommands.Status.class, ImportCommands.Stop.class})
-final class ImportCommands implements Callable<Integer> {
+final class ImportCommands extends LakeshardCli.Group {
     /** How often a followed job is asked how far it got. */
     private static final Duration POLL = Duration.ofMillis(500);
     private static final int BAR = 30;
     private static final List<String> STATUS_COLUMNS = List.of("job", "dataset", "state", "imported", "failed", "waiting", "rows", "bytes", "last_error");
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 0;
-    }
 
     @Command(name = "start", description = "Start an import job; without --watch or --detach, follow it to its end with a progress bar.")
     static final class Start extends LakeshardCli.Base {

@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
             LakeshardCli.Query.class, ExportCommand.class,
             LakeshardCli.Optimize.class, LakeshardCli.Vacuum.class, LakeshardCli.Expire.class, LakeshardCli.Delete.class,
             LakeshardCli.Queries.class, LakeshardCli.Cancel.class, LakeshardCli.Tasks.class, LakeshardCli.Drop.class,
-            TraceCommands.class, ImportCommands.class})
+            TraceCommands.class, ImportCommands.class, SamplerCommands.class})
 public final class LakeshardCli {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -90,6 +90,18 @@ public final class LakeshardCli {
                 endpoints.add(InetSocketAddress.createUnresolved(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1))));
             }
             return endpoints;
+        }
+    }
+
+    /** A command of subcommands only: run alone, it prints their usage. */
+    abstract static class Group implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+            return 0;
         }
     }
 

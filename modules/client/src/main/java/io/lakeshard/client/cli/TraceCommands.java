@@ -27,31 +27,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code lakeshard traces ...}: a trace as a waterfall, search, services, RED metrics, and replay as OTLP. */
 @Command(name = "traces", description = "Trace queries over a trace dataset (otel.traces.spans unless --dataset).",
         subcommands = {TraceCommands.Show.class, TraceCommands.Search.class, TraceCommands.Services.class, TraceCommands.Red.class,
             TraceCommands.Replay.class})
-final class TraceCommands implements Callable<Integer> {
+final class TraceCommands extends LakeshardCli.Group {
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
     private static final Pattern DECIMAL = Pattern.compile("-?\\d+\\.\\d+(?:[eE][-+]?\\d+)?|-?\\d+[eE][-+]?\\d+");
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 0;
-    }
 
     /** The dataset, and the time range: the last {@code --since}, or {@code --from} [{@code --to}]. */
     static final class Scope {

@@ -164,7 +164,10 @@ public final class Samplers {
         return status;
     }
 
-    /** A stream of decisions, a page at a time, waiting for the next when caught up. Ask once the last page is answered. */
+    /**
+     * A stream of decisions, a page at a time: {@link #next} waits for the next when caught up, {@link #poll} answers
+     * at once. Ask once the last page is answered.
+     */
     public final class DecisionFeed {
         private final Principal principal;
         private final DatasetName spans;
@@ -180,18 +183,38 @@ public final class Samplers {
             this.pageSize = pageSize;
         }
 
-        /** The next decisions after the cursor; waits while there are none, and fails NOT_FOUND once the sampler is deleted. */
+        /**
+         * The next decisions after the cursor; waits while there are none, and fails NOT_FOUND once the sampler is deleted.
+         * It polls until decisions come whether or not anyone still wants them: a reader that may stop (a stream its
+         * client can cancel) uses {@link #poll} and {@link #pollLater}, which look once.
+         */
         public CompletionStage<List<DecisionRow>> next() {
+            return poll().thenCompose(this::orLater);
+        }
+
+        private CompletionStage<List<DecisionRow>> orLater(List<DecisionRow> rows) {
+            return rows.isEmpty() ? pollLater().thenCompose(this::orLater) : CompletableFuture.completedFuture(rows);
+        }
+
+        /**
+         * The next decisions after the cursor, at once: none when caught up. Fails NOT_FOUND once the sampler is
+         * deleted.
+         */
+        public CompletionStage<List<DecisionRow>> poll() {
             return get(principal, spans, name).thenCompose(status -> traces.run(principal,
                     () -> SamplerStatements.decisions(status.spec().decisions(), after, Long.MAX_VALUE, true, false, pageSize),
-                    new ReadOptions(Consistency.LATEST_COMMITTED, Optional.of(timeout)))).thenCompose(page -> {
-                if (page.rows().isEmpty()) {
-                    return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(
-                            work.settings().feedPollInterval().toMillis(), TimeUnit.MILLISECONDS)).thenCompose(waited -> next());
+                    new ReadOptions(Consistency.LATEST_COMMITTED, Optional.of(timeout)))).thenApply(page -> {
+                if (!page.rows().isEmpty()) {
+                    after = page.rows().get(page.rows().size() - 1).sequence();
                 }
-                after = page.rows().get(page.rows().size() - 1).sequence();
-                return CompletableFuture.completedFuture(page.rows());
+                return page.rows();
             });
+        }
+
+        /** As {@link #poll}, after the cluster's feed poll interval: what a caught-up reader asks next. */
+        public CompletionStage<List<DecisionRow>> pollLater() {
+            return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(
+                    work.settings().feedPollInterval().toMillis(), TimeUnit.MILLISECONDS)).thenCompose(waited -> poll());
         }
 
         /** The cursor: the last sequence handed out. */
