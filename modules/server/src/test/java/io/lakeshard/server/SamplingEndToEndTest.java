@@ -1,29 +1,21 @@
 package io.lakeshard.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lakeshard.client.DecisionStream;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
-import io.lakeshard.service.Principal;
+import io.lakeshard.client.sampling.Decision;
+import io.lakeshard.client.sampling.ExportOption;
+import io.lakeshard.client.sampling.Sampler;
+import io.lakeshard.client.sampling.SamplerOptions;
+import io.lakeshard.client.sampling.SamplingPolicyOption;
 import io.lakeshard.service.auth.ApiKeys;
-import io.lakeshard.service.sampling.ExportTarget;
-import io.lakeshard.service.sampling.SamplerEntity;
-import io.lakeshard.service.sampling.Samplers;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.traces.SpanSchema;
 import io.lakeshard.traces.query.TraceId;
 import io.lakeshard.traces.sampling.Decider;
-import io.lakeshard.traces.sampling.DecisionRow;
-import io.lakeshard.traces.sampling.SamplerDefinition;
-import io.lakeshard.traces.sampling.SamplingPolicy.AttributeScope;
-import io.lakeshard.traces.sampling.SamplingPolicy.KeepAttribute;
-import io.lakeshard.traces.sampling.SamplingPolicy.KeepErrors;
-import io.lakeshard.traces.sampling.SamplingPolicy.KeepLargeTraces;
-import io.lakeshard.traces.sampling.SamplingPolicy.KeepPercentage;
-import io.lakeshard.traces.sampling.SamplingPolicy.KeepSlow;
-import io.lakeshard.traces.sampling.SamplingPolicy.SlowScope;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -34,7 +26,6 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +35,6 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -63,12 +53,7 @@ class SamplingEndToEndTest {
     private static final String GLOBEX_KEY = "globex-receiver-key";
     private static final DatasetName SPANS = SpanSchema.DEFAULT_DATASET;
     private static final DatasetName DECISIONS = DatasetName.parse("otel.traces.spans_sampled_checkout");
-    private static final SamplerDefinition SAMPLER = new SamplerDefinition("checkout", Duration.ofSeconds(1), Duration.ofSeconds(6), List.of(
-            new KeepErrors(),
-            new KeepSlow(Duration.ofSeconds(2), SlowScope.SPAN),
-            new KeepLargeTraces(20),
-            new KeepAttribute(AttributeScope.SPAN, "http.route", "/checkout"),
-            new KeepPercentage(25)));
+    private static final Duration INACTIVITY = Duration.ofSeconds(1);
 
     private LakeshardServer server;
     private LakeshardClient acme;
@@ -124,13 +109,15 @@ class SamplingEndToEndTest {
         List<SpanData> late = List.of(firstChild(spans, lateKept), firstChild(spans, dropped));
         List<SpanData> onTime = spans.stream().filter(span -> !late.contains(span)).toList();
 
-        Samplers samplers = server.service().samplers();
-        Principal principal = Principal.tenant("acme");
-        ExportTarget receiver = new ExportTarget(ExportTarget.Protocol.HTTP, URI.create("http://127.0.0.1:" + server.port() + "/v1/traces"),
-                Map.of("authorization", "Bearer " + GLOBEX_KEY));
         // The sampler needs its trace dataset: the first export makes it.
         export(onTime.subList(0, 1));
-        samplers.create(principal, SPANS, SAMPLER, Optional.of(receiver)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        acme.createSampler(SamplerOptions.named("checkout").withInactivity(INACTIVITY).withMaxTraceDuration(Duration.ofSeconds(6))
+                .withPolicies(SamplingPolicyOption.keepErrors(), SamplingPolicyOption.keepSlowSpans(Duration.ofSeconds(2)),
+                        SamplingPolicyOption.keepLargeTraces(20), SamplingPolicyOption.keepSpanAttribute("http.route", "/checkout"),
+                        SamplingPolicyOption.keepPercentage(25))
+                // The second receiver: another tenant of the same server, over OTLP/HTTP.
+                .withExport(ExportOption.http("http://127.0.0.1:" + server.port() + "/v1/traces")
+                        .withHeader("authorization", "Bearer " + GLOBEX_KEY)));
         export(onTime.subList(1, onTime.size()));
 
         await("every trace decided", () -> count("SELECT count(*) FROM " + DECISIONS + " WHERE NOT late") == expected.size());
@@ -150,8 +137,8 @@ class SamplingEndToEndTest {
         await("the kept trace's late span found", () -> count("SELECT count(*) FROM " + DECISIONS + " WHERE late AND trace_id = from_hex('"
                 + lateKept + "')") == 1);
         // Once a tick has judged readiness past the dropped trace's late span, it would have been decided again by now.
-        await("a tick past the late spans' inactivity", () -> status(samplers, principal).decidedThrough()
-                .isAfter(lateSent.plus(SAMPLER.inactivity()).plusSeconds(1)));
+        await("a tick past the late spans' inactivity", () -> sampler().decidedThrough().orElseThrow()
+                .isAfter(lateSent.plus(INACTIVITY).plusSeconds(1)));
         assertEquals(expected.size(), count("SELECT count(*) FROM " + DECISIONS + " WHERE NOT late"), "no trace decided twice");
         assertEquals(0, count("SELECT count(*) FROM " + DECISIONS + " WHERE late AND trace_id = from_hex('" + dropped + "')"));
 
@@ -163,7 +150,7 @@ class SamplingEndToEndTest {
         });
         long keptSpans = spans.stream().filter(span -> kept.contains(span.getTraceId())).count();
         await("the kept traces delivered", () -> {
-            SamplerEntity.Status status = status(samplers, principal);
+            Sampler status = sampler();
             return status.exportedThrough() == status.rows();
         });
         assertEquals(keptSpans, count(globex, "SELECT count(*) FROM " + SPANS), "every span of the kept traces delivered once");
@@ -172,23 +159,31 @@ class SamplingEndToEndTest {
             results.rows().forEachRemaining(row -> delivered.add(row.get("id").toString()));
         }
         assertEquals(kept, delivered, "the kept traces, and none of the dropped ones");
-        SamplerEntity.Status status = status(samplers, principal);
+        Sampler status = sampler();
         assertEquals(expected.size(), status.decided());
         assertEquals(kept.size(), status.kept());
         assertEquals(1, status.lateRows());
 
-        // A client reading the decisions a page at a time, disconnected after two pages and resumed from its cursor.
-        Samplers.DecisionFeed first = samplers.decisions(principal, SPANS, "checkout", 0, 7);
-        List<DecisionRow> seen = new ArrayList<>(first.next().toCompletableFuture().get(30, TimeUnit.SECONDS));
-        seen.addAll(first.next().toCompletableFuture().get(30, TimeUnit.SECONDS));
-        Samplers.DecisionFeed resumed = samplers.decisions(principal, SPANS, "checkout", first.after(), 7);
-        while (seen.size() < expected.size()) {
-            seen.addAll(resumed.next().toCompletableFuture().get(30, TimeUnit.SECONDS));
+        // A client reading the decisions, disconnected after ten and resumed from its cursor on another connection.
+        List<Decision> seen = new ArrayList<>();
+        long cursor;
+        try (DecisionStream first = acme.decisions(SPANS.toString(), "checkout", 0)) {
+            while (seen.size() < 10) {
+                seen.add(first.poll(Duration.ofSeconds(30)).orElseThrow());
+            }
+            cursor = first.after();
+        }
+        try (LakeshardClient again = LakeshardClient.connect("127.0.0.1", server.port(), ACME_KEY);
+                DecisionStream resumed = again.decisions(SPANS.toString(), "checkout", cursor)) {
+            while (seen.size() < expected.size()) {
+                seen.add(resumed.poll(Duration.ofSeconds(30)).orElseThrow());
+            }
+            assertTrue(resumed.poll(Duration.ofMillis(500)).isEmpty(), "no decision more than the traces");
         }
         Set<String> streamed = new HashSet<>();
         for (int i = 0; i < seen.size(); i++) {
-            assertFalse(seen.get(i).late());
-            assertTrue(streamed.add(seen.get(i).traceId().hex()), "each decision once");
+            assertTrue(streamed.add(seen.get(i).traceId()), "each decision once");
+            assertEquals(expected.get(seen.get(i).traceId()), seen.get(i).policy().orElse(null));
             if (i > 0) {
                 assertTrue(seen.get(i).sequence() > seen.get(i - 1).sequence(), "in order");
             }
@@ -248,12 +243,8 @@ class SamplingEndToEndTest {
         }
     }
 
-    private static SamplerEntity.Status status(Samplers samplers, Principal principal) {
-        try {
-            return samplers.get(principal, SPANS, "checkout").toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+    private Sampler sampler() {
+        return acme.sampler(SPANS.toString(), "checkout");
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

@@ -110,16 +110,19 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
     }
 
     public static void init(ActorSystem<?> system, SamplerWork work, String role, JournalBackoff backoff, Metrics metrics, Clock clock) {
-        ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, context -> create(context.getEntityId(), work, backoff, metrics, clock))
+        ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, context -> create(context.getEntityId(), context.getShard(), work, backoff,
+                        metrics, clock))
                 .withRole(role)
                 // A sampler ticks on wherever its shard lands after a crash or restart, asked or not.
                 .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)
                         .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced())));
     }
 
-    public static Behavior<Command> create(String entityId, SamplerWork work, JournalBackoff backoff, Metrics metrics, Clock clock) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new SamplerEntity(context, timers, entityId, work, backoff, metrics,
-                clock)));
+    /** @param shard told to passivate a deleted sampler, which sharding then stops remembering */
+    public static Behavior<Command> create(String entityId, ActorRef<ClusterSharding.ShardCommand> shard, SamplerWork work,
+            JournalBackoff backoff, Metrics metrics, Clock clock) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new SamplerEntity(context, timers, entityId, shard, work, backoff,
+                metrics, clock)));
     }
 
     /** The entity of a tenant's sampler of one dataset: samplers of different tenants or datasets never share one. */
@@ -130,6 +133,7 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
     private final String entityId;
+    private final ActorRef<ClusterSharding.ShardCommand> shard;
     private final SamplerWork work;
     private final Metrics metrics;
     private final Clock clock;
@@ -143,12 +147,13 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
     private String lastExportError;
     private OtlpSender sender;
 
-    private SamplerEntity(ActorContext<Command> context, TimerScheduler<Command> timers, String entityId, SamplerWork work,
-            JournalBackoff backoff, Metrics metrics, Clock clock) {
+    private SamplerEntity(ActorContext<Command> context, TimerScheduler<Command> timers, String entityId,
+            ActorRef<ClusterSharding.ShardCommand> shard, SamplerWork work, JournalBackoff backoff, Metrics metrics, Clock clock) {
         super(PersistenceId.of(ENTITY_KEY.name(), entityId), backoff.strategy());
         this.context = context;
         this.timers = timers;
         this.entityId = entityId;
+        this.shard = requireNonNull(shard, "shard is null");
         this.work = requireNonNull(work, "work is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
         this.clock = requireNonNull(clock, "clock is null");
@@ -171,6 +176,8 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
                 .onSignal(RecoveryCompleted.instance(), state -> {
                     if (state.active()) {
                         context.getSelf().tell(new Tick());
+                    } else if (state.deleted()) {
+                        passivate();
                     }
                 })
                 .onSignal(PostStop.instance(), state -> closeSender())
@@ -210,7 +217,7 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
         }
         timers.cancelAll();
         closeSender();
-        return Effect().persist(new Deleted(clock.instant())).thenReply(delete.replyTo(), this::status);
+        return Effect().persist(new Deleted(clock.instant())).thenRun(s -> passivate()).thenReply(delete.replyTo(), this::status);
     }
 
     private Effect<Event, State> onTick(State state) {
@@ -339,10 +346,10 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
     @Override
     public EventHandler<State, Event> eventHandler() {
         return newEventHandlerBuilder().forAnyState()
-                .onEvent(Created.class, (state, created) -> new State(created.spec(),
-                        state.createdAt() == null ? created.at() : state.createdAt(), false, state.tick(), state.tickNow(), state.pending(),
-                        // Made again after a delete: its traces from then on.
-                        created.at(), state.tick() == 0 ? created.at() : later(state.lateFrom(), created.at()), state.nextSequence(),
+                // Made again after a delete, it goes on numbering (and first finishes a tick left pending) and decides the
+                // traces from then on.
+                .onEvent(Created.class, (state, created) -> new State(created.spec(), created.at(), false, state.tick(), state.tickNow(),
+                        state.pending(), created.at(), state.tick() == 0 ? created.at() : later(state.lateFrom(), created.at()), state.nextSequence(),
                         state.decided(), state.kept(), state.lateRows(), state.keptByPolicy(), state.exportedThrough(), state.exportedSpans()))
                 .onEvent(TickStarted.class, (state, started) -> new State(state.spec(), state.createdAt(), state.deleted(), started.tick(),
                         started.now(), true, state.decidedThrough(), state.lateFrom(), state.nextSequence(), state.decided(), state.kept(),
@@ -359,8 +366,9 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
                         state.tick(), state.tickNow(), state.pending(), state.decidedThrough(), state.lateFrom(), state.nextSequence(),
                         state.decided(), state.kept(), state.lateRows(), state.keptByPolicy(), confirmed.through(),
                         state.exportedSpans() + confirmed.spans()))
+                // A tick under way stays pending: its rows may be in the dataset, and a sampler made again finishes it first.
                 .onEvent(Deleted.class, (state, deleted) -> new State(state.spec(), state.createdAt(), true, state.tick(), state.tickNow(),
-                        false, state.decidedThrough(), state.lateFrom(), state.nextSequence(), state.decided(), state.kept(),
+                        state.pending(), state.decidedThrough(), state.lateFrom(), state.nextSequence(), state.decided(), state.kept(),
                         state.lateRows(), state.keptByPolicy(), state.exportedThrough(), state.exportedSpans()))
                 .build();
     }
@@ -381,6 +389,11 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
 
     private static String escape(String value) {
         return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    /** A deleted sampler has nothing to do: it stops, and is not started again with its shard. */
+    private void passivate() {
+        shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
     }
 
     private void closeSender() {
