@@ -5,7 +5,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.grpc.GrpcClientSettings;
 import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
-import io.lakeshard.client.FixedAddressResolver;
+import io.lakeshard.grpc.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.query.Consistency;

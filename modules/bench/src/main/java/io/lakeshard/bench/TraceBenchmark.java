@@ -13,7 +13,7 @@ import io.lakeshard.api.v1.GetTraceRequest;
 import io.lakeshard.api.v1.QueryServiceClient;
 import io.lakeshard.api.v1.SearchTracesRequest;
 import io.lakeshard.api.v1.TimeRange;
-import io.lakeshard.client.FixedAddressResolver;
+import io.lakeshard.grpc.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.server.LakeshardServer;

@@ -1,5 +1,6 @@
 package io.lakeshard.client;
 
+import io.lakeshard.grpc.FixedAddressResolver;
 import static java.util.Objects.requireNonNull;
 
 import akka.NotUsed;

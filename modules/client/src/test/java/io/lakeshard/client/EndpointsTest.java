@@ -1,5 +1,6 @@
 package io.lakeshard.client;
 
+import io.lakeshard.grpc.FixedAddressResolver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;

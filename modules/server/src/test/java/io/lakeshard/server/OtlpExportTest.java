@@ -18,7 +18,7 @@ import io.lakeshard.api.v1.GetRedMetricsRequest;
 import io.lakeshard.api.v1.GetTraceRequest;
 import io.lakeshard.api.v1.ListServicesRequest;
 import io.lakeshard.api.v1.SearchTracesRequest;
-import io.lakeshard.client.FixedAddressResolver;
+import io.lakeshard.grpc.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.client.traces.RedPoint;

@@ -19,7 +19,7 @@ import io.grpc.StatusRuntimeException;
 import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.QueryResponse;
 import io.lakeshard.api.v1.QueryServiceClient;
-import io.lakeshard.client.FixedAddressResolver;
+import io.lakeshard.grpc.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;

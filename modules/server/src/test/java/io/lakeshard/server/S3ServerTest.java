@@ -20,7 +20,7 @@ import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.arrow.ArrowStreams;
-import io.lakeshard.client.FixedAddressResolver;
+import io.lakeshard.grpc.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;

@@ -31,7 +31,7 @@ import io.lakeshard.api.v1.WriteChunk;
 import io.lakeshard.api.v1.WriteRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.arrow.ArrowStreams;
-import io.lakeshard.client.FixedAddressResolver;
+import io.lakeshard.grpc.FixedAddressResolver;
 import io.lakeshard.cluster.table.TableRef;
 import io.lakeshard.server.grpc.ArrowIpc;
 import io.lakeshard.service.auth.ApiKeys;

@@ -35,7 +35,7 @@ import io.lakeshard.api.v1.SpanNode;
 import io.lakeshard.api.v1.TimeRange;
 import io.lakeshard.api.v1.TraceQueryServiceClient;
 import io.lakeshard.api.v1.TraceSummary;
-import io.lakeshard.client.FixedAddressResolver;
+import io.lakeshard.grpc.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.traces.Trace;
 import io.lakeshard.client.traces.TracePage;

@@ -33,7 +33,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -200,7 +199,7 @@ class FaultSuiteIT {
                 stop.set(true);
                 writers.shutdownNow();
                 fleet.stopAll();
-                keepLogs(pods);
+                pods.keepLogs(HOSTS, FaultSuiteIT.class);
             }
         }
     }
@@ -480,15 +479,6 @@ class FaultSuiteIT {
     }
 
     /** The pods' logs outlive the test's directory, for the report of a failed run. */
-    private static void keepLogs(Pods pods) throws IOException {
-        Path kept = Files.createDirectories(Path.of("target", "failsafe-reports", FaultSuiteIT.class.getSimpleName() + "-logs"));
-        for (String host : HOSTS) {
-            if (Files.exists(pods.log(host))) {
-                Files.copy(pods.log(host), kept.resolve(host + ".log"), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-    }
-
     /** Every pod's API, starting with the {@code first}-th: each writer has its own first node. */
     private static List<InetSocketAddress> endpoints(int first) {
         List<InetSocketAddress> endpoints = new ArrayList<>();

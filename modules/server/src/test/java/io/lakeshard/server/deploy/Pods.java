@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,6 +73,16 @@ final class Pods {
         String podLabels = "app=" + dev.one("Deployment", "lakeshard").path("spec").path("template").path("metadata")
                 .path("labels").path("app").asText();
         return new Pods(dir, entrypoint, config, credentials, containerEnv, apiKeysFile, namespace, podLabels);
+    }
+
+    /** Copies the pods' logs to {@code target/failsafe-reports/<test>-logs/}, which CI keeps, as the temporary directory is not. */
+    void keepLogs(List<String> hosts, Class<?> test) throws IOException {
+        Path kept = Files.createDirectories(Path.of("target", "failsafe-reports", test.getSimpleName() + "-logs"));
+        for (String host : hosts) {
+            if (Files.exists(log(host))) {
+                Files.copy(log(host), kept.resolve(host + ".log"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 
     /** The S3 bucket of the storage root. */

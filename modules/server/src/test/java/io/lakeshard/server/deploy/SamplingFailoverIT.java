@@ -81,6 +81,7 @@ class SamplingFailoverIT {
                 run(fleet);
             } finally {
                 fleet.stopAll();
+                pods.keepLogs(HOSTS, SamplingFailoverIT.class);
             }
         }
     }
@@ -254,9 +255,16 @@ class SamplingFailoverIT {
                 + String.join(", ", traces) + ")") == traces.size(), "the traces of the held-back spans decided");
     }
 
-    private static void awaitDecided(LakeshardClient client, int traces) {
-        TestCluster.await(RECOVERY, () -> count(client, "SELECT count(*) FROM " + DECISIONS + " WHERE NOT late") >= traces,
-                traces + " traces decided");
+    private static void awaitDecided(LakeshardClient client, int traces) throws InterruptedException {
+        long deadline = System.nanoTime() + RECOVERY.toNanos();
+        long decided = 0;
+        while ((decided = count(client, "SELECT count(*) FROM " + DECISIONS + " WHERE NOT late")) < traces) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(decided + " of " + traces + " traces decided within " + RECOVERY + "; the sampler: "
+                        + client.sampler(SPANS, "failover"));
+            }
+            Thread.sleep(200);
+        }
     }
 
     private static long count(LakeshardClient client, String sql) {

@@ -7,10 +7,12 @@ import akka.grpc.GrpcClientSettings;
 import akka.grpc.GrpcServiceException;
 import akka.grpc.javadsl.SingleResponseRequestBuilder;
 import io.grpc.Status;
+import io.lakeshard.grpc.FixedAddressResolver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceClient;
 import io.opentelemetry.proto.trace.v1.TracesData;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,8 +71,11 @@ final class OtlpSender implements AutoCloseable {
         } else {
             this.http = null;
             URI endpoint = target.endpoint();
+            // Resolved once, here: a sender is made again after a failed export, so a receiver that moves is found again.
+            InetSocketAddress address = new InetSocketAddress(endpoint.getHost(), endpoint.getPort());
             this.grpc = TraceServiceClient.create(GrpcClientSettings.connectToServiceAt(endpoint.getHost(), endpoint.getPort(), system)
                     .withTls("https".equals(endpoint.getScheme()))
+                    .withChannelBuilderOverrides(builder -> FixedAddressResolver.pin(builder, address))
                     .withDeadline(timeout), system);
         }
     }

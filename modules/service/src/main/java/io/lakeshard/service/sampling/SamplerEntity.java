@@ -302,10 +302,18 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
         if (!state.active() || !prepared || exporting || state.spec().export() == null || state.exportedThrough() >= state.nextSequence() - 1) {
             return Effect().none();
         }
-        exporting = true;
         if (sender == null) {
-            sender = new OtlpSender(state.spec().export(), work.settings().exportTimeout(), context.getSystem());
+            try {
+                sender = new OtlpSender(state.spec().export(), work.settings().exportTimeout(), context.getSystem());
+            } catch (RuntimeException e) {
+                // An endpoint that cannot be reached now (a name that does not resolve) is tried again, as a failed export.
+                context.getSelf().tell(new ExportDone(null, "connecting to " + state.spec().export().endpoint() + " failed: "
+                        + Failures.message(e), true, null));
+                exporting = true;
+                return Effect().none();
+            }
         }
+        exporting = true;
         context.pipeToSelf(work.exportPage(state.spec(), state.exportedThrough(), state.nextSequence(), sender), (outcome, error) -> {
             if (error == null) {
                 return new ExportDone(outcome, null, false, null);
@@ -326,6 +334,7 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
         }
         if (done.error() != null) {
             lastExportError = done.error() + (done.retryable() ? "" : " (not retryable by OTLP; tried again in case the receiver changes)");
+            closeSender();
             metrics.count("lakeshard_sampler_export_failures_total", "Exports of kept traces that failed and were tried again",
                     label(state), 1);
             Duration wait = work.settings().retryAfter(++exportFailures);

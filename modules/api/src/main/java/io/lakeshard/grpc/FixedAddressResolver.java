@@ -1,4 +1,4 @@
-package io.lakeshard.client;
+package io.lakeshard.grpc;
 
 import static java.util.Objects.requireNonNull;
 
@@ -24,7 +24,7 @@ public final class FixedAddressResolver extends NameResolver.Factory {
         return builder.nameResolverFactory(new FixedAddressResolver(address.getHostString() + ":" + address.getPort(), address));
     }
 
-    FixedAddressResolver(String authority, InetSocketAddress address) {
+    public FixedAddressResolver(String authority, InetSocketAddress address) {
         this.authority = requireNonNull(authority, "authority is null");
         this.address = requireNonNull(address, "address is null");
     }
