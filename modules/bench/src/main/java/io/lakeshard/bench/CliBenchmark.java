@@ -1,10 +1,8 @@
 package io.lakeshard.bench;
 
-import com.typesafe.config.ConfigFactory;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.server.LakeshardServer;
-import io.lakeshard.service.auth.ApiKeys;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -41,15 +39,7 @@ public final class CliBenchmark {
         Path jar = cliJar(root);
         System.out.printf("CLI benchmark: %d cores, load average %s, %d runs per command, %s%n%n",
                 Runtime.getRuntime().availableProcessors(), loadAverage(), runs, jar.getFileName());
-        try (LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
-                akka.remote.artery.canonical.port = %d
-                akka.loglevel = WARNING
-                lakeshard.data-dir = "%s"
-                lakeshard.management.enabled = false
-                lakeshard.server.port = 0
-                lakeshard.flight.port = 0
-                lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s" }]
-                """.formatted(LoopbackPorts.free(), dir.resolve("server"), ApiKeys.sha256(KEY))))) {
+        try (LakeshardServer server = BenchServers.start(dir.resolve("server"), KEY, "")) {
             Commands commands = new Commands(root, jar, dir, "127.0.0.1:" + server.port());
             // Set up with plain java, so that the first timed run of each group is the one that writes its archive.
             commands.plain(List.of("register", DATASET, "--schema", root.resolve("examples/spans.schema.json").toString(),

@@ -1,11 +1,9 @@
 package io.lakeshard.bench;
 
-import com.typesafe.config.ConfigFactory;
 import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.server.LakeshardServer;
-import io.lakeshard.service.auth.ApiKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,19 +63,11 @@ public final class FlightBenchmark {
         long rows = Long.parseLong(args[0]);
         Path dir = WorkDirectory.fresh(Path.of(args[1]));
         try (BufferAllocator allocator = new RootAllocator();
-                LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
-                        akka.remote.artery.canonical.port = %d
-                        akka.loglevel = WARNING
-                        akka.coordinated-shutdown.exit-jvm = off
-                        lakeshard.data-dir = "%s"
-                        lakeshard.storage.root = "%s"
-                        lakeshard.management.enabled = false
-                        lakeshard.server.port = 0
-                        lakeshard.flight.port = 0
-                        lakeshard.query.memory-limit = "2GB"
-                        lakeshard.query.batch-rows = %d
-                        lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s" }]
-                        """.formatted(LoopbackPorts.free(), dir.resolve("server"), dir.resolve("storage"), BATCH_ROWS, ApiKeys.sha256(KEY))));
+                LakeshardServer server = BenchServers.start(dir.resolve("server"), KEY, """
+                lakeshard.storage.root = "%s"
+                lakeshard.query.memory-limit = "2GB"
+                lakeshard.query.batch-rows = %d
+                """.formatted(dir.resolve("storage"), BATCH_ROWS));
                 LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
             client.register(TABLE, SCHEMA, List.of());
             client.register("bench.flight.ingest_api", SCHEMA, List.of());

@@ -1,13 +1,11 @@
 package io.lakeshard.bench;
 
-import com.typesafe.config.ConfigFactory;
 import io.lakeshard.api.v1.ImportJob;
 import io.lakeshard.api.v1.StartImportRequest;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.query.imports.FileSlice;
 import io.lakeshard.query.imports.ParquetImporter;
 import io.lakeshard.server.LakeshardServer;
-import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
@@ -149,17 +147,9 @@ public final class ImportBenchmark {
 
     /** Rows/s of a one-shot import job, from its start to FINISHED, on a fresh server. */
     private static double importJob(Path serverDir, Path importRoot, Path source, long rows) throws Exception {
-        try (LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
-                akka.remote.artery.canonical.port = %d
-                akka.loglevel = WARNING
-                akka.coordinated-shutdown.exit-jvm = off
-                lakeshard.data-dir = "%s"
-                lakeshard.management.enabled = false
-                lakeshard.server.port = 0
-                lakeshard.flight.port = 0
-                lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s" }]
+        try (LakeshardServer server = BenchServers.start(serverDir, KEY, """
                 lakeshard.imports.roots = ["%s"]
-                """.formatted(LoopbackPorts.free(), serverDir, ApiKeys.sha256(KEY), importRoot)));
+                """.formatted(importRoot));
                 LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
             client.register(DATASET, SpanBatches.SCHEMA, List.of(), "start_time", null);
             long began = System.nanoTime();

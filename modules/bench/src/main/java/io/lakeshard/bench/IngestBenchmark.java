@@ -1,10 +1,8 @@
 package io.lakeshard.bench;
 
-import com.typesafe.config.ConfigFactory;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.server.LakeshardServer;
-import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
@@ -69,15 +67,7 @@ public final class IngestBenchmark {
             }
             report("raw Parquet writer (no commit, no network)", bulkRows, bulkMiB, System.nanoTime() - rawStart, null);
 
-            try (LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
-                    akka.remote.artery.canonical.port = %d
-                    akka.loglevel = WARNING
-                    lakeshard.data-dir = "%s"
-                    lakeshard.management.enabled = false
-                    lakeshard.server.port = 0
-                    lakeshard.flight.port = 0
-                    lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s" }]
-                    """.formatted(LoopbackPorts.free(), dir.resolve("server"), ApiKeys.sha256(KEY))));
+            try (LakeshardServer server = BenchServers.start(dir.resolve("server"), KEY, "");
                     LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
                 client.register("obs.traces.bulk", SpanBatches.SCHEMA, List.of(), "start_time", null);
                 client.register("obs.traces.small", SpanBatches.SCHEMA, List.of(), "start_time", null);

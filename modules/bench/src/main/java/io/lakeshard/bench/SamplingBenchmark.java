@@ -5,13 +5,13 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.grpc.GrpcClientSettings;
 import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
-import io.lakeshard.grpc.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
+import io.lakeshard.grpc.FixedAddressResolver;
 import io.lakeshard.query.Consistency;
 import io.lakeshard.server.LakeshardServer;
 import io.lakeshard.service.Principal;
-import io.lakeshard.service.auth.ApiKeys;
+import io.lakeshard.service.ingest.WriteRequest;
 import io.lakeshard.service.query.Queries;
 import io.lakeshard.service.query.QuerySpec;
 import io.lakeshard.service.sampling.SamplerEntity;
@@ -19,7 +19,10 @@ import io.lakeshard.service.sampling.Samplers;
 import io.lakeshard.service.traces.ReadOptions;
 import io.lakeshard.service.traces.Traces;
 import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.dataset.MaintenancePolicy;
+import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.traces.SpanSchema;
+import io.lakeshard.traces.otlp.OtlpToArrow;
 import io.lakeshard.traces.query.TimeRange;
 import io.lakeshard.traces.sampling.CandidateQuery;
 import io.lakeshard.traces.sampling.DecidedTraces;
@@ -30,6 +33,7 @@ import io.lakeshard.traces.sampling.SamplingPolicy.KeepLargeTraces;
 import io.lakeshard.traces.sampling.SamplingPolicy.KeepPercentage;
 import io.lakeshard.traces.sampling.SamplingPolicy.KeepSlow;
 import io.lakeshard.traces.sampling.SamplingPolicy.SlowScope;
+import io.lakeshard.traces.sampling.TickWindow;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceClient;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -60,7 +64,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Tail sampling's throughput, lag and memory on one node: a backlog of traces ingested over OTLP/gRPC, then a sampler
  * created over it while more traces keep arriving at a steady rate. Reports how fast the backlog is decided
  * (traces/s), the decision lag of the steady traces after the backlog (from becoming ready to decided: p50 / p99),
- * the candidate query's own latency over the whole table, and the JVM's peak resident memory. The limit beside it:
+ * a steady tick's candidate query over a table holding a day of history, and the JVM's peak resident memory. The limit beside it:
  * the same traces' OTLP ingest rate, which a sampler keeping up with its traffic has to match.
  */
 public final class SamplingBenchmark {
@@ -85,16 +89,9 @@ public final class SamplingBenchmark {
         int steadySeconds = Integer.getInteger("bench.steady-seconds", 30);
         System.out.printf("tail sampling benchmark, %s: backlog %,d traces of %d spans, then %,d traces/s for %d s; load %s%n",
                 Instant.now(), backlog, SPANS_PER_TRACE, steadyRate, steadySeconds, Files.readString(Path.of("/proc/loadavg")).trim());
-        try (LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
-                akka.remote.artery.canonical.port = %d
-                akka.loglevel = WARNING
-                akka.coordinated-shutdown.exit-jvm = off
-                lakeshard.data-dir = "%s"
-                lakeshard.management.enabled = false
-                lakeshard.server.port = 0
+        try (LakeshardServer server = BenchServers.start(dir.resolve("server"), KEY, """
                 lakeshard.query.memory-limit = "256MB"
-                lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s", admin = true }]
-                """.formatted(LoopbackPorts.free(), dir.resolve("server"), ApiKeys.sha256(KEY))));
+                """);
                 LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
             ActorSystem<Void> exporters = ActorSystem.create(Behaviors.empty(), "otlp-exporters", ConfigFactory.parseString("akka.loglevel = WARNING"));
             TraceServiceClient grpc = TraceServiceClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), exporters)
@@ -102,13 +99,23 @@ public final class SamplingBenchmark {
                             new InetSocketAddress("127.0.0.1", server.port()))), exporters);
             Generator generator = new Generator();
             try {
+                Principal principal = Principal.tenant("bench");
+                server.service().datasets().register(principal, SPANS, SpanSchema.definition(), MaintenancePolicy.defaults())
+                        .toCompletableFuture().get(1, TimeUnit.MINUTES);
+                long history = Long.getLong("bench.history-spans", 10_000_000);
+                long h0 = System.nanoTime();
+                long written = writeHistory(server, principal, generator, history);
+                System.out.printf("history: %,d spans over the 24 hours before the last 10 minutes, in %.0f s (bulk writes, not OTLP)%n",
+                        written, (System.nanoTime() - h0) / 1e9);
+                System.out.printf("RSS after the history: %s (peak %s); the peak is measured again from here%n", status("VmRSS"), status("VmHWM"));
+                // Linux resets VmHWM to the current RSS when 5 is written to clear_refs.
+                Files.writeString(Path.of("/proc/self/clear_refs"), "5");
                 long t0 = System.nanoTime();
                 ingest(grpc, generator, backlog, 4);
                 double ingestSeconds = (System.nanoTime() - t0) / 1e9;
                 System.out.printf("backlog ingest over OTLP/gRPC, 4 exporters: %,.0f traces/s (%,.0f spans/s)%n",
                         backlog / ingestSeconds, backlog * SPANS_PER_TRACE / ingestSeconds);
 
-                Principal principal = Principal.tenant("bench");
                 Samplers samplers = server.service().samplers();
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicLong steadySent = new AtomicLong();
@@ -155,8 +162,8 @@ public final class SamplingBenchmark {
                     stored = ((Number) results.rows().next().get("n")).longValue();
                 }
                 candidateQuery(server.service().traces(), server.service().queries(), principal, stored);
-                System.out.printf("JVM peak RSS (VmHWM: server, exporters and benchmark together): %s; heap limit %d MiB%n",
-                        vmHwm(), Runtime.getRuntime().maxMemory() >> 20);
+                System.out.printf("JVM peak RSS from the OTLP ingest on (VmHWM: server, exporters and benchmark together): %s; heap limit %d "
+                        + "MiB, DuckDB 256 MB%n", status("VmHWM"), Runtime.getRuntime().maxMemory() >> 20);
             } finally {
                 grpc.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 exporters.terminate();
@@ -164,20 +171,45 @@ public final class SamplingBenchmark {
         }
     }
 
-    /** The tick's aggregate over the whole table, as a steady-state tick runs it (every trace decided: none returned). */
+    /**
+     * A steady-state tick's own candidate query, as the owner runs it at this moment: its window is the last
+     * {@code maxTraceDuration + inactivity} of a table that holds the whole history, and every trace in it that is
+     * ready is decided already, so the aggregate is of the traces still arriving.
+     */
     private static void candidateQuery(Traces traces, Queries queries, Principal principal, long spans) throws Exception {
-        Instant now = Instant.now();
-        TimeRange window = new TimeRange(TimeRange.nanos(now.minus(Duration.ofHours(1))), TimeRange.nanos(now.plusSeconds(60)));
-        CandidateQuery query = CandidateQuery.of(SAMPLER, SPANS, window, now,
-                Optional.of(new DecidedTraces(DatasetName.parse("otel.traces.spans_sampled_bench"), now.minus(Duration.ofHours(2)))));
-        ReadOptions read = new ReadOptions(Consistency.LATEST_LOCAL, Optional.empty());
-        Stopwatch timing = Stopwatch.time(3, 20, () -> traces.run(principal, () -> SamplerStatements.candidates(query, 1_000_000), read)
+        Instant now = Instant.now().minusMillis(500);
+        TickWindow window = TickWindow.of(SAMPLER, now, now, now, Duration.ofMinutes(1));
+        CandidateQuery query = CandidateQuery.of(SAMPLER, SPANS, window.spans(), now,
+                Optional.of(new DecidedTraces(DatasetName.parse("otel.traces.spans_sampled_bench"), window.decidedSince())));
+        ReadOptions read = new ReadOptions(Consistency.LATEST_COMMITTED, Optional.empty());
+        Stopwatch timing = Stopwatch.time(5, 50, () -> traces.run(principal, () -> SamplerStatements.candidates(query, 1_000_000), read)
                 .toCompletableFuture().get(1, TimeUnit.MINUTES));
-        System.out.printf("candidate query over the whole table (every trace decided, so the anti-join leaves none): p50 %.1f ms, "
-                + "p99 %.1f ms over %,d spans%n", timing.median(), timing.p99(), spans);
+        System.out.printf("a tick's candidate query (window %d s) over a table of %,d spans: p50 %.1f ms, p99 %.1f ms%n",
+                SAMPLER.maxTraceDuration().plus(SAMPLER.inactivity()).toSeconds(), spans, timing.median(), timing.p99());
         if (Boolean.getBoolean("bench.explain")) {
             System.out.println(queries.explain(principal, QuerySpec.of(query.sql()), true).toCompletableFuture().get(1, TimeUnit.MINUTES));
         }
+    }
+
+    /** Spans of the past day, written as the bulk API writes them: the table a sampler runs over is mostly history. */
+    private static long writeHistory(LakeshardServer server, Principal principal, Generator generator, long spans) throws Exception {
+        int tracesPerWrite = 50_000;
+        long writes = Math.max(1, spans / (tracesPerWrite * SPANS_PER_TRACE));
+        long end = TimeRange.nanos(Instant.now().minus(Duration.ofMinutes(10)));
+        long step = Duration.ofHours(24).toNanos() / (writes * tracesPerWrite);
+        long start = end - Duration.ofHours(24).toNanos();
+        long written = 0;
+        for (long w = 0; w < writes; w++) {
+            ExportTraceServiceRequest request = generator.request(tracesPerWrite, start + w * tracesPerWrite * step, step);
+            OtlpToArrow.Converted converted = OtlpToArrow.convert(request, server.service().allocator());
+            if (converted.rejectedSpans() > 0) {
+                throw new IllegalStateException(converted.errorMessage());
+            }
+            // The write closes the batch.
+            written += server.service().ingest().write(principal, new WriteRequest(SPANS, Optional.of(new IdempotencyKey("history", w + 1)),
+                    request.getSerializedSize()), converted.spans()).toCompletableFuture().get(5, TimeUnit.MINUTES).rows();
+        }
+        return written;
     }
 
     private static void ingest(TraceServiceClient grpc, Generator generator, long traces, int clients) throws Exception {
@@ -211,9 +243,14 @@ public final class SamplingBenchmark {
         private final Resource resource = Resource.newBuilder().addAttributes(KeyValue.newBuilder().setKey("service.name")
                 .setValue(AnyValue.newBuilder().setStringValue("checkout"))).build();
 
-        synchronized ExportTraceServiceRequest request(int traces) {
+        ExportTraceServiceRequest request(int traces) {
+            return request(traces, TimeRange.nanos(Instant.now()), 0);
+        }
+
+        /** Traces ending at {@code now}, each {@code stepNanos} after the one before. */
+        synchronized ExportTraceServiceRequest request(int traces, long first, long stepNanos) {
             ScopeSpans.Builder scope = ScopeSpans.newBuilder();
-            long now = TimeRange.nanos(Instant.now());
+            long now = first;
             for (int t = 0; t < traces; t++) {
                 byte[] traceId = new byte[16];
                 byte[] rootId = new byte[8];
@@ -234,6 +271,7 @@ public final class SamplingBenchmark {
                             .setName("SELECT cart").setKind(Span.SpanKind.SPAN_KIND_CLIENT).setStartTimeUnixNano(now - duration / 2)
                             .setStatus(Status.getDefaultInstance()).build());
                 }
+                now += stepNanos;
             }
             return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder().setResource(resource)
                     .addScopeSpans(scope)).build();
@@ -244,8 +282,9 @@ public final class SamplingBenchmark {
         return row.get(column) == null ? Double.NaN : ((Number) row.get(column)).doubleValue();
     }
 
-    private static String vmHwm() throws Exception {
-        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(line -> line.startsWith("VmHWM"))
-                .map(line -> line.substring(6).trim()).findFirst().orElse("?");
+    /** A line of /proc/self/status: {@code VmRSS}, {@code VmHWM}. */
+    private static String status(String field) throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(line -> line.startsWith(field + ":"))
+                .map(line -> line.substring(field.length() + 1).trim()).findFirst().orElse("?");
     }
 }

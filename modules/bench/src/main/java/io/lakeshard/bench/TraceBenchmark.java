@@ -17,7 +17,6 @@ import io.lakeshard.grpc.FixedAddressResolver;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.LakeshardException;
 import io.lakeshard.server.LakeshardServer;
-import io.lakeshard.service.auth.ApiKeys;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.fs.StorageRoot;
@@ -96,15 +95,7 @@ public final class TraceBenchmark {
         }
 
         List<SpanRequests.TraceRef> traces = new ArrayList<>();
-        try (LakeshardServer server = LakeshardServer.start(ConfigFactory.parseString("""
-                akka.remote.artery.canonical.port = %d
-                akka.loglevel = WARNING
-                akka.coordinated-shutdown.exit-jvm = off
-                lakeshard.data-dir = "%s"
-                lakeshard.management.enabled = false
-                lakeshard.server.port = 0
-                lakeshard.server.api-keys = [{ tenant = "bench", sha256 = "%s", admin = true }]
-                """.formatted(LoopbackPorts.free(), dir.resolve("server"), ApiKeys.sha256(KEY))));
+        try (LakeshardServer server = BenchServers.start(dir.resolve("server"), KEY, "");
                 LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
             ActorSystem<Void> exporters = ActorSystem.create(Behaviors.empty(), "otlp-exporters",
                     ConfigFactory.parseString("akka.loglevel = WARNING"));

@@ -36,6 +36,9 @@ public final class SandboxedDuckDb {
         DuckDBConnection database = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", properties);
         try (Statement statement = database.createStatement()) {
             statement.execute("SET TimeZone = 'UTC'");
+            // A query reads the same files' footers again and again (a sampler's tick every half second reads the window's);
+            // Delta data files never change once written, and DuckDB checks a cached footer against the file's
+            // modification time besides.
             statement.execute("SET parquet_metadata_cache = true");
             List<String> allowed = new ArrayList<>();
             for (Path directory : directories) {

@@ -142,6 +142,8 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
     private boolean busy;
     private boolean exporting;
     private int tickFailures;
+    /** When this incarnation's tick under way began, for the next to begin one interval after it. */
+    private long tickStartedNanos;
     private int exportFailures;
     private String lastError;
     private String lastExportError;
@@ -256,6 +258,7 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
     }
 
     private void run(State state, boolean resumed) {
+        tickStartedNanos = System.nanoTime();
         TickWindow window = TickWindow.of(state.spec().definition(), state.tickNow(), state.decidedThrough(), state.lateFrom(),
                 work.settings().clockSkew());
         long tick = state.tick();
@@ -281,7 +284,10 @@ public final class SamplerEntity extends EventSourcedBehavior<SamplerEntity.Comm
         return Effect().persist(new TickCompleted(done.tick(), outcome.rows(), outcome.decided(), outcome.kept(), outcome.late(),
                         outcome.keptByPolicy(), outcome.truncated()))
                 .thenRun(s -> {
-                    timers.startSingleTimer(new Tick(), outcome.truncated() ? Duration.ZERO : work.settings().tickInterval());
+                    // Ticks begin an interval apart, not an interval after the last one ended: a decision's lag is the
+                    // commit slack, the wait for the next tick and its run, not that plus the run before.
+                    Duration wait = work.settings().tickInterval().minusNanos(System.nanoTime() - tickStartedNanos);
+                    timers.startSingleTimer(new Tick(), outcome.truncated() || wait.isNegative() ? Duration.ZERO : wait);
                     if (outcome.rows() > 0) {
                         context.getSelf().tell(new ExportTick());
                     }
