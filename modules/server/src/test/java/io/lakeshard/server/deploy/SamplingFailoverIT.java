@@ -9,6 +9,7 @@ import io.lakeshard.client.LakeshardException;
 import io.lakeshard.client.QueryResults;
 import io.lakeshard.client.sampling.Decision;
 import io.lakeshard.client.sampling.ExportOption;
+import io.lakeshard.client.sampling.Sampler;
 import io.lakeshard.client.sampling.SamplerOptions;
 import io.lakeshard.client.sampling.SamplingPolicyOption;
 import io.lakeshard.cluster.PostgresServer;
@@ -165,6 +166,10 @@ class SamplingFailoverIT {
             assertEquals(kept, delivered, "the kept traces and none of the dropped ones");
             assertTrue(count(client, "SELECT count(*) FROM " + DECISIONS + " WHERE late") >= 1, "late spans of kept traces followed them");
 
+            // The owner's counts agree with its rows, a tick it finished by looking it up after the kill included.
+            Sampler sampler = client.sampler(SPANS, "failover");
+            assertEquals(expected.size(), sampler.decided(), "decided, as the sampler counts: " + sampler);
+            assertEquals(kept.size(), sampler.kept(), "kept, as the sampler counts");
             List<Long> sequences = reader.stop(expected.size());
             assertEquals(expected.size(), sequences.size(), "the reader saw every decision");
             assertEquals(sequences.size(), new HashSet<>(sequences).size(), "and each once");

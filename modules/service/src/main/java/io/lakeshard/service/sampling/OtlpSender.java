@@ -66,7 +66,11 @@ final class OtlpSender implements AutoCloseable {
         this.target = requireNonNull(target, "target is null");
         this.timeout = requireNonNull(timeout, "timeout is null");
         if (target.protocol() == ExportTarget.Protocol.HTTP) {
-            this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+            // Plain HTTP/1.1 to an http:// receiver: the JDK's h2c upgrade of a POST is one more thing a collector may not take;
+            // https negotiates HTTP/2 by ALPN where the receiver has it.
+            this.http = HttpClient.newBuilder().connectTimeout(timeout)
+                    .version("https".equals(target.endpoint().getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+                    .build();
             this.grpc = null;
         } else {
             this.http = null;

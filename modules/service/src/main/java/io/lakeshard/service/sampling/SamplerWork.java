@@ -26,6 +26,7 @@ import io.lakeshard.traces.sampling.DecisionTable;
 import io.lakeshard.traces.sampling.SamplerStatements;
 import io.lakeshard.traces.sampling.SamplerStatements.DecisionPage;
 import io.lakeshard.traces.sampling.SamplerStatements.LateTrace;
+import io.lakeshard.traces.sampling.SamplerStatements.TickRows;
 import io.lakeshard.traces.sampling.TickWindow;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,8 +54,10 @@ public final class SamplerWork {
     /** What a tick wrote: counts for the sampler's status and metrics; {@code replayed} when found already written. */
     record TickOutcome(long rows, long decided, long kept, long late, Map<String, Long> keptByPolicy, List<Duration> lags,
             boolean truncated, boolean replayed) {
-        static TickOutcome replayed(long rows) {
-            return new TickOutcome(rows, 0, 0, 0, Map.of(), List.of(), false, true);
+        /** A tick found written: what its rows say (the lags were the lost attempt's to measure). */
+        static TickOutcome replayed(TickRows written) {
+            return new TickOutcome(written.rows(), written.decided(), written.kept(), written.late(), written.keptByPolicy(), List.of(),
+                    false, true);
         }
     }
 
@@ -108,12 +111,13 @@ public final class SamplerWork {
      */
     CompletionStage<TickOutcome> tick(SamplerSpec spec, long tick, TickWindow window, long firstSequence, boolean resumed) {
         Principal principal = Principal.tenant(spec.tenant());
-        CompletionStage<Long> written = resumed
-                ? traces.run(principal, () -> SamplerStatements.tickRows(spec.decisions(), tick), READ)
-                : CompletableFuture.completedFuture(0L);
-        return written.thenCompose(rows -> rows > 0
-                ? CompletableFuture.completedFuture(TickOutcome.replayed(rows))
-                : decide(spec, principal, tick, window, firstSequence));
+        if (!resumed) {
+            return decide(spec, principal, tick, window, firstSequence);
+        }
+        return traces.run(principal, () -> SamplerStatements.tickRows(spec.decisions(), tick), READ)
+                .thenCompose(written -> written.rows() > 0
+                        ? CompletableFuture.completedFuture(TickOutcome.replayed(written))
+                        : decide(spec, principal, tick, window, firstSequence));
     }
 
     private CompletionStage<TickOutcome> decide(SamplerSpec spec, Principal principal, long tick, TickWindow window, long firstSequence) {
@@ -162,9 +166,11 @@ public final class SamplerWork {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(ServiceErrors.map(e));
         }
-        return result.thenApply(written -> written.replay()
-                ? TickOutcome.replayed(written.rows())
-                : new TickOutcome(rows.size(), candidates.size(), keptTraces, late.size(), keptByPolicy, lags, truncated, false));
+        // A replay is a tick the lost attempt wrote after all (the lookup missed it): its rows say what it decided.
+        return result.thenCompose(written -> written.replay()
+                ? traces.run(principal, () -> SamplerStatements.tickRows(spec.decisions(), tick), READ).thenApply(TickOutcome::replayed)
+                : CompletableFuture.completedFuture(
+                        new TickOutcome(rows.size(), candidates.size(), keptTraces, late.size(), keptByPolicy, lags, truncated, false)));
     }
 
     /**

@@ -109,23 +109,47 @@ public final class SamplerStatements {
         };
     }
 
-    /** How many rows tick {@code tick} wrote: a tick is one write, so all of them or none. */
-    public static TraceStatement<Long> tickRows(DatasetName decisions, long tick) {
+    /** What one tick wrote: its rows, the decisions among them, the kept ones by policy, and the late rows. */
+    public record TickRows(long rows, long decided, long late, Map<String, Long> keptByPolicy) {
+        public TickRows {
+            keptByPolicy = Map.copyOf(requireNonNull(keptByPolicy, "keptByPolicy is null"));
+        }
+
+        public long kept() {
+            return keptByPolicy.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** What tick {@code tick} wrote: a tick is one write, so all of its rows or none. */
+    public static TraceStatement<TickRows> tickRows(DatasetName decisions, long tick) {
         requireNonNull(decisions, "decisions is null");
-        String sql = "SELECT count(*) AS row_count FROM " + SqlText.table(decisions) + " WHERE " + DecisionTable.TICK + " = " + tick;
-        return new Collecting<>(sql, 1) {
+        String sql = "SELECT " + DecisionTable.LATE + ", " + DecisionTable.KEEP + ", " + DecisionTable.POLICY + ", count(*) AS row_count FROM "
+                + SqlText.table(decisions) + " WHERE " + DecisionTable.TICK + " = " + tick + " GROUP BY ALL";
+        return new Collecting<>(sql, Long.MAX_VALUE) {
             private long rows;
+            private long decided;
+            private long late;
+            private final Map<String, Long> keptByPolicy = new HashMap<>();
 
             @Override
             public void add(VectorSchemaRoot batch) {
-                if (batch.getRowCount() > 0) {
-                    rows = ((Number) batch.getVector("row_count").getObject(0)).longValue();
+                for (int row = 0; row < batch.getRowCount(); row++) {
+                    long count = ((Number) batch.getVector("row_count").getObject(row)).longValue();
+                    rows += count;
+                    if (Boolean.TRUE.equals(batch.getVector(DecisionTable.LATE).getObject(row))) {
+                        late += count;
+                        continue;
+                    }
+                    decided += count;
+                    if (Boolean.TRUE.equals(batch.getVector(DecisionTable.KEEP).getObject(row))) {
+                        keptByPolicy.merge(batch.getVector(DecisionTable.POLICY).getObject(row).toString(), count, Long::sum);
+                    }
                 }
             }
 
             @Override
-            public Long result(boolean truncated) {
-                return rows;
+            public TickRows result(boolean truncated) {
+                return new TickRows(rows, decided, late, keptByPolicy);
             }
         };
     }

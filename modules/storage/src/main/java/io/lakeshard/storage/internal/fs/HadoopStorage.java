@@ -61,6 +61,10 @@ public final class HadoopStorage implements StorageRoot {
                     + "; expected file:// or s3a://");
         }
         settings.forEach(conf::set);
+        // Hadoop closes the filesystems it caches from a JVM shutdown hook of its own, which on SIGTERM runs beside
+        // Akka's coordinated shutdown while that still finishes requests: a write then failed on a closed S3A
+        // filesystem (a NullPointerException, answered INTERNAL). The process ends with the JVM anyway.
+        conf.setBoolean("fs.automatic.close", false);
         // Which put-if-absent implementation commits to the log, per scheme; not a setting a deployment may change.
         conf.set("io.delta.kernel.logStore.file.impl", LocalAtomicLogStore.class.getName());
         conf.set("io.delta.kernel.logStore.s3a.impl", S3ConditionalLogStore.class.getName());
