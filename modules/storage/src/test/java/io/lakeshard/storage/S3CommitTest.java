@@ -14,10 +14,13 @@ import io.lakeshard.storage.maintenance.Maintenance;
 import io.lakeshard.storage.maintenance.MaintenanceMetrics;
 import io.lakeshard.storage.maintenance.Vacuum;
 import io.lakeshard.storage.table.DeltaTable;
+import io.lakeshard.storage.table.GroupCommitResult;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.LogStores;
+import io.lakeshard.storage.table.PendingAppend;
 import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.table.TableSnapshot;
+import io.lakeshard.storage.write.NewDataFile;
 import io.lakeshard.testing.SpanBatches;
 import java.io.IOException;
 import java.net.URI;
@@ -175,6 +178,33 @@ class S3CommitTest {
                     || name.startsWith("00000000000000000001.")), "commits and checksums before the checkpoint, past the "
                     + "retention, are gone: " + names);
             assertTrue(names.contains("00000000000000000006.checkpoint.parquet"), names.toString());
+        }
+    }
+
+    /**
+     * The store writes a commit but its answer is lost; the writer's retry of the same PUT is refused, the name being
+     * taken. That commit is the writer's own (its transaction id says so): it is acknowledged at its version, and the
+     * files it adds stay.
+     */
+    @Test
+    void aCommitWhoseAnswerIsLostIsTheWritersOwn() throws Exception {
+        try (S3FaultProxy link = S3FaultProxy.start(s3.endpoint())) {
+            // The client retries the PUT whose answer it did not get, as S3A does by default.
+            StorageRoot storage = root(Map.of("fs.s3a.endpoint", link.endpoint().toString(), "fs.s3a.retry.limit", "3",
+                    "fs.s3a.attempts.maximum", "3"));
+            DatasetId id = new DatasetId("tenant_a", new DatasetName("main", "test", "lost_answer"));
+            DeltaTable table = DeltaTable.create(storage, storage.tableUri(id), DatasetDefinition.of(AllTypes.SCHEMA, List.of()),
+                    TableSettings.defaults());
+            try (BufferAllocator allocator = new RootAllocator(); VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 20)) {
+                List<NewDataFile> files = TestTables.write(table, allocator, batch);
+                link.loseAnswerOnce("_delta_log/00000000000000000001.json");
+                GroupCommitResult committed = table.appendGroup(List.of(new PendingAppend(files, new IdempotencyKey("w", 0))), 0);
+                assertTrue(link.answerLost(), "the commit's answer was lost on the way");
+                assertEquals(new GroupCommitResult(1, List.of(true)), committed);
+                TableSnapshot snapshot = table.snapshot();
+                assertEquals(1, snapshot.version());
+                assertEquals(20, TestTables.readAll(table, snapshot, allocator).size(), "the commit's files are all there");
+            }
         }
     }
 

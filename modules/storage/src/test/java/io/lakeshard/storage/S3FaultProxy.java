@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A loopback proxy in front of a real S3 server that makes it behave as other stores and networks do: without
- * conditional writes (it drops {@code If-None-Match}), or slow (request bodies trickle through at a set rate, so a
- * test can take the store away in the middle of an upload). One request per connection ({@code Connection: close}),
+ * conditional writes (it drops {@code If-None-Match}), slow (request bodies trickle through at a set rate, so a test
+ * can take the store away in the middle of an upload), or losing an answer (the store did the request, the client
+ * never hears so). One request per connection ({@code Connection: close}),
  * so every request head passes through here.
  */
 public final class S3FaultProxy implements AutoCloseable {
@@ -32,6 +33,8 @@ public final class S3FaultProxy implements AutoCloseable {
     private volatile long bytesPerSecond = Long.MAX_VALUE;
     private volatile String uploadMarker;
     private volatile boolean cutOff;
+    private volatile String loseAnswerTo;
+    private final CountDownLatch answerLost = new CountDownLatch(1);
     private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "s3-fault-proxy");
         thread.setDaemon(true);
@@ -70,6 +73,19 @@ public final class S3FaultProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The first PUT whose path contains {@code fragment} from now on reaches the store and is done there, but the
+     * connection is closed before its answer: the client cannot tell a write that happened from one that did not.
+     */
+    public void loseAnswerOnce(String fragment) {
+        loseAnswerTo = fragment;
+    }
+
+    /** Whether an answer {@link #loseAnswerOnce} asked for has been lost. */
+    public boolean answerLost() {
+        return answerLost.getCount() == 0;
+    }
+
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort());
     }
@@ -105,7 +121,14 @@ public final class S3FaultProxy implements AutoCloseable {
             OutputStream out = upstream.getOutputStream();
             String head = readHead(in);
             String marker = uploadMarker;
-            boolean watched = marker != null && head.startsWith("PUT ") && head.substring(0, head.indexOf('\r')).contains(marker);
+            String requestLine = head.substring(0, head.indexOf('\r'));
+            boolean watched = marker != null && head.startsWith("PUT ") && requestLine.contains(marker);
+            String lose = loseAnswerTo;
+            if (lose != null && head.startsWith("PUT ") && requestLine.contains(lose)) {
+                loseAnswerTo = null;
+                relayLosingAnswer(head, in, upstream);
+                return;
+            }
             out.write(rewrite(head).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             threads.submit(() -> pipe(upstream, client));
@@ -127,6 +150,34 @@ public final class S3FaultProxy implements AutoCloseable {
         } catch (IOException | InterruptedException ignored) {
             // One side hung up; the other sees the connection end.
         }
+    }
+
+    /** Sends the whole request, waits until the store has answered it, and lets the client's connection close unanswered. */
+    private void relayLosingAnswer(String head, InputStream in, Socket upstream) throws IOException {
+        long length = contentLength(head);
+        OutputStream out = upstream.getOutputStream();
+        out.write(rewrite(head).getBytes(StandardCharsets.ISO_8859_1));
+        byte[] buffer = new byte[CHUNK];
+        for (long left = length; left > 0; ) {
+            int read = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (read < 0) {
+                throw new IOException("the client hung up inside the request body");
+            }
+            out.write(buffer, 0, read);
+            left -= read;
+        }
+        out.flush();
+        readHead(upstream.getInputStream());
+        answerLost.countDown();
+    }
+
+    private static long contentLength(String head) {
+        for (String line : head.split("\r\n")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                return Long.parseLong(line.substring("content-length:".length()).trim());
+            }
+        }
+        throw new IllegalStateException("a PUT without Content-Length (chunked uploads are not relayed this way): " + head);
     }
 
     private static void pipe(Socket from, Socket to) {

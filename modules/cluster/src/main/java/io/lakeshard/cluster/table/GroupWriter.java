@@ -9,6 +9,7 @@ import io.lakeshard.cluster.table.TableEntity.WriteRejected;
 import io.lakeshard.cluster.table.TableEntity.WriteReply;
 import io.lakeshard.storage.dataset.InvalidInputException;
 import io.lakeshard.storage.table.CommittedKey;
+import io.lakeshard.storage.table.CommitConflictException;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.GroupCommitResult;
 import io.lakeshard.storage.table.IdempotencyKey;
@@ -143,6 +144,7 @@ public final class GroupWriter {
         Writers known = writers.computeIfAbsent(ref, r -> new Writers());
         List<Entry> entries = writes.stream().map(Entry::new).toList();
         List<NewDataFile> written = new ArrayList<>();
+        boolean attempted = false;
         try {
             BatchWriter inlineWriter = writes.stream().anyMatch(write -> write.arrowIpc() != null) ? batchWriter(table) : null;
             sortOut(entries, known, table, inlineWriter, expectedVersion);
@@ -150,6 +152,7 @@ public final class GroupWriter {
             List<Entry> committing = entries.stream().filter(entry -> entry.outcome == Outcome.COMMIT).toList();
             long version = expectedVersion;
             if (!committing.isEmpty()) {
+                attempted = true;
                 GroupCommitResult result = table.appendGroup(committing.stream()
                         .map(entry -> new PendingAppend(entry.files, entry.write.key(), entry.write.rows())).toList(), expectedVersion,
                         housekeeping);
@@ -174,7 +177,12 @@ public final class GroupWriter {
             }
             return new Committed(version, entries.stream().map(entry -> entry.reply).toList());
         } catch (RuntimeException e) {
-            table.discard(written);
+            // Once the commit was tried, only a conflict says it did not happen: otherwise the log may reference the
+            // files (the store wrote the entry and its answer was lost), and deleting them would lose acknowledged
+            // rows. Files that were never committed are orphans for vacuum.
+            if (!attempted || e instanceof CommitConflictException) {
+                table.discard(written);
+            }
             writers.remove(ref);
             throw e;
         } finally {

@@ -14,6 +14,7 @@ import io.lakeshard.storage.internal.write.PartitionFileWriter;
 import io.lakeshard.storage.scan.ColumnPredicate;
 import io.lakeshard.storage.scan.ScanPlanner;
 import io.lakeshard.storage.table.CommitOperation;
+import io.lakeshard.storage.table.CommitConflictException;
 import io.lakeshard.storage.table.CommitResult;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeltaTable;
@@ -178,14 +179,14 @@ public final class Maintenance {
 
     /**
      * Commits a prepared rewrite. If a commit since it was planned removed the same files or changed the schema,
-     * the commit is refused and its files are deleted.
+     * the commit is refused and its files are deleted. Any other failure keeps them: the log may reference them.
      */
     public MaintenanceMetrics commit(PreparedRewrite rewrite) {
         try {
             CommitResult result = table.rewrite(rewrite.readVersion(), rewrite.removes(), rewrite.adds(), rewrite.dataChange(),
                     rewrite.commitOperation());
             return metrics(rewrite.operation(), result.version(), rewrite.before(), rewrite.removes(), rewrite.adds(), rewrite.startNanos());
-        } catch (RuntimeException e) {
+        } catch (CommitConflictException e) {
             abandon(rewrite);
             throw e;
         }

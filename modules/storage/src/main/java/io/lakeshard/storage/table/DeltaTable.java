@@ -11,6 +11,7 @@ import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
+import io.delta.kernel.commit.CommitFailedException;
 import io.delta.kernel.exceptions.ConcurrentWriteException;
 import io.delta.kernel.exceptions.KernelException;
 import io.delta.kernel.exceptions.MaxCommitRetryLimitReachedException;
@@ -230,7 +231,8 @@ public final class DeltaTable {
      * is recorded, keys already committed are skipped (their files deleted), and nothing is merged over a log that
      * moved. If the table is not at {@code expectedVersion} — another writer committed, as in a split brain or
      * after an old owner's late commit — nothing is written and {@link CommitConflictException} says so; the caller
-     * reloads and retries.
+     * reloads and retries. A commit whose log entry could not be written fails with {@link StorageUnavailableException}:
+     * the store may have it, so its files must stay.
      */
     public GroupCommitResult appendGroup(List<PendingAppend> appends, long expectedVersion) {
         return appendGroup(appends, expectedVersion, Runnable::run);
@@ -293,10 +295,30 @@ public final class DeltaTable {
             TransactionCommitResult committed = txn.commit(engine, CloseableIterable.inMemoryIterable(toIterator(actions)));
             handOff(committed, housekeeping);
             return new GroupCommitResult(committed.getVersion(), applied);
-        } catch (ConcurrentWriteException | MaxCommitRetryLimitReachedException e) {
-            throw new CommitConflictException("the log of " + root + " moved past version " + expectedVersion
-                    + " during the commit: another writer committed", e);
+        } catch (MaxCommitRetryLimitReachedException e) {
+            if (e.getCause() instanceof CommitFailedException failed && !failed.isConflict()) {
+                // Not a conflict: the store may have the log entry or not, so the caller must keep the files.
+                throw new StorageUnavailableException("writing version " + (expectedVersion + 1) + " of the log of " + root
+                        + " failed; the commit may have happened", ioCause(failed));
+            }
+            throw conflict(expectedVersion, e);
+        } catch (ConcurrentWriteException e) {
+            throw conflict(expectedVersion, e);
         }
+    }
+
+    private CommitConflictException conflict(long expectedVersion, RuntimeException cause) {
+        return new CommitConflictException("the log of " + root + " moved past version " + expectedVersion
+                + " during the commit: another writer committed", cause);
+    }
+
+    private static IOException ioCause(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof IOException io) {
+                return io;
+            }
+        }
+        return new IOException(failure);
     }
 
     /**

@@ -10,6 +10,7 @@ import io.delta.kernel.commit.CommitFailedException;
 import io.delta.kernel.commit.CommitMetadata;
 import io.delta.kernel.commit.CommitResponse;
 import io.delta.kernel.commit.Committer;
+import io.delta.kernel.data.ColumnVector;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
@@ -23,13 +24,18 @@ import io.delta.kernel.internal.actions.SetTransaction;
 import io.delta.kernel.internal.actions.SingleAction;
 import io.delta.kernel.internal.commit.DefaultFileSystemManagedTableOnlyCommitter;
 import io.delta.kernel.internal.deletionvectors.DeletionVectorUtils;
+import io.delta.kernel.internal.files.ParsedDeltaData;
 import io.delta.kernel.internal.fs.Path;
 import io.delta.kernel.internal.snapshot.MetadataCleanup;
 import io.delta.kernel.internal.tablefeatures.TableFeature;
+import io.delta.kernel.internal.util.FileNames;
+import io.delta.kernel.internal.util.Utils;
 import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.statistics.DataFileStatistics;
+import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
+import io.delta.kernel.utils.FileStatus;
 import io.lakeshard.storage.table.CommitOperation;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeletionVector;
@@ -168,8 +174,16 @@ public final class KernelActions {
      * {@code Manual Update}, with no parameters or metrics), then commits as Kernel's default file-system committer
      * does, through the configured log store. Kernel takes the committer from the snapshot a transaction is built on;
      * {@link #record} is called before the commit, once its files are known.
+     *
+     * <p>A commit whose write failed, or found its version taken, may be this transaction's own: the store wrote it and
+     * the answer was lost, and the client's retry of the same PUT was refused or failed. Kernel would call that a
+     * conflict, and the writer would delete the files the commit adds. The commit file at the version names the
+     * transaction that wrote it ({@code commitInfo.txnId}), so it is read: if it is this transaction's, it committed.
      */
     public static final class HistoryCommitter implements Committer {
+        private static final StructType TXN_ID = new StructType()
+                .add("commitInfo", new StructType().add("txnId", StringType.STRING));
+
         private volatile CommitOperation operation;
         private volatile Map<String, String> metrics = Map.of();
 
@@ -181,15 +195,44 @@ public final class KernelActions {
         @Override
         public CommitResponse commit(Engine engine, CloseableIterator<Row> actions, CommitMetadata metadata) throws CommitFailedException {
             CommitOperation recorded = operation;
-            if (recorded == null) {
-                return DefaultFileSystemManagedTableOnlyCommitter.INSTANCE.commit(engine, actions, metadata);
-            }
             CommitInfo generated = metadata.getCommitInfo();
-            Row commitInfo = SingleAction.createCommitInfoSingleAction(new CommitInfo(generated.getInCommitTimestamp(),
-                    generated.getTimestamp(), generated.getEngineInfo(), Optional.of(recorded.name()), recorded.parameters(),
-                    Optional.of(recorded.blindAppend()), generated.getTxnId(), metrics).toRow());
-            return DefaultFileSystemManagedTableOnlyCommitter.INSTANCE.commit(engine,
-                    actions.map(action -> isCommitInfo(action) ? commitInfo : action), metadata);
+            CloseableIterator<Row> committed = actions;
+            if (recorded != null) {
+                Row commitInfo = SingleAction.createCommitInfoSingleAction(new CommitInfo(generated.getInCommitTimestamp(),
+                        generated.getTimestamp(), generated.getEngineInfo(), Optional.of(recorded.name()), recorded.parameters(),
+                        Optional.of(recorded.blindAppend()), generated.getTxnId(), metrics).toRow());
+                committed = actions.map(action -> isCommitInfo(action) ? commitInfo : action);
+            }
+            try {
+                return DefaultFileSystemManagedTableOnlyCommitter.INSTANCE.commit(engine, committed, metadata);
+            } catch (CommitFailedException e) {
+                String file = FileNames.deltaFile(metadata.getDeltaLogDirPath(), metadata.getVersion());
+                if (generated.getTxnId().isPresent() && writtenBy(engine, file, generated.getTxnId().get())) {
+                    return new CommitResponse(ParsedDeltaData.forFileStatus(FileStatus.of(file)));
+                }
+                throw e;
+            }
+        }
+
+        /** Whether the commit file exists and was written by transaction {@code txnId}; false if it cannot be read. */
+        private static boolean writtenBy(Engine engine, String file, String txnId) {
+            try (CloseableIterator<ColumnarBatch> batches = engine.getJsonHandler()
+                    .readJsonFiles(Utils.singletonCloseableIterator(FileStatus.of(file)), TXN_ID, Optional.empty())) {
+                while (batches.hasNext()) {
+                    ColumnarBatch batch = batches.next();
+                    ColumnVector commitInfo = batch.getColumnVector(0);
+                    ColumnVector ids = commitInfo.getChild(0);
+                    for (int row = 0; row < batch.getSize(); row++) {
+                        if (!commitInfo.isNullAt(row) && !ids.isNullAt(row)) {
+                            return txnId.equals(ids.getString(row));
+                        }
+                    }
+                }
+                return false;
+            } catch (IOException | RuntimeException unreadable) {
+                // Not there (the write failed before the store had it) or not readable now: not known to be ours.
+                return false;
+            }
         }
 
         private static boolean isCommitInfo(Row action) {
