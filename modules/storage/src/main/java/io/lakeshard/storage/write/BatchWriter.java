@@ -18,6 +18,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,8 @@ import org.apache.arrow.vector.TimeStampMicroTZVector;
 import org.apache.arrow.vector.TimeStampVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.compare.Range;
+import org.apache.arrow.vector.compare.RangeEqualsVisitor;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.complex.StructVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -170,21 +173,27 @@ public final class BatchWriter {
     }
 
     private List<NewDataFile> writePartitioned(VectorSchemaRoot table) {
-        Map<Map<String, String>, List<Integer>> rowsByPartition = new LinkedHashMap<>();
+        Map<Map<String, String>, RowList> rowsByPartition = new LinkedHashMap<>();
         List<String> partitionColumns = schema.partitionColumns();
         List<FieldVector> partitionVectors = partitionColumns.stream().map(table::getVector).toList();
+        List<RangeEqualsVisitor> sameValue = partitionVectors.stream().map(v -> new RangeEqualsVisitor(v, v)).toList();
+        Range range = new Range(0, 0, 1);
+        RowList current = null;
         for (int row = 0; row < table.getRowCount(); row++) {
-            Map<String, String> values = new LinkedHashMap<>();
-            for (int c = 0; c < partitionColumns.size(); c++) {
-                FieldVector vector = partitionVectors.get(c);
-                values.put(schema.physicalName(partitionColumns.get(c)), partitionString(vector, row));
+            // Rows come in runs of one partition (a day's spans, say): its values are formatted once per run.
+            if (current == null || !samePartition(sameValue, range.setLeftStart(row - 1).setRightStart(row))) {
+                Map<String, String> values = new LinkedHashMap<>();
+                for (int c = 0; c < partitionColumns.size(); c++) {
+                    values.put(schema.physicalName(partitionColumns.get(c)), partitionString(partitionVectors.get(c), row));
+                }
+                current = rowsByPartition.computeIfAbsent(values, k -> new RowList());
             }
-            rowsByPartition.computeIfAbsent(values, k -> new ArrayList<>()).add(row);
+            current.add(row);
         }
         List<NewDataFile> files = new ArrayList<>();
         try {
-            for (Map.Entry<Map<String, String>, List<Integer>> partition : rowsByPartition.entrySet()) {
-                int[] rows = partition.getValue().stream().mapToInt(Integer::intValue).toArray();
+            for (Map.Entry<Map<String, String>, RowList> partition : rowsByPartition.entrySet()) {
+                int[] rows = partition.getValue().toArray();
                 files.addAll(PartitionFileWriter.write(hadoopConf, tableRoot, schema, options, partition.getKey(), table,
                         rows, Long.MAX_VALUE));
             }
@@ -192,6 +201,32 @@ public final class BatchWriter {
         } catch (RuntimeException e) {
             DataFiles.deleteQuietly(hadoopConf, tableRoot, files);
             throw e;
+        }
+    }
+
+    private static boolean samePartition(List<RangeEqualsVisitor> columns, Range rows) {
+        for (RangeEqualsVisitor column : columns) {
+            if (!column.rangeEquals(rows)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Row indices, unboxed. */
+    private static final class RowList {
+        private int[] rows = new int[1024];
+        private int size;
+
+        void add(int row) {
+            if (size == rows.length) {
+                rows = Arrays.copyOf(rows, size * 2);
+            }
+            rows[size++] = row;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(rows, size);
         }
     }
 

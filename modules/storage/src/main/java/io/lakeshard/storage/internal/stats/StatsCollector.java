@@ -4,11 +4,19 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lakeshard.storage.dataset.TableSchema.FieldPair;
 import io.lakeshard.storage.internal.schema.DeltaRange;
+import io.lakeshard.storage.internal.schema.SupportedTypes;
 import io.lakeshard.storage.stats.StatValues;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntToLongFunction;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.BaseVariableWidthVector;
+import org.apache.arrow.vector.DateDayVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.TimeStampVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.StructVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -51,10 +59,24 @@ public final class StatsCollector {
         }
     }
 
-    public void add(int row) {
-        numRecords++;
+    /** Adds rows {@code rows[from..to)} of the bound batch. */
+    public void add(int[] rows, int from, int to) {
+        numRecords += to - from;
         for (Leaf leaf : leaves) {
-            leaf.add(row);
+            for (int i = from; i < to; i++) {
+                leaf.add(rows[i]);
+            }
+        }
+    }
+
+    /** Adds what {@code other}, collected over other rows of the same columns, saw. */
+    public void merge(StatsCollector other) {
+        if (other.leaves.size() != leaves.size()) {
+            throw new IllegalArgumentException("statistics of other columns");
+        }
+        numRecords += other.numRecords;
+        for (int i = 0; i < leaves.size(); i++) {
+            leaves.get(i).merge(other.leaves.get(i));
         }
     }
 
@@ -70,6 +92,7 @@ public final class StatsCollector {
         ObjectNode max = root.putObject("maxValues");
         ObjectNode nulls = root.putObject("nullCount");
         for (Leaf leaf : leaves) {
+            leaf.settle();
             nested(nulls, leaf.physicalPath).put(last(leaf.physicalPath), leaf.nullCount);
             if (leaf.min != null && leaf.boundsSurviveTheLog()) {
                 nested(min, leaf.physicalPath).set(last(leaf.physicalPath), StatValues.toJson(leaf.type, leaf.finalMin()));
@@ -112,6 +135,8 @@ public final class StatsCollector {
         final boolean ordered;
         List<FieldVector> ancestors = List.of();
         FieldVector vector;
+        /** Bounds kept without boxing for the common types, or null: {@link #min} and {@link #max} as values. */
+        Bounds bounds;
         long nullCount;
         Comparable<?> min;
         Comparable<?> max;
@@ -132,7 +157,43 @@ public final class StatsCollector {
                 current = (FieldVector) ((StructVector) current).getChild(logicalPath.get(i));
             }
             ancestors = chain;
+            settle();
             vector = current;
+            bounds = !ordered ? null : Bounds.of(current);
+        }
+
+        void merge(Leaf other) {
+            other.settle();
+            settle();
+            nullCount += other.nullCount;
+            if (sawNaN || other.sawNaN) {
+                sawNaN = true;
+                min = null;
+                max = null;
+                return;
+            }
+            if (other.min != null && (min == null || StatValues.compare(other.min, min) < 0)) {
+                min = other.min;
+            }
+            if (other.max != null && (max == null || StatValues.compare(other.max, max) > 0)) {
+                max = other.max;
+            }
+        }
+
+        /** Moves what {@link #bounds} saw into {@link #min} and {@link #max}. */
+        void settle() {
+            if (bounds == null || !bounds.any()) {
+                return;
+            }
+            Comparable<?> low = bounds.min();
+            Comparable<?> high = bounds.max();
+            if (min == null || StatValues.compare(low, min) < 0) {
+                min = low;
+            }
+            if (max == null || StatValues.compare(high, max) > 0) {
+                max = high;
+            }
+            bounds.reset();
         }
 
         void add(int row) {
@@ -147,6 +208,10 @@ public final class StatsCollector {
                 return;
             }
             if (!ordered || sawNaN) {
+                return;
+            }
+            if (bounds != null) {
+                bounds.add(row);
                 return;
             }
             Comparable<?> value = StatValues.read(vector, row);
@@ -208,6 +273,131 @@ public final class StatsCollector {
                 return s;
             }
             return s.substring(0, s.offsetByCodePoints(0, STRING_PREFIX_LENGTH));
+        }
+    }
+
+    /**
+     * Min and max of one vector's values without a boxed value per row: integers, dates and timestamps as longs,
+     * strings as their UTF-8 bytes (byte order is code-point order, the order {@link StatValues#compareUtf8} keeps).
+     */
+    private abstract static class Bounds {
+        static Bounds of(FieldVector vector) {
+            if (vector instanceof BaseIntVector v) {
+                return new LongBounds(v::getValueAsLong);
+            }
+            if (vector instanceof DateDayVector v) {
+                return new LongBounds(row -> v.get(row));
+            }
+            if (vector instanceof TimeStampVector v) {
+                return new LongBounds(v::get);
+            }
+            if (vector instanceof BaseVariableWidthVector v && SupportedTypes.isString(v.getField().getType())) {
+                return new Utf8Bounds(v);
+            }
+            return null;
+        }
+
+        abstract void add(int row);
+
+        abstract boolean any();
+
+        abstract Comparable<?> min();
+
+        abstract Comparable<?> max();
+
+        abstract void reset();
+    }
+
+    private static final class LongBounds extends Bounds {
+        private final IntToLongFunction values;
+        private boolean any;
+        private long min = Long.MAX_VALUE;
+        private long max = Long.MIN_VALUE;
+
+        LongBounds(IntToLongFunction values) {
+            this.values = values;
+        }
+
+        @Override
+        void add(int row) {
+            long value = values.applyAsLong(row);
+            any = true;
+            if (value < min) {
+                min = value;
+            }
+            if (value > max) {
+                max = value;
+            }
+        }
+
+        @Override
+        boolean any() {
+            return any;
+        }
+
+        @Override
+        Comparable<?> min() {
+            return min;
+        }
+
+        @Override
+        Comparable<?> max() {
+            return max;
+        }
+
+        @Override
+        void reset() {
+            any = false;
+            min = Long.MAX_VALUE;
+            max = Long.MIN_VALUE;
+        }
+    }
+
+    private static final class Utf8Bounds extends Bounds {
+        private final BaseVariableWidthVector vector;
+        private byte[] scratch = new byte[64];
+        private byte[] min;
+        private byte[] max;
+
+        Utf8Bounds(BaseVariableWidthVector vector) {
+            this.vector = vector;
+        }
+
+        @Override
+        void add(int row) {
+            int start = vector.getStartOffset(row);
+            int length = vector.getEndOffset(row) - start;
+            if (scratch.length < length) {
+                scratch = new byte[Math.max(length, scratch.length * 2)];
+            }
+            vector.getDataBuffer().getBytes(start, scratch, 0, length);
+            if (min == null || Arrays.compareUnsigned(scratch, 0, length, min, 0, min.length) < 0) {
+                min = Arrays.copyOf(scratch, length);
+            }
+            if (max == null || Arrays.compareUnsigned(scratch, 0, length, max, 0, max.length) > 0) {
+                max = Arrays.copyOf(scratch, length);
+            }
+        }
+
+        @Override
+        boolean any() {
+            return min != null;
+        }
+
+        @Override
+        Comparable<?> min() {
+            return new String(min, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        Comparable<?> max() {
+            return new String(max, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        void reset() {
+            min = null;
+            max = null;
         }
     }
 }

@@ -10,10 +10,15 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -21,16 +26,16 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.schema.MessageType;
 
 /**
  * Writes rows of Arrow batches to one Parquet file, laid out for pruning: ZSTD, row groups of at most
  * {@value #ROW_GROUP_ROWS} rows, page statistics and page index, dictionary encoding, bloom filters on the
- * configured columns and on string columns named {@code *_id} / {@code *_key}.
+ * configured columns and on string columns named {@code *_id} / {@code *_key}. Rows go in column by column
+ * ({@link ColumnShredder}); the row groups, pages and footer are parquet-mr's, as its record writer would make them.
  */
 public final class DataFileWriter implements Closeable {
     static final int ROW_GROUP_ROWS = 65_536;
@@ -38,19 +43,27 @@ public final class DataFileWriter implements Closeable {
     static final int PAGE_BYTES = 1 << 20;
     static final int STATISTICS_TRUNCATE_LENGTH = 64;
 
-    private final ParquetWriter<Integer> writer;
-    private final ArrowWriteSupport writeSupport;
+    private final ParquetFileWriter writer;
+    private final ParquetProperties properties;
+    private final MessageType messageType;
+    private final List<FieldPair> columns;
+    private final RowGroupEncoder encoder;
     private final StatsCollector stats;
     private final URI file;
     private final Configuration conf;
+    private VectorSchemaRoot source;
+    private boolean closed;
 
-    private DataFileWriter(ParquetWriter<Integer> writer, ArrowWriteSupport writeSupport, StatsCollector stats,
-            URI file, Configuration conf) {
+    private DataFileWriter(ParquetFileWriter writer, ParquetProperties properties, MessageType messageType,
+            List<FieldPair> columns, URI file, Configuration conf) {
         this.writer = writer;
-        this.writeSupport = writeSupport;
-        this.stats = stats;
+        this.properties = properties;
+        this.messageType = messageType;
+        this.columns = columns;
+        this.stats = new StatsCollector(columns);
         this.file = file;
         this.conf = conf;
+        this.encoder = encoder();
     }
 
     /**
@@ -61,13 +74,8 @@ public final class DataFileWriter implements Closeable {
         requireNonNull(file, "file is null");
         Configuration conf = new Configuration(hadoopConf);
         conf.setInt("parquet.compression.codec.zstd.level", options.compressionLevel());
-        ArrowWriteSupport writeSupport = new ArrowWriteSupport(columns);
-        OutputFile output = outputFile(file, conf);
-        Builder builder = new Builder(output, writeSupport)
-                .withConf(conf)
-                .withWriteMode(ParquetFileWriter.Mode.CREATE)
-                .withCompressionCodec(CompressionCodecName.ZSTD)
-                .withRowGroupSize(ROW_GROUP_BYTES)
+        MessageType messageType = ParquetSchemas.messageType(columns.stream().map(FieldPair::physical).toList());
+        ParquetProperties.Builder builder = ParquetProperties.builder()
                 .withRowGroupRowCountLimit(ROW_GROUP_ROWS)
                 .withPageSize(PAGE_BYTES)
                 .withDictionaryEncoding(true)
@@ -82,7 +90,11 @@ public final class DataFileWriter implements Closeable {
             builder.withBloomFilterEnabled(column, true).withBloomFilterNDV(column, distinctValues)
                     .withDictionaryEncoding(column, false);
         }
-        return new DataFileWriter(builder.build(), writeSupport, new StatsCollector(columns), file, conf);
+        ParquetProperties properties = builder.build();
+        ParquetFileWriter writer = new ParquetFileWriter(outputFile(file, conf), messageType, ParquetFileWriter.Mode.CREATE,
+                ROW_GROUP_BYTES, ParquetWriter.MAX_PADDING_SIZE_DEFAULT, null, properties);
+        writer.start();
+        return new DataFileWriter(writer, properties, messageType, List.copyOf(columns), file, conf);
     }
 
     /**
@@ -117,27 +129,91 @@ public final class DataFileWriter implements Closeable {
 
     /** The batch the next rows come from. */
     public void setSource(VectorSchemaRoot root) {
-        writeSupport.setSource(root);
-        stats.setSource(root);
+        source = requireNonNull(root, "root is null");
+        encoder.setSource(root);
     }
 
-    public void write(int row) throws IOException {
-        writer.write(row);
-        stats.add(row);
+    /** Writes rows {@code rows[from..to)} of the source batch, in that order. */
+    public void write(int[] rows, int from, int to) throws IOException {
+        encoder.write(rows, from, to);
+        encoder.appendTo(writer);
+    }
+
+    /**
+     * Writes all of {@code rows} of the source batch, in that order, as row groups of equal size encoded in parallel
+     * on {@code executor} and on this thread; they go into the file in order.
+     */
+    public void writeAll(int[] rows, Executor executor) throws IOException {
+        encoder.finishRowGroup();
+        encoder.appendTo(writer);
+        int groups = (int) Math.ceil(rows.length / (double) ROW_GROUP_ROWS);
+        int size = groups == 0 ? 0 : (int) Math.ceil(rows.length / (double) groups);
+        List<RowGroupEncoder> encoders = new ArrayList<>();
+        List<CompletableFuture<Void>> encoded = new ArrayList<>();
+        try {
+            for (int from = size; from < rows.length; from += size) {
+                RowGroupEncoder parallel = encoder();
+                encoders.add(parallel);
+                int start = from;
+                int end = Math.min(rows.length, from + size);
+                encoded.add(CompletableFuture.runAsync(() -> {
+                    parallel.setSource(source);
+                    parallel.write(rows, start, end);
+                    parallel.finishRowGroup();
+                }, executor));
+            }
+            encoder.write(rows, 0, Math.min(rows.length, size));
+            encoder.finishRowGroup();
+            encoder.appendTo(writer);
+            for (int i = 0; i < encoders.size(); i++) {
+                join(encoded.get(i));
+                encoders.get(i).appendTo(writer);
+                stats.merge(encoders.get(i).stats());
+            }
+        } finally {
+            // After a failure the others may still be encoding: their buffers are freed only once they stop.
+            for (CompletableFuture<Void> encoding : encoded) {
+                encoding.handle((done, failure) -> null).join();
+            }
+            encoders.forEach(RowGroupEncoder::close);
+        }
+    }
+
+    private static void join(CompletableFuture<Void> encoding) throws IOException {
+        try {
+            encoding.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IOException("encoding a row group failed", e.getCause());
+        }
     }
 
     /** Bytes written so far, buffered row group included: what rolling to the next file is decided on. */
-    public long dataSize() {
-        return writer.getDataSize();
+    public long dataSize() throws IOException {
+        return writer.getPos() + encoder.bufferedBytes();
     }
 
     public URI file() {
         return file;
     }
 
+    private RowGroupEncoder encoder() {
+        return new RowGroupEncoder(messageType, columns, properties, conf, ROW_GROUP_BYTES);
+    }
+
     /** Closes the file and returns its size and statistics. */
     public WrittenFile finish() throws IOException {
-        writer.close();
+        closed = true;
+        try {
+            encoder.finishRowGroup();
+            encoder.appendTo(writer);
+            writer.end(Map.of());
+        } finally {
+            encoder.close();
+        }
+        stats.merge(encoder.stats());
         FileStatus status = new Path(file).getFileSystem(conf).getFileStatus(new Path(file));
         return new WrittenFile(file, status.getLen(), status.getModificationTime(), stats.numRecords(), stats.toJson());
     }
@@ -145,7 +221,12 @@ public final class DataFileWriter implements Closeable {
     /** Abandons the file: closes and deletes it. */
     @Override
     public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
+            encoder.close();
             writer.close();
         } finally {
             new Path(file).getFileSystem(conf).delete(new Path(file), false);
@@ -153,23 +234,4 @@ public final class DataFileWriter implements Closeable {
     }
 
     public record WrittenFile(URI file, long sizeBytes, long modificationTime, long numRecords, String statsJson) {}
-
-    private static final class Builder extends ParquetWriter.Builder<Integer, Builder> {
-        private final WriteSupport<Integer> writeSupport;
-
-        Builder(OutputFile file, WriteSupport<Integer> writeSupport) {
-            super(file);
-            this.writeSupport = writeSupport;
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<Integer> getWriteSupport(Configuration conf) {
-            return writeSupport;
-        }
-    }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ForkJoinPool;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.hadoop.conf.Configuration;
 
@@ -18,6 +19,12 @@ import org.apache.hadoop.conf.Configuration;
  * every file it wrote.
  */
 public final class PartitionFileWriter {
+    /**
+     * Rows written between two looks at the file's size: a file ends at most this many rows past its target (a few
+     * hundred KiB), and the size, summed over every column's buffers, is not asked per row.
+     */
+    private static final int SLICE_ROWS = 4_096;
+
     private PartitionFileWriter() {}
 
     public static List<NewDataFile> write(Configuration conf, URI tableRoot, TableSchema schema, WriterOptions options,
@@ -27,14 +34,23 @@ public final class PartitionFileWriter {
         List<NewDataFile> files = new ArrayList<>();
         DataFileWriter writer = null;
         try {
-            for (int row : order) {
+            if (targetFileSize == Long.MAX_VALUE && order.length > 0) {
+                // One file whatever its size: its row groups can be encoded side by side.
+                writer = DataFileWriter.create(conf, DataFiles.resolve(tableRoot, directory + "part-" + UUID.randomUUID() + ".zstd.parquet"),
+                        schema.dataColumns(), options, order.length);
+                writer.setSource(rows);
+                writer.writeAll(order, ForkJoinPool.commonPool());
+                files.add(finish(writer, tableRoot, partitionValues));
+                return files;
+            }
+            for (int from = 0; from < order.length; from += SLICE_ROWS) {
                 if (writer == null) {
                     String relative = directory + "part-" + UUID.randomUUID() + ".zstd.parquet";
                     writer = DataFileWriter.create(conf, DataFiles.resolve(tableRoot, relative), schema.dataColumns(),
                             options, order.length);
                     writer.setSource(rows);
                 }
-                writer.write(row);
+                writer.write(order, from, Math.min(order.length, from + SLICE_ROWS));
                 if (writer.dataSize() >= targetFileSize) {
                     files.add(finish(writer, tableRoot, partitionValues));
                     writer = null;

@@ -3,7 +3,6 @@ package io.lakeshard.storage.internal.write;
 import static java.util.Objects.requireNonNull;
 
 import io.lakeshard.storage.dataset.TableSchema.FieldPair;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,8 +34,9 @@ import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 
 /**
- * Writes one row of the current Arrow batch per record: the record is the row index. Rows can therefore be written
- * in any order (sorting is a permutation of indices) and from several batches in turn ({@link #setSource}).
+ * The write path before {@link ColumnShredder}, kept as the reference its files are compared with: parquet-mr's
+ * record writer, fed one row of the current Arrow batch per record (the record is the row index, so rows can be
+ * written in any order).
  */
 final class ArrowWriteSupport extends WriteSupport<Integer> {
     private final List<FieldPair> columns;
@@ -175,19 +175,7 @@ final class ArrowWriteSupport extends WriteSupport<Integer> {
             return of(vector, (c, i) -> c.addLong(vector.getObject(i).unscaledValue().longValueExact()));
         }
         int width = ParquetSchemas.decimalBytes(precision);
-        return of(vector, (c, i) -> c.addBinary(Binary.fromConstantByteArray(bigEndian(vector.getObject(i), width))));
-    }
-
-    private static byte[] bigEndian(BigDecimal value, int width) {
-        byte[] unscaled = value.unscaledValue().toByteArray();
-        byte[] out = new byte[width];
-        byte pad = (byte) (value.signum() < 0 ? 0xFF : 0x00);
-        int offset = width - unscaled.length;
-        for (int i = 0; i < offset; i++) {
-            out[i] = pad;
-        }
-        System.arraycopy(unscaled, 0, out, offset, unscaled.length);
-        return out;
+        return of(vector, (c, i) -> c.addBinary(Binary.fromConstantByteArray(ColumnShredder.bigEndian(vector.getObject(i), width))));
     }
 
     private static ValueWriter listWriter(ListVector list, Field physicalElement) {
