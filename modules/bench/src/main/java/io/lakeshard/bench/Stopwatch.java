@@ -12,6 +12,24 @@ final class Stopwatch {
         void run() throws Exception;
     }
 
+    /** A body that times the part of itself that counts, and returns it in nanoseconds. */
+    interface Part {
+        long run() throws Exception;
+    }
+
+    /** Timings of the part of each run that {@code body} says counts (the rest is set-up). */
+    static Stopwatch timeParts(int warmups, int runs, Part body) throws Exception {
+        for (int i = 0; i < warmups; i++) {
+            body.run();
+        }
+        Stopwatch stopwatch = new Stopwatch();
+        for (int i = 0; i < runs; i++) {
+            stopwatch.millis.add(body.run() / 1e6);
+        }
+        Collections.sort(stopwatch.millis);
+        return stopwatch;
+    }
+
     static Stopwatch time(int warmups, int runs, Body body) throws Exception {
         for (int i = 0; i < warmups; i++) {
             body.run();

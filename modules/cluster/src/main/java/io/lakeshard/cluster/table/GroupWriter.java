@@ -146,7 +146,7 @@ public final class GroupWriter {
         List<NewDataFile> written = new ArrayList<>();
         boolean attempted = false;
         try {
-            BatchWriter inlineWriter = writes.stream().anyMatch(write -> write.arrowIpc() != null) ? batchWriter(table) : null;
+            BatchWriter inlineWriter = writes.stream().anyMatch(write -> write.arrowIpc() != null) ? batchWriter(table, expectedVersion) : null;
             sortOut(entries, known, table, inlineWriter, expectedVersion);
             written.addAll(writeInline(entries, inlineWriter));
             List<Entry> committing = entries.stream().filter(entry -> entry.outcome == Outcome.COMMIT).toList();
@@ -289,8 +289,8 @@ public final class GroupWriter {
         return written;
     }
 
-    private BatchWriter batchWriter(DeltaTable table) {
-        TableSnapshot metadata = table.latestMetadata();
+    private BatchWriter batchWriter(DeltaTable table, long version) {
+        TableSnapshot metadata = table.metadataAt(version);
         return BatchWriter.forDefinition(table.storage(), table.root(), metadata.schema(), DeltaTable.definitionOf(metadata), allocator);
     }
 

@@ -106,13 +106,12 @@ public final class IngestRouter {
      * refused by the node that received it; then bulk or inline.
      */
     private Prepared prepare(TableRef ref, DatasetRecord record, VectorSchemaRoot batch) {
-        BatchWriter writer;
         try {
-            writer = validated(ref, snapshots.cache(ref).current(), record, batch);
+            return prepared(ref, snapshots.cache(ref).current(), record, batch);
         } catch (InvalidInputException stale) {
             // A column added a moment ago may not be in this node's snapshot yet: look at the log once more.
             try {
-                writer = validated(ref, snapshots.cache(ref).refresh(), record, batch);
+                return prepared(ref, snapshots.cache(ref).refresh(), record, batch);
             } catch (InvalidInputException e) {
                 return new Prepared(new TableEntity.WriteRejected(false, e.field(), e.getMessage()), List.of(), null, 0);
             } catch (ReadOnlyTableException e) {
@@ -121,8 +120,16 @@ public final class IngestRouter {
         } catch (ReadOnlyTableException e) {
             return readOnly(e);
         }
+    }
+
+    /** Inline bytes of a valid batch, or its files: writing checks the batch first and writes nothing if it is not. */
+    private Prepared prepared(TableRef ref, TableSnapshot snapshot, DatasetRecord record, VectorSchemaRoot batch) {
+        snapshot.requireWritable();
+        BatchWriter writer = BatchWriter.forDefinition(tables.table(ref).storage(), snapshot.tableRoot(), snapshot.schema(),
+                record.spec().toDefinition(), allocator);
         long rows = batch.getRowCount();
         if (bytes(batch) <= inlineThresholdBytes) {
+            writer.validate(batch);
             byte[] ipc = ArrowStreams.write(batch);
             // Artery drops a message larger than its frame: whatever the estimate said, a large one goes as files.
             if (ipc.length <= MAX_INLINE_BYTES) {
@@ -134,14 +141,6 @@ public final class IngestRouter {
 
     private static Prepared readOnly(ReadOnlyTableException refusal) {
         return new Prepared(new TableEntity.WriteRejected(false, "", refusal.getMessage(), true), List.of(), null, 0);
-    }
-
-    private BatchWriter validated(TableRef ref, TableSnapshot snapshot, DatasetRecord record, VectorSchemaRoot batch) {
-        snapshot.requireWritable();
-        BatchWriter writer = BatchWriter.forDefinition(tables.table(ref).storage(), snapshot.tableRoot(), snapshot.schema(),
-                record.spec().toDefinition(), allocator);
-        writer.validate(batch);
-        return writer;
     }
 
     static long bytes(VectorSchemaRoot batch) {

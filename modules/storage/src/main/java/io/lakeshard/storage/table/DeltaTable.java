@@ -89,6 +89,9 @@ public final class DeltaTable {
     private final Clock clock;
     /** The last housekeeping handed off: the next runs after it, so one table's hooks never overlap. */
     private CompletableFuture<Void> housekeeping = CompletableFuture.completedFuture(null);
+    /** Commits through {@link #appendGroup} record their history here: one at a time, under {@link #head}'s lock. */
+    private final HistoryCommitter appendHistory = new HistoryCommitter();
+    private final Head head = new Head();
 
     private DeltaTable(StorageRoot storage, URI root) {
         this.storage = requireNonNull(storage, "storage is null");
@@ -190,7 +193,23 @@ public final class DeltaTable {
 
     /** The latest version's schema and properties, with an empty file list: reads no file actions. */
     public TableSnapshot latestMetadata() {
-        Snapshot snapshot = latest();
+        return metadataOf(latest());
+    }
+
+    /**
+     * The schema and properties at {@code version}, as {@link #latestMetadata} returns them, from the snapshot the last
+     * commit here made when it is that version: the table's writer asks before every commit, and the log need not
+     * be listed for it.
+     */
+    public TableSnapshot metadataAt(long version) {
+        Optional<Snapshot> known;
+        synchronized (head) {
+            known = head.at(version);
+        }
+        return metadataOf(known.orElseGet(() -> readable(TableManager.loadSnapshot(path).atVersion(version).build(engine))));
+    }
+
+    private TableSnapshot metadataOf(Snapshot snapshot) {
         return new TableSnapshot(root, snapshot.getVersion(), snapshot.getTimestamp(engine), schemaOf(snapshot),
                 snapshot.getTableProperties(), WriteSupport.refusal(snapshot), Map.of());
     }
@@ -245,65 +264,121 @@ public final class DeltaTable {
      * only lose a shortcut (they replay a few more commits).
      */
     public GroupCommitResult appendGroup(List<PendingAppend> appends, long expectedVersion, Executor housekeeping) {
-        HistoryCommitter history = new HistoryCommitter();
-        Snapshot snapshot = writable(latest(history));
-        if (snapshot.getVersion() != expectedVersion) {
-            throw new CommitConflictException("the log of " + root + " is at version " + snapshot.getVersion()
-                    + ", not " + expectedVersion + ": another writer committed", null);
-        }
-        Map<String, Long> lastSequence = new HashMap<>();
-        List<Boolean> applied = new ArrayList<>();
-        List<NewDataFile> files = new ArrayList<>();
-        List<NewDataFile> duplicates = new ArrayList<>();
-        for (PendingAppend append : appends) {
-            boolean fresh = true;
-            if (append.key().isPresent()) {
-                IdempotencyKey key = append.key().get();
-                long last = lastSequence.computeIfAbsent(key.appId(),
-                        id -> snapshot.getLatestTransactionVersion(engine, id).orElse(-1L));
-                fresh = key.sequence() > last;
-                if (fresh) {
-                    lastSequence.put(key.appId(), key.sequence());
+        synchronized (head) {
+            Snapshot snapshot = head.at(expectedVersion).orElseGet(() -> writable(latest(appendHistory)));
+            if (snapshot.getVersion() != expectedVersion) {
+                throw new CommitConflictException("the log of " + root + " is at version " + snapshot.getVersion()
+                        + ", not " + expectedVersion + ": another writer committed", null);
+            }
+            head.follow(snapshot);
+            Map<String, Long> lastSequence = new HashMap<>();
+            List<Boolean> applied = new ArrayList<>();
+            List<NewDataFile> files = new ArrayList<>();
+            List<NewDataFile> duplicates = new ArrayList<>();
+            for (PendingAppend append : appends) {
+                boolean fresh = true;
+                if (append.key().isPresent()) {
+                    IdempotencyKey key = append.key().get();
+                    long last = lastSequence.computeIfAbsent(key.appId(), id -> head.lastSequence(engine, id));
+                    fresh = key.sequence() > last;
+                    if (fresh) {
+                        lastSequence.put(key.appId(), key.sequence());
+                    }
+                }
+                applied.add(fresh);
+                (fresh ? files : duplicates).addAll(append.files());
+            }
+            DataFiles.deleteQuietly(hadoopConf, root, duplicates);
+            if (!applied.contains(true)) {
+                return new GroupCommitResult(snapshot.getVersion(), applied);
+            }
+            StructType physical = DeltaSchemas.physical(snapshot.getSchema());
+            long now = clock.millis();
+            List<Row> actions = new ArrayList<>();
+            files.forEach(file -> actions.add(KernelActions.add(physical, file, true)));
+            Map<String, Long> committedKeys = new HashMap<>();
+            List<PendingAppend> appliedAppends = new ArrayList<>();
+            for (int i = 0; i < appends.size(); i++) {
+                if (applied.get(i)) {
+                    appends.get(i).key().ifPresent(key -> committedKeys.merge(key.appId(), key.sequence(), Math::max));
+                    appliedAppends.add(appends.get(i));
                 }
             }
-            applied.add(fresh);
-            (fresh ? files : duplicates).addAll(append.files());
-        }
-        DataFiles.deleteQuietly(hadoopConf, root, duplicates);
-        if (!applied.contains(true)) {
-            return new GroupCommitResult(snapshot.getVersion(), applied);
-        }
-        StructType physical = DeltaSchemas.physical(snapshot.getSchema());
-        long now = clock.millis();
-        List<Row> actions = new ArrayList<>();
-        files.forEach(file -> actions.add(KernelActions.add(physical, file, true)));
-        Map<String, Long> committedKeys = new HashMap<>();
-        List<PendingAppend> appliedAppends = new ArrayList<>();
-        for (int i = 0; i < appends.size(); i++) {
-            if (applied.get(i)) {
-                appends.get(i).key().ifPresent(key -> committedKeys.merge(key.appId(), key.sequence(), Math::max));
-                appliedAppends.add(appends.get(i));
+            committedKeys.forEach((appId, sequence) -> actions.add(KernelActions.txn(appId, sequence, now)));
+            CommitOperation append = CommitOperation.append(snapshot.getPartitionColumnNames(), appliedAppends);
+            appendHistory.record(append, append.metrics(List.of(), files));
+            TransactionCommitResult committed;
+            try {
+                Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.WRITE)
+                        .withMaxRetries(0)
+                        .build(engine);
+                committed = txn.commit(engine, CloseableIterable.inMemoryIterable(toIterator(actions)));
+            } catch (MaxCommitRetryLimitReachedException e) {
+                head.forget();
+                if (e.getCause() instanceof CommitFailedException failed && !failed.isConflict()) {
+                    // Not a conflict: the store may have the log entry or not, so the caller must keep the files.
+                    throw new StorageUnavailableException("writing version " + (expectedVersion + 1) + " of the log of " + root
+                            + " failed; the commit may have happened", ioCause(failed));
+                }
+                throw conflict(expectedVersion, e);
+            } catch (ConcurrentWriteException e) {
+                head.forget();
+                throw conflict(expectedVersion, e);
+            } catch (RuntimeException e) {
+                head.forget();
+                throw e;
             }
-        }
-        committedKeys.forEach((appId, sequence) -> actions.add(KernelActions.txn(appId, sequence, now)));
-        CommitOperation append = CommitOperation.append(snapshot.getPartitionColumnNames(), appliedAppends);
-        history.record(append, append.metrics(List.of(), files));
-        try {
-            Transaction txn = snapshot.buildUpdateTableTransaction(ENGINE_INFO, Operation.WRITE)
-                    .withMaxRetries(0)
-                    .build(engine);
-            TransactionCommitResult committed = txn.commit(engine, CloseableIterable.inMemoryIterable(toIterator(actions)));
+            head.committed(committed, committedKeys);
             handOff(committed, housekeeping);
             return new GroupCommitResult(committed.getVersion(), applied);
-        } catch (MaxCommitRetryLimitReachedException e) {
-            if (e.getCause() instanceof CommitFailedException failed && !failed.isConflict()) {
-                // Not a conflict: the store may have the log entry or not, so the caller must keep the files.
-                throw new StorageUnavailableException("writing version " + (expectedVersion + 1) + " of the log of " + root
-                        + " failed; the commit may have happened", ioCause(failed));
+        }
+    }
+
+    /**
+     * The snapshot the table's writer commits on next, and the writers' last sequences in it: the version its last
+     * commit made, which Kernel hands back without reading the log. The next commit then neither lists the log (a LIST
+     * on S3) nor replays it for each writer's sequence, work that grows with the log since the last checkpoint. A
+     * commit by someone else is still found: the log entry's name is taken, the put-if-absent fails, and the head is
+     * forgotten.
+     */
+    private static final class Head {
+        private Snapshot snapshot;
+        private final Map<String, Long> sequences = new HashMap<>();
+
+        Optional<Snapshot> at(long version) {
+            return snapshot != null && snapshot.getVersion() == version ? Optional.of(snapshot) : Optional.empty();
+        }
+
+        void follow(Snapshot loaded) {
+            if (loaded != snapshot) {
+                snapshot = loaded;
+                sequences.clear();
             }
-            throw conflict(expectedVersion, e);
-        } catch (ConcurrentWriteException e) {
-            throw conflict(expectedVersion, e);
+        }
+
+        long lastSequence(Engine engine, String appId) {
+            Long known = sequences.get(appId);
+            if (known != null) {
+                return known;
+            }
+            long found = snapshot.getLatestTransactionVersion(engine, appId).orElse(-1L);
+            sequences.put(appId, found);
+            return found;
+        }
+
+        void committed(TransactionCommitResult result, Map<String, Long> committedKeys) {
+            Optional<Snapshot> next = result.getPostCommitSnapshot();
+            if (next.isEmpty()) {
+                forget();
+                return;
+            }
+            snapshot = next.get();
+            sequences.putAll(committedKeys);
+        }
+
+        void forget() {
+            snapshot = null;
+            sequences.clear();
         }
     }
 

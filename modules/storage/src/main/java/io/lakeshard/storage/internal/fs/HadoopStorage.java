@@ -12,15 +12,16 @@ import io.lakeshard.storage.internal.log.S3ConditionalLogStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.EtagSource;
 import org.apache.hadoop.fs.FileStatus;
@@ -181,17 +182,25 @@ public final class HadoopStorage implements StorageRoot {
         if (!Files.isDirectory(directory)) {
             return files;
         }
-        try (Stream<java.nio.file.Path> walk = Files.walk(directory)) {
-            for (java.nio.file.Path file : (Iterable<java.nio.file.Path>) walk::iterator) {
-                BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(java.nio.file.Path file, BasicFileAttributes attributes) {
                 if (attributes.isRegularFile()) {
                     files.add(new FileStatus(attributes.size(), false, 1, 0, attributes.lastModifiedTime().toMillis(),
                             new Path(file.toUri())));
                 }
+                return FileVisitResult.CONTINUE;
             }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+
+            @Override
+            public FileVisitResult visitFileFailed(java.nio.file.Path file, IOException failure) throws IOException {
+                if (failure instanceof NoSuchFileException) {
+                    // Gone since the directory was read: a commit's temporary file, renamed into place meanwhile.
+                    return FileVisitResult.CONTINUE;
+                }
+                throw failure;
+            }
+        });
         return files;
     }
 

@@ -1,0 +1,359 @@
+package io.lakeshard.bench;
+
+import io.lakeshard.api.v1.WriteResponse;
+import io.lakeshard.client.LakeshardClient;
+import io.lakeshard.client.QueryResults;
+import io.lakeshard.server.LakeshardServer;
+import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.dataset.DatasetId;
+import io.lakeshard.storage.dataset.DatasetName;
+import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.table.DataFile;
+import io.lakeshard.storage.table.DeltaTable;
+import io.lakeshard.storage.table.GroupCommitResult;
+import io.lakeshard.storage.table.IdempotencyKey;
+import io.lakeshard.storage.table.PendingAppend;
+import io.lakeshard.storage.table.TableSettings;
+import io.lakeshard.storage.write.BatchWriter;
+import io.lakeshard.storage.write.NewDataFile;
+import io.lakeshard.testing.SpanBatches;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.ValueVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.MapVector;
+import org.apache.arrow.vector.complex.StructVector;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * Each speed figure of the ingest, small-write and count paths beside the limit it is measured against, in the same
+ * run and JVM: the raw Parquet writer on the same batches, a bare commit of an already-written file on the local
+ * disk, DuckDB over the same files. Client and server share this JVM and the machine's cores. Usage:
+ * {@code LimitsBenchmark <work-dir>}.
+ */
+public final class LimitsBenchmark {
+    private static final String KEY = "bench-key";
+    private static final int BULK_BATCHES = 20;
+    private static final int BULK_ROWS = 100_000;
+    /** The bulk batches are written this many times over, under new keys: 10M rows for the counts. */
+    private static final int BULK_ROUNDS = 5;
+    private static final int BULK_WRITERS = 4;
+    private static final int SMALL_ROWS = 1_000;
+    private static final int SMALL_WRITERS = 32;
+    private static final int SMALL_WRITES_PER_WRITER = 40;
+    private static final int BARE_COMMITS = 300;
+    private static final int COUNT_RUNS = 30;
+    private static final int ATTRIBUTES = 5;
+    private static final Schema WITH_ATTRIBUTES = withAttributes();
+
+    private LimitsBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = WorkDirectory.fresh(Path.of(args[0]).toAbsolutePath());
+        long start = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now().minus(1, ChronoUnit.HOURS));
+        System.out.printf("limits benchmark, %s: %d cores, JVM max heap %d MiB; client and server in one JVM%n",
+                Instant.now().truncatedTo(ChronoUnit.SECONDS), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+        try (BufferAllocator allocator = new RootAllocator()) {
+            List<VectorSchemaRoot> bulk = new ArrayList<>();
+            List<VectorSchemaRoot> mapped = new ArrayList<>();
+            for (int b = 0; b < BULK_BATCHES; b++) {
+                VectorSchemaRoot spans = SpanBatches.batch(allocator, (long) b * BULK_ROWS / SpanBatches.SPANS_PER_TRACE, BULK_ROWS, start, 10L);
+                bulk.add(spans);
+                mapped.add(withAttributes(spans, allocator));
+            }
+            double bulkMiB = mib(bulk);
+            double mappedMiB = mib(mapped);
+            long bulkRows = (long) BULK_BATCHES * BULK_ROWS;
+
+            System.out.printf("%n== Ingest: %d batches of %,d span rows (7 columns, %.0f MiB of Arrow; with a %d-entry map<string,string>: %.0f MiB) ==%n",
+                    BULK_BATCHES, BULK_ROWS, bulkMiB, ATTRIBUTES, mappedMiB);
+            double raw = rawWriter(dir.resolve("raw"), SpanBatches.SCHEMA, bulk, bulkRows, allocator);
+            double rawMapped = rawWriter(dir.resolve("raw-mapped"), WITH_ATTRIBUTES, mapped, bulkRows, allocator);
+            row("limit: raw Parquet writer, same batches (rows/s)", raw, raw);
+            row("limit: raw Parquet writer, with the map column (rows/s)", rawMapped, rawMapped);
+
+            try (LakeshardServer server = BenchServers.start(dir.resolve("server"), KEY, "");
+                    LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
+                client.register("obs.traces.bulk", SpanBatches.SCHEMA, List.of(), "start_time", null);
+                client.register("obs.traces.mapped", WITH_ATTRIBUTES, List.of(), "start_time", null);
+                client.register("obs.traces.small", SpanBatches.SCHEMA, List.of(), "start_time", null);
+                client.write("obs.traces.bulk", bulk.get(0), "warm-up", 0);
+                client.write("obs.traces.mapped", mapped.get(0), "warm-up", 0);
+
+                double one = bulkWrites(client, "obs.traces.bulk", bulk, 1, 1, 1);
+                row("API, bulk, 1 writer (rows/s)", one, raw);
+                double four = bulkWrites(client, "obs.traces.bulk", bulk, BULK_WRITERS, BULK_ROUNDS, 100);
+                row("API, bulk, " + BULK_WRITERS + " writers (rows/s)", four, raw);
+                double fourMapped = bulkWrites(client, "obs.traces.mapped", mapped, BULK_WRITERS, 1, 1);
+                row("API, bulk, " + BULK_WRITERS + " writers, with the map column (rows/s)", fourMapped, rawMapped);
+
+                System.out.printf("%n== Small writes: %,d rows each, %d concurrent writers, one app id each ==%n", SMALL_ROWS, SMALL_WRITERS);
+                Stopwatch bare = bareCommits(dir.resolve("bare"), allocator, start);
+                System.out.printf("%-62s %9.2f ms median, %.2f ms p99 (%,.0f commits/s)%n", "limit: bare local commit of a written 1,000-row file",
+                        bare.median(), bare.p99(), 1000 / bare.median());
+                smallWrites(client, allocator, start);
+
+                System.out.printf("%n== Counts over %,d rows ==%n", client.describe("obs.traces.bulk").getRows());
+                countFromStatistics(client, dir.resolve("server"));
+            }
+            bulk.forEach(VectorSchemaRoot::close);
+            // The mapped batches share the span columns: only their own column is left to free.
+            mapped.forEach(batch -> batch.getVector("attributes").close());
+        }
+        System.out.printf("%npeak RSS (VmHWM), whole JVM: %s%n", status("VmHWM"));
+    }
+
+    private static double rawWriter(Path dir, Schema schema, List<VectorSchemaRoot> batches, long rows, BufferAllocator allocator) {
+        StorageRoot storage = StorageRoot.local(dir);
+        DeltaTable table = DeltaTable.create(storage, storage.tableUri(new DatasetId("bench", DatasetName.parse("raw.parquet.writer"))),
+                DatasetDefinition.of(schema, List.of()).withEventTimeColumn("start_time"), TableSettings.defaults());
+        BatchWriter writer = BatchWriter.forDefinition(table.storage(), table.root(), table.snapshot().schema(), table.definition(), allocator);
+        writer.write(batches.get(0), "warm-up", Instant.now());
+        List<Double> rates = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            long t = System.nanoTime();
+            for (VectorSchemaRoot batch : batches) {
+                writer.write(batch, UUID.randomUUID().toString(), Instant.now());
+            }
+            rates.add(rows / ((System.nanoTime() - t) / 1e9));
+        }
+        Collections.sort(rates);
+        return rates.get(1);
+    }
+
+    /** Rows per second of {@code writers} writers each writing its share of {@code batches}, {@code rounds} times over. */
+    private static double bulkWrites(LakeshardClient client, String dataset, List<VectorSchemaRoot> batches, int writers, int rounds,
+            int firstSequence) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        AtomicLong rows = new AtomicLong();
+        long t = System.nanoTime();
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                running.add(pool.submit(() -> {
+                    long sequence = firstSequence;
+                    for (int round = 0; round < rounds; round++) {
+                        for (int b = writer; b < batches.size(); b += writers) {
+                            rows.addAndGet(client.write(dataset, batches.get(b), "bulk-" + writers + "-" + writer, sequence++).getRows());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> writer : running) {
+                writer.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return rows.get() / ((System.nanoTime() - t) / 1e9);
+    }
+
+    /** The commit alone: a file written beforehand, committed with a key at the version the writer knows. */
+    private static Stopwatch bareCommits(Path dir, BufferAllocator allocator, long start) throws Exception {
+        StorageRoot storage = StorageRoot.local(dir);
+        DeltaTable table = DeltaTable.create(storage, storage.tableUri(new DatasetId("bench", DatasetName.parse("bare.local.commit"))),
+                DatasetDefinition.of(SpanBatches.SCHEMA, List.of()).withEventTimeColumn("start_time"), TableSettings.defaults());
+        BatchWriter writer = BatchWriter.forDefinition(table.storage(), table.root(), table.snapshot().schema(), table.definition(), allocator);
+        ExecutorService housekeeping = Executors.newSingleThreadExecutor();
+        try (VectorSchemaRoot batch = SpanBatches.batch(allocator, 0, SMALL_ROWS, start, 1_000L)) {
+            long[] version = {table.latestVersion()};
+            int[] sequence = {0};
+            return Stopwatch.timeParts(BARE_COMMITS / 5, BARE_COMMITS, () -> {
+                List<NewDataFile> files = writer.write(batch, UUID.randomUUID().toString(), Instant.now());
+                long t = System.nanoTime();
+                GroupCommitResult committed = table.appendGroup(List.of(new PendingAppend(files,
+                        new IdempotencyKey("w" + sequence[0] % SMALL_WRITERS, sequence[0]++))), version[0], housekeeping);
+                version[0] = committed.version();
+                return System.nanoTime() - t;
+            });
+        } finally {
+            housekeeping.shutdown();
+            housekeeping.awaitTermination(1, TimeUnit.MINUTES);
+        }
+    }
+
+    private static void smallWrites(LakeshardClient client, BufferAllocator allocator, long start) throws Exception {
+        List<VectorSchemaRoot> small = new ArrayList<>();
+        for (int i = 0; i < SMALL_WRITERS * SMALL_WRITES_PER_WRITER; i++) {
+            small.add(SpanBatches.batch(allocator, 10_000_000L + (long) i * SMALL_ROWS / SpanBatches.SPANS_PER_TRACE, SMALL_ROWS, start, 1_000L));
+        }
+        long versionBefore = client.describe("obs.traces.small").getVersion();
+        List<Double> latency = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(SMALL_WRITERS);
+        long t0 = System.nanoTime();
+        try {
+            List<Future<?>> writers = new ArrayList<>();
+            for (int w = 0; w < SMALL_WRITERS; w++) {
+                int writer = w;
+                writers.add(pool.submit(() -> {
+                    for (int i = 0; i < SMALL_WRITES_PER_WRITER; i++) {
+                        long t = System.nanoTime();
+                        WriteResponse ack = client.write("obs.traces.small", small.get(writer * SMALL_WRITES_PER_WRITER + i), "small-" + writer, i);
+                        if (ack.getRows() != SMALL_ROWS) {
+                            throw new IllegalStateException("acknowledged " + ack.getRows() + " rows");
+                        }
+                        latency.add((System.nanoTime() - t) / 1e6);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> writer : writers) {
+                writer.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        List<Double> sorted = new ArrayList<>(latency);
+        Collections.sort(sorted);
+        long commits = client.describe("obs.traces.small").getVersion() - versionBefore;
+        System.out.printf("%-62s %9.0f writes/s, ack p50 %.1f ms, p99 %.1f ms; %d writes in %d commits%n",
+                "API, acknowledged 1,000-row writes", latency.size() / seconds, percentile(sorted, 0.5), percentile(sorted, 0.99),
+                latency.size(), commits);
+        small.forEach(VectorSchemaRoot::close);
+    }
+
+    /** count(*) and min/max through the API (answered from the file statistics) beside DuckDB scanning the same files. */
+    private static void countFromStatistics(LakeshardClient client, Path dataDir) throws Exception {
+        // Integer bounds are exact in Delta's statistics; a timestamp's are kept to the millisecond, so are scanned.
+        String sql = "SELECT count(*), min(duration_ms), max(duration_ms) FROM obs.traces.bulk";
+        Object[] api = new Object[3];
+        Stopwatch viaApi = Stopwatch.time(5, COUNT_RUNS, () -> {
+            try (QueryResults results = client.query(sql)) {
+                results.next();
+                for (int c = 0; c < 3; c++) {
+                    api[c] = results.batch().getVector(c).getObject(0);
+                }
+            }
+        });
+        Stopwatch countOnly = Stopwatch.time(5, COUNT_RUNS, () -> {
+            try (QueryResults results = client.query("SELECT count(*) FROM obs.traces.bulk")) {
+                results.next();
+            }
+        });
+        List<String> files = liveFiles(dataDir, "bulk");
+        Object[] scanned = new Object[3];
+        Stopwatch duckDb;
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duck.createStatement()) {
+            String list = files.stream().map(file -> "'" + file.replace("'", "''") + "'").collect(Collectors.joining(", ", "[", "]"));
+            String direct = "SELECT count(*), min(duration_ms), max(duration_ms) FROM read_parquet(" + list + ")";
+            duckDb = Stopwatch.time(5, COUNT_RUNS, () -> {
+                try (ResultSet result = statement.executeQuery(direct)) {
+                    result.next();
+                    for (int c = 0; c < 3; c++) {
+                        scanned[c] = result.getObject(c + 1);
+                    }
+                }
+            });
+        }
+        for (int c = 0; c < 3; c++) {
+            if (((Number) api[c]).longValue() != ((Number) scanned[c]).longValue()) {
+                throw new IllegalStateException("column " + c + ": the API answered " + api[c] + ", DuckDB " + scanned[c]);
+            }
+        }
+        System.out.printf("%-62s %9.2f ms median, %.2f ms p99 (%d files)%n", "limit: DuckDB over the same files, count/min/max",
+                duckDb.median(), duckDb.p99(), files.size());
+        System.out.printf("%-62s %9.2f ms median, %.2f ms p99 (%.1fx faster than the scan)%n", "API, count/min/max from the statistics",
+                viaApi.median(), viaApi.p99(), duckDb.median() / viaApi.median());
+        System.out.printf("%-62s %9.2f ms median, %.2f ms p99%n", "API, count(*) alone from the statistics", countOnly.median(), countOnly.p99());
+    }
+
+    /** The table's data files in its latest snapshot, found below the server's data directory. */
+    private static List<String> liveFiles(Path dataDir, String table) throws IOException {
+        Path log;
+        try (Stream<Path> walk = Files.walk(dataDir)) {
+            log = walk.filter(path -> path.getFileName().toString().equals("_delta_log"))
+                    .filter(path -> path.getParent().getParent().getFileName().toString().equals(table))
+                    .findFirst().orElseThrow();
+        }
+        Path root = log.getParent();
+        DeltaTable delta = DeltaTable.at(StorageRoot.local(root.getParent()), root.toUri());
+        List<String> files = new ArrayList<>();
+        for (DataFile file : delta.snapshot().files()) {
+            files.add(root.resolve(file.path()).toString());
+        }
+        return files;
+    }
+
+    private static Schema withAttributes() {
+        List<Field> fields = new ArrayList<>(SpanBatches.SCHEMA.getFields());
+        fields.add(new Field("attributes", FieldType.nullable(new ArrowType.Map(false)), List.of(
+                new Field("entries", FieldType.notNullable(ArrowType.Struct.INSTANCE), List.of(
+                        new Field("key", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null),
+                        new Field("value", FieldType.nullable(ArrowType.Utf8.INSTANCE), null))))));
+        return new Schema(fields);
+    }
+
+    /** The span rows with a map of five attributes each, as OpenTelemetry's span attributes look. */
+    private static VectorSchemaRoot withAttributes(VectorSchemaRoot spans, BufferAllocator allocator) {
+        int rows = spans.getRowCount();
+        MapVector attributes = (MapVector) WITH_ATTRIBUTES.findField("attributes").createVector(allocator);
+        attributes.allocateNew();
+        StructVector entries = (StructVector) attributes.getDataVector();
+        VarCharVector keys = (VarCharVector) entries.getChild("key");
+        VarCharVector values = (VarCharVector) entries.getChild("value");
+        String[] names = {"http.method", "http.status_code", "net.peer.name", "db.system", "thread.name"};
+        for (int row = 0; row < rows; row++) {
+            int first = attributes.startNewValue(row);
+            for (int a = 0; a < ATTRIBUTES; a++) {
+                int entry = first + a;
+                entries.setIndexDefined(entry);
+                keys.setSafe(entry, names[a].getBytes(StandardCharsets.UTF_8));
+                values.setSafe(entry, (names[a] + "-" + (row * 31 + a) % 997).getBytes(StandardCharsets.UTF_8));
+            }
+            attributes.endValue(row, ATTRIBUTES);
+        }
+        attributes.setValueCount(rows);
+        List<FieldVector> vectors = new ArrayList<>();
+        for (FieldVector vector : spans.getFieldVectors()) {
+            vectors.add(vector);
+        }
+        vectors.add(attributes);
+        return new VectorSchemaRoot(WITH_ATTRIBUTES.getFields(), vectors, rows);
+    }
+
+    private static double mib(List<VectorSchemaRoot> batches) {
+        return batches.stream().mapToLong(b -> b.getFieldVectors().stream().mapToLong(ValueVector::getBufferSize).sum()).sum() / 1048576.0;
+    }
+
+    private static void row(String name, double rate, double limit) {
+        System.out.printf("%-62s %,12.0f  %5.0f%% of the limit%n", name, rate, 100 * rate / limit);
+    }
+
+    private static double percentile(List<Double> sorted, double p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+    }
+
+    private static String status(String field) throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(line -> line.startsWith(field))
+                .map(line -> line.substring(field.length() + 1).trim()).findFirst().orElse("unknown");
+    }
+}
