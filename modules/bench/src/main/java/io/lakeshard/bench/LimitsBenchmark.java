@@ -1,5 +1,7 @@
 package io.lakeshard.bench;
 
+import io.lakeshard.api.v1.Consistency;
+import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
@@ -8,6 +10,7 @@ import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.snapshot.SnapshotCache;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.GroupCommitResult;
@@ -30,6 +33,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,6 +75,11 @@ public final class LimitsBenchmark {
     private static final int COUNT_RUNS = 30;
     private static final int ATTRIBUTES = 5;
     private static final Schema WITH_ATTRIBUTES = withAttributes();
+    private static final int LARGE_FILES = Integer.getInteger("bench.large.files", 100_000);
+    private static final int FILES_PER_COMMIT = Integer.getInteger("bench.large.files-per-commit", 100);
+    private static final int LARGE_ROWS_PER_FILE = SpanBatches.SPANS_PER_TRACE;
+    /** The parts to run, {@code -Dbench.sections=large} say; the counts are over the rows the ingest wrote. */
+    private static final Set<String> SECTIONS = Set.of(System.getProperty("bench.sections", "ingest,small,counts,large").split(","));
 
     private LimitsBenchmark() {}
 
@@ -93,10 +102,14 @@ public final class LimitsBenchmark {
 
             System.out.printf("%n== Ingest: %d batches of %,d span rows (7 columns, %.0f MiB of Arrow; with a %d-entry map<string,string>: %.0f MiB) ==%n",
                     BULK_BATCHES, BULK_ROWS, bulkMiB, ATTRIBUTES, mappedMiB);
-            double raw = rawWriter(dir.resolve("raw"), SpanBatches.SCHEMA, bulk, bulkRows, allocator);
-            double rawMapped = rawWriter(dir.resolve("raw-mapped"), WITH_ATTRIBUTES, mapped, bulkRows, allocator);
-            row("limit: raw Parquet writer, same batches (rows/s)", raw, raw);
-            row("limit: raw Parquet writer, with the map column (rows/s)", rawMapped, rawMapped);
+            double raw = 0;
+            double rawMapped = 0;
+            if (SECTIONS.contains("ingest")) {
+                raw = rawWriter(dir.resolve("raw"), SpanBatches.SCHEMA, bulk, bulkRows, allocator);
+                rawMapped = rawWriter(dir.resolve("raw-mapped"), WITH_ATTRIBUTES, mapped, bulkRows, allocator);
+                row("limit: raw Parquet writer, same batches (rows/s)", raw, raw);
+                row("limit: raw Parquet writer, with the map column (rows/s)", rawMapped, rawMapped);
+            }
 
             try (LakeshardServer server = BenchServers.start(dir.resolve("server"), KEY, "");
                     LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
@@ -106,21 +119,29 @@ public final class LimitsBenchmark {
                 client.write("obs.traces.bulk", bulk.get(0), "warm-up", 0);
                 client.write("obs.traces.mapped", mapped.get(0), "warm-up", 0);
 
-                double one = bulkWrites(client, "obs.traces.bulk", bulk, 1, 1, 1);
-                row("API, bulk, 1 writer (rows/s)", one, raw);
-                double four = bulkWrites(client, "obs.traces.bulk", bulk, BULK_WRITERS, BULK_ROUNDS, 100);
-                row("API, bulk, " + BULK_WRITERS + " writers (rows/s)", four, raw);
-                double fourMapped = bulkWrites(client, "obs.traces.mapped", mapped, BULK_WRITERS, 1, 1);
-                row("API, bulk, " + BULK_WRITERS + " writers, with the map column (rows/s)", fourMapped, rawMapped);
-
-                System.out.printf("%n== Small writes: %,d rows each, %d concurrent writers, one app id each ==%n", SMALL_ROWS, SMALL_WRITERS);
-                Stopwatch bare = bareCommits(dir.resolve("bare"), allocator, start);
-                System.out.printf("%-62s %9.2f ms median, %.2f ms p99 (%,.0f commits/s)%n", "limit: bare local commit of a written 1,000-row file",
-                        bare.median(), bare.p99(), 1000 / bare.median());
-                smallWrites(client, allocator, start);
-
-                System.out.printf("%n== Counts over %,d rows ==%n", client.describe("obs.traces.bulk").getRows());
-                countFromStatistics(client, dir.resolve("server"));
+                if (SECTIONS.contains("ingest")) {
+                    double one = bulkWrites(client, "obs.traces.bulk", bulk, 1, 1, 1);
+                    row("API, bulk, 1 writer (rows/s)", one, raw);
+                    double four = bulkWrites(client, "obs.traces.bulk", bulk, BULK_WRITERS, BULK_ROUNDS, 100);
+                    row("API, bulk, " + BULK_WRITERS + " writers (rows/s)", four, raw);
+                    double fourMapped = bulkWrites(client, "obs.traces.mapped", mapped, BULK_WRITERS, 1, 1);
+                    row("API, bulk, " + BULK_WRITERS + " writers, with the map column (rows/s)", fourMapped, rawMapped);
+                }
+                if (SECTIONS.contains("small")) {
+                    System.out.printf("%n== Small writes: %,d rows each, %d concurrent writers, one app id each ==%n", SMALL_ROWS, SMALL_WRITERS);
+                    Stopwatch bare = bareCommits(dir.resolve("bare"), allocator, start);
+                    System.out.printf("%-62s %9.2f ms median, %.2f ms p99 (%,.0f commits/s)%n", "limit: bare local commit of a written 1,000-row file",
+                            bare.median(), bare.p99(), 1000 / bare.median());
+                    smallWrites(client, allocator, start);
+                }
+                if (SECTIONS.contains("counts")) {
+                    System.out.printf("%n== Counts over %,d rows ==%n", client.describe("obs.traces.bulk").getRows());
+                    countFromStatistics(client, dir.resolve("server"));
+                }
+                if (SECTIONS.contains("large")) {
+                    System.out.printf("%n== A large table: %,d files in %,d commits ==%n", LARGE_FILES, LARGE_FILES / FILES_PER_COMMIT);
+                    largeTable(client, dir.resolve("server"), allocator, start);
+                }
             }
             bulk.forEach(VectorSchemaRoot::close);
             // The mapped batches share the span columns: only their own column is left to free.
@@ -286,15 +307,96 @@ public final class LimitsBenchmark {
         System.out.printf("%-62s %9.2f ms median, %.2f ms p99%n", "API, count(*) alone from the statistics", countOnly.median(), countOnly.p99());
     }
 
+    /**
+     * A dataset of {@link #LARGE_FILES} one-trace files, committed straight to its table beside the idle server (as
+     * many small writes would leave it before optimize): a cold load of its snapshot, an incremental refresh after
+     * one more commit, and a trace lookup through the API, each beside the file count it has to handle.
+     */
+    private static void largeTable(LakeshardClient client, Path dataDir, BufferAllocator allocator, long start) throws Exception {
+        client.register("obs.traces.large", SpanBatches.SCHEMA, List.of(), "start_time", null);
+        Path root = tableRoot(dataDir, "large");
+        DeltaTable table = DeltaTable.at(StorageRoot.local(root.getParent()), root.toUri());
+        BatchWriter writer = BatchWriter.forDefinition(table.storage(), table.root(), table.snapshot().schema(), table.definition(), allocator);
+        ExecutorService encoders = Executors.newFixedThreadPool(2);
+        ExecutorService housekeeping = Executors.newSingleThreadExecutor();
+        long version = table.latestVersion();
+        long generation = System.nanoTime();
+        try {
+            for (int commit = 0; commit < LARGE_FILES / FILES_PER_COMMIT; commit++) {
+                List<Future<List<NewDataFile>>> written = new ArrayList<>();
+                for (int t = 0; t < FILES_PER_COMMIT; t++) {
+                    long trace = (long) commit * FILES_PER_COMMIT + t;
+                    written.add(encoders.submit(() -> {
+                        try (VectorSchemaRoot spans = SpanBatches.batch(allocator, trace, LARGE_ROWS_PER_FILE, start, 1_000L)) {
+                            return writer.write(spans, UUID.randomUUID().toString(), Instant.now());
+                        }
+                    }));
+                }
+                List<NewDataFile> files = new ArrayList<>();
+                for (Future<List<NewDataFile>> file : written) {
+                    files.addAll(file.get());
+                }
+                version = table.appendGroup(List.of(new PendingAppend(files, new IdempotencyKey("large", commit))), version, housekeeping).version();
+            }
+            housekeeping.shutdown();
+            housekeeping.awaitTermination(30, TimeUnit.MINUTES);
+        } finally {
+            encoders.shutdownNow();
+        }
+        System.out.printf("written in %.0f s; version %d%n", (System.nanoTime() - generation) / 1e9, version);
+
+        Stopwatch cold = Stopwatch.time(1, 5, () -> DeltaTable.at(StorageRoot.local(root.getParent()), root.toUri()).snapshot());
+        SnapshotCache cache = new SnapshotCache(table);
+        cache.current();
+        long[] head = {version};
+        int[] sequence = {LARGE_FILES / FILES_PER_COMMIT};
+        try (VectorSchemaRoot one = SpanBatches.batch(allocator, LARGE_FILES + 1_000_000L, LARGE_ROWS_PER_FILE, start, 1_000L)) {
+            Stopwatch refresh = Stopwatch.timeParts(2, 20, () -> {
+                List<NewDataFile> files = writer.write(one, UUID.randomUUID().toString(), Instant.now());
+                head[0] = table.appendGroup(List.of(new PendingAppend(files, new IdempotencyKey("large", sequence[0]++))), head[0]).version();
+                long t = System.nanoTime();
+                cache.refresh();
+                return System.nanoTime() - t;
+            });
+            System.out.printf("%-62s %9.2f ms median, %.2f ms p99 (%,d files)%n", "cold snapshot load (log and checkpoint, every file's statistics)",
+                    cold.median(), cold.p99(), cache.current().files().size());
+            System.out.printf("%-62s %9.2f ms median, %.2f ms p99%n", "incremental refresh after one commit", refresh.median(), refresh.p99());
+        }
+        // The server's snapshot follows the log on its own poll.
+        long last = head[0];
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (client.describe("obs.traces.large").getVersion() < last) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the server's snapshot did not reach version " + last);
+            }
+            Thread.sleep(200);
+        }
+        // A trace of the middle commit: in one file of the 100,000.
+        String traceId = SpanBatches.traceId(LARGE_FILES / 2 + 1);
+        long[] found = new long[1];
+        Stopwatch lookup = Stopwatch.time(3, COUNT_RUNS, () -> {
+            try (QueryResults results = client.query(QueryRequest.newBuilder()
+                    .setSql("SELECT count(*) FROM obs.traces.large WHERE trace_id = '" + traceId + "'")
+                    .setConsistency(Consistency.CONSISTENCY_LATEST_LOCAL).build())) {
+                results.next();
+                found[0] = ((Number) results.batch().getVector(0).getObject(0)).longValue();
+            }
+        });
+        System.out.printf("%-62s %9.2f ms median, %.2f ms p99 (%,d spans in %,d files)%n", "API, one trace's spans by trace_id",
+                lookup.median(), lookup.p99(), found[0], found[0] / LARGE_ROWS_PER_FILE);
+    }
+
+    private static Path tableRoot(Path dataDir, String table) throws IOException {
+        try (Stream<Path> walk = Files.walk(dataDir)) {
+            return walk.filter(path -> path.getFileName().toString().equals("_delta_log"))
+                    .filter(path -> path.getParent().getParent().getFileName().toString().equals(table))
+                    .findFirst().orElseThrow().getParent();
+        }
+    }
+
     /** The table's data files in its latest snapshot, found below the server's data directory. */
     private static List<String> liveFiles(Path dataDir, String table) throws IOException {
-        Path log;
-        try (Stream<Path> walk = Files.walk(dataDir)) {
-            log = walk.filter(path -> path.getFileName().toString().equals("_delta_log"))
-                    .filter(path -> path.getParent().getParent().getFileName().toString().equals(table))
-                    .findFirst().orElseThrow();
-        }
-        Path root = log.getParent();
+        Path root = tableRoot(dataDir, table);
         DeltaTable delta = DeltaTable.at(StorageRoot.local(root.getParent()), root.toUri());
         List<String> files = new ArrayList<>();
         for (DataFile file : delta.snapshot().files()) {

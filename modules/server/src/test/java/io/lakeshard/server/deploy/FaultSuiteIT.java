@@ -195,6 +195,9 @@ class FaultSuiteIT {
                 Path tables = s3.dataDirectory().resolve(pods.bucket()).resolve("tables/dev/faults");
                 verifyLogs(tables.resolve("sustained"), DATASETS.size(), acknowledged);
                 verifyLogs(tables.resolve("imported"), 1, IMPORT_ROWS);
+            } catch (Exception | AssertionError failure) {
+                fleet.dumpThreads();
+                throw failure;
             } finally {
                 stop.set(true);
                 writers.shutdownNow();
@@ -436,12 +439,20 @@ class FaultSuiteIT {
 
     /** Waits until every dataset has had a write acknowledged after {@code sinceNanos}. */
     private void awaitWrites(String what, long sinceNanos) {
-        TestCluster.await(RECOVERY, () -> {
-            if (!writerFailures.isEmpty()) {
-                throw new AssertionError("a writer failed", writerFailures.peek());
-            }
-            return acks.values().stream().allMatch(times -> times.higher(sinceNanos) != null);
-        }, what);
+        try {
+            TestCluster.await(RECOVERY, () -> {
+                if (!writerFailures.isEmpty()) {
+                    throw new AssertionError("a writer failed", writerFailures.peek());
+                }
+                return acks.values().stream().allMatch(times -> times.higher(sinceNanos) != null);
+            }, what);
+        } catch (AssertionError stalled) {
+            long now = System.nanoTime();
+            StringBuilder last = new StringBuilder(what + "; each dataset's last acknowledged write:");
+            acks.forEach((dataset, times) -> last.append(' ').append(dataset).append(times.isEmpty() ? " never"
+                    : String.format(" %.1f s ago", (now - times.last()) / 1e9)));
+            throw new AssertionError(last.toString(), stalled);
+        }
     }
 
     /** The longest pause in acknowledged writes of any dataset from the fault until writes had resumed for 5 s. */

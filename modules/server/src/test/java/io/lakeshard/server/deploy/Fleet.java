@@ -3,11 +3,16 @@ package io.lakeshard.server.deploy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakeshard.cluster.TestCluster;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The pods, started, killed and restarted as Kubernetes would, with the API server listing those running. */
 final class Fleet {
@@ -78,6 +83,29 @@ final class Fleet {
             if (!pod.waitFor(30, TimeUnit.SECONDS)) {
                 pod.destroyForcibly();
             }
+        }
+    }
+
+    /**
+     * Has every running pod print its threads' stacks into its log (SIGQUIT: the JVM's thread dump on standard out),
+     * and waits until each has: what a test that failed on a stall keeps, so the log says where the pods were.
+     */
+    void dumpThreads() throws Exception {
+        Map<String, Long> before = new HashMap<>();
+        for (String host : running.keySet()) {
+            before.put(host, dumps(host));
+            new ProcessBuilder("kill", "-QUIT", Long.toString(running.get(host).pid())).inheritIO().start().waitFor();
+        }
+        for (String host : before.keySet()) {
+            TestCluster.await(Duration.ofSeconds(30), () -> dumps(host) > before.get(host), host + "'s thread dump");
+        }
+    }
+
+    private long dumps(String host) {
+        try (Stream<String> lines = Files.lines(pods.log(host), StandardCharsets.UTF_8)) {
+            return lines.filter(line -> line.startsWith("Full thread dump")).count();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.hadoop.conf.Configuration;
 
@@ -24,6 +25,16 @@ public final class PartitionFileWriter {
      * hundred KiB), and the size, summed over every column's buffers, is not asked per row.
      */
     private static final int SLICE_ROWS = 4_096;
+    /**
+     * Threads that encode a large write's other row groups while the writing thread encodes the first: the cores
+     * but one. Their own, not the common pool, which code elsewhere may block in.
+     */
+    private static final ExecutorService ENCODERS = Executors.newFixedThreadPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors() - 1), runnable -> {
+                Thread thread = new Thread(runnable, "parquet-encoder");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     private PartitionFileWriter() {}
 
@@ -39,7 +50,7 @@ public final class PartitionFileWriter {
                 writer = DataFileWriter.create(conf, DataFiles.resolve(tableRoot, directory + "part-" + UUID.randomUUID() + ".zstd.parquet"),
                         schema.dataColumns(), options, order.length);
                 writer.setSource(rows);
-                writer.writeAll(order, ForkJoinPool.commonPool());
+                writer.writeAll(order, ENCODERS);
                 files.add(finish(writer, tableRoot, partitionValues));
                 return files;
             }
