@@ -146,9 +146,10 @@ class RoundTripTest {
             assertFalse(older.applied(), "a lower sequence of the same writer is a late retry");
             assertEquals(first.version(), table.latestVersion(), "the retries committed nothing");
             assertEquals(50, table.snapshot().numRecords());
+            Set<String> live = table.snapshot().files().stream().map(DataFile::path).collect(Collectors.toSet());
             for (NewDataFile file : retryFiles) {
-                assertFalse(dir.resolve("tenant_a/main/test/idem/" + file.relativePath()).toFile().exists(),
-                        "the duplicate file of a replay is deleted");
+                // Left for vacuum, not deleted: a copy of a write may carry the very files its first delivery committed.
+                assertFalse(live.contains(file.relativePath()), "the files of a replay are not in the table");
             }
             CommitResult next = TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 8));
             assertTrue(next.applied());

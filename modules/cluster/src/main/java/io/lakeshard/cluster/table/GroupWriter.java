@@ -191,7 +191,7 @@ public final class GroupWriter {
     }
 
     /**
-     * Answers the retries (deleting any files they brought), refuses keys below their writer's last sequence, and
+     * Answers the retries (leaving any files they brought), refuses keys below their writer's last sequence, and
      * decodes and validates the inline batches. A key twice in this commit commits once: the later copies are
      * answered as the first, whatever they carry.
      */
@@ -222,7 +222,8 @@ public final class GroupWriter {
                         + "; keep one write in flight per app id (use several app ids for concurrency)"));
             }
             if (entry.outcome != Outcome.COMMIT) {
-                table.discard(write.files());
+                // Its files stay, for vacuum: a copy of a bulk write (sent again while a member was lost) carries the
+                // very files its first delivery committed, and deleting them would lose acknowledged rows.
                 continue;
             }
             entry.files = write.files();

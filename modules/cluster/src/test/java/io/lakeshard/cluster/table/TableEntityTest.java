@@ -21,12 +21,16 @@ import io.lakeshard.cluster.table.TableEntity.WriteAck;
 import io.lakeshard.cluster.table.TableEntity.WriteRejected;
 import io.lakeshard.cluster.table.TableEntity.WriteReply;
 import io.lakeshard.storage.AllTypes;
+import io.lakeshard.storage.TestTables;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetName;
 import io.lakeshard.storage.dataset.MaintenancePolicy;
 import io.lakeshard.storage.fs.StorageRoot;
+import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.TableSettings;
+import io.lakeshard.storage.write.NewDataFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -229,6 +233,38 @@ class TableEntityTest {
         assertEquals(new WriteAck(2, false, 10), retry.receiveMessage(TIMEOUT), "the same answer afterwards");
     }
 
+    /**
+     * A bulk write's message sent again while a member was lost (the resending ask) carries the very files its first
+     * delivery commits: a copy in the same group commit, one after it, and an older key's copy after the next
+     * commit all leave those files where they are, and every committed row stays readable.
+     */
+    @Test
+    void copiesOfABulkWriteNeverDeleteTheFilesItCommitted() throws Exception {
+        ActorRef<Command> entity = spawn(tables, writer);
+        TestProbe<WriteReply> holding = actors.createTestProbe();
+        TestProbe<WriteReply> first = actors.createTestProbe();
+        TestProbe<WriteReply> copy = actors.createTestProbe();
+        Write bulk = bulk("importer", 1, 0, first);
+
+        duringACommit(entity, write("other", 1, 0, holding), bulk, new Write(bulk.files(), null, bulk.key(), bulk.rows(), copy.ref()));
+
+        assertEquals(new WriteAck(1, true, 10), holding.receiveMessage(TIMEOUT));
+        assertEquals(new WriteAck(2, true, 10), first.receiveMessage(TIMEOUT));
+        assertEquals(new WriteAck(2, false, 10), copy.receiveMessage(TIMEOUT), "the copy in the same commit");
+        entity.tell(new Write(bulk.files(), null, bulk.key(), bulk.rows(), copy.ref()));
+        assertEquals(new WriteAck(2, false, 10), copy.receiveMessage(TIMEOUT), "a copy after the commit: a replay");
+        entity.tell(bulk("importer", 2, 100, first));
+        assertEquals(new WriteAck(3, true, 10), first.receiveMessage(TIMEOUT));
+        entity.tell(new Write(bulk.files(), null, bulk.key(), bulk.rows(), copy.ref()));
+        assertFalse(((WriteRejected) copy.receiveMessage(TIMEOUT)).retryable(), "a copy of an older key: refused");
+
+        DeltaTable table = tables.table(REF);
+        for (NewDataFile file : bulk.files()) {
+            assertTrue(Files.exists(Path.of(table.root().resolve(file.relativePath()))), "committed file " + file.relativePath() + " is there");
+        }
+        assertEquals(30, TestTables.readAll(table, table.snapshot(), allocator).size(), "every committed row reads back");
+    }
+
     @Test
     void aReplayIsAnsweredWithTheVersionAndRowsThatCommittedItWhateverItCarries() {
         ActorRef<Command> entity = spawn(tables, writer);
@@ -341,6 +377,15 @@ class TableEntityTest {
     private Write write(String appId, long sequence, long firstRow, int rows, TestProbe<WriteReply> replyTo) {
         try (VectorSchemaRoot batch = AllTypes.batch(allocator, firstRow, rows)) {
             return new Write(List.of(), ArrowStreams.write(batch), Optional.of(new IdempotencyKey(appId, sequence)), rows, replyTo.ref());
+        }
+    }
+
+    /** Rows written as files first, as the receiving node does with a large batch: ten of them. */
+    private Write bulk(String appId, long sequence, long firstRow, TestProbe<WriteReply> replyTo) {
+        DeltaTable table = tables.table(REF);
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, firstRow, 10)) {
+            List<NewDataFile> files = TestTables.write(table, allocator, batch);
+            return new Write(files, null, Optional.of(new IdempotencyKey(appId, sequence)), 10, replyTo.ref());
         }
     }
 

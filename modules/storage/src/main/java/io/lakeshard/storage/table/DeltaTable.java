@@ -247,8 +247,8 @@ public final class DeltaTable {
 
     /**
      * Commits the appends of several writers as one commit, as the table's single writer does: each writer's key
-     * is recorded, keys already committed are skipped (their files deleted), and nothing is merged over a log that
-     * moved. If the table is not at {@code expectedVersion} — another writer committed, as in a split brain or
+     * is recorded, keys already committed are skipped (their files left for vacuum: a copy of a write may carry the
+     * very files its first delivery committed), and nothing is merged over a log that moved. If the table is not at {@code expectedVersion} — another writer committed, as in a split brain or
      * after an old owner's late commit — nothing is written and {@link CommitConflictException} says so; the caller
      * reloads and retries. A commit whose log entry could not be written fails with {@link StorageUnavailableException}:
      * the store may have it, so its files must stay.
@@ -274,7 +274,6 @@ public final class DeltaTable {
             Map<String, Long> lastSequence = new HashMap<>();
             List<Boolean> applied = new ArrayList<>();
             List<NewDataFile> files = new ArrayList<>();
-            List<NewDataFile> duplicates = new ArrayList<>();
             for (PendingAppend append : appends) {
                 boolean fresh = true;
                 if (append.key().isPresent()) {
@@ -286,9 +285,10 @@ public final class DeltaTable {
                     }
                 }
                 applied.add(fresh);
-                (fresh ? files : duplicates).addAll(append.files());
+                if (fresh) {
+                    files.addAll(append.files());
+                }
             }
-            DataFiles.deleteQuietly(hadoopConf, root, duplicates);
             if (!applied.contains(true)) {
                 return new GroupCommitResult(snapshot.getVersion(), applied);
             }
