@@ -248,10 +248,11 @@ public final class DeltaTable {
     /**
      * Commits the appends of several writers as one commit, as the table's single writer does: each writer's key
      * is recorded, keys already committed are skipped (their files left for vacuum: a copy of a write may carry the
-     * very files its first delivery committed), and nothing is merged over a log that moved. If the table is not at {@code expectedVersion} — another writer committed, as in a split brain or
-     * after an old owner's late commit — nothing is written and {@link CommitConflictException} says so; the caller
-     * reloads and retries. A commit whose log entry could not be written fails with {@link StorageUnavailableException}:
-     * the store may have it, so its files must stay.
+     * very files its first delivery committed), and nothing is merged over a log that moved. If the table is not at
+     * {@code expectedVersion} — another writer committed, as in a split brain or after an old owner's late commit —
+     * nothing is written and {@link CommitConflictException} says so; the caller reloads and retries. A commit whose
+     * log entry could not be written fails with {@link StorageUnavailableException}: the store may have it, so its
+     * files must stay.
      */
     public GroupCommitResult appendGroup(List<PendingAppend> appends, long expectedVersion) {
         return appendGroup(appends, expectedVersion, Runnable::run);

@@ -48,7 +48,6 @@ public final class DataFileWriter implements Closeable {
     private final MessageType messageType;
     private final List<FieldPair> columns;
     private final RowGroupEncoder encoder;
-    private final StatsCollector stats;
     private final URI file;
     private final Configuration conf;
     private VectorSchemaRoot source;
@@ -60,7 +59,6 @@ public final class DataFileWriter implements Closeable {
         this.properties = properties;
         this.messageType = messageType;
         this.columns = columns;
-        this.stats = new StatsCollector(columns);
         this.file = file;
         this.conf = conf;
         this.encoder = encoder();
@@ -168,7 +166,7 @@ public final class DataFileWriter implements Closeable {
             for (int i = 0; i < encoders.size(); i++) {
                 join(encoded.get(i));
                 encoders.get(i).appendTo(writer);
-                stats.merge(encoders.get(i).stats());
+                encoder.stats().merge(encoders.get(i).stats());
             }
         } finally {
             // After a failure the others may still be encoding: their buffers are freed only once they stop.
@@ -213,8 +211,8 @@ public final class DataFileWriter implements Closeable {
         } finally {
             encoder.close();
         }
-        stats.merge(encoder.stats());
         FileStatus status = new Path(file).getFileSystem(conf).getFileStatus(new Path(file));
+        StatsCollector stats = encoder.stats();
         return new WrittenFile(file, status.getLen(), status.getModificationTime(), stats.numRecords(), stats.toJson());
     }
 

@@ -47,19 +47,14 @@ public final class PartitionFileWriter {
         try {
             if (targetFileSize == Long.MAX_VALUE && order.length > 0) {
                 // One file whatever its size: its row groups can be encoded side by side.
-                writer = DataFileWriter.create(conf, DataFiles.resolve(tableRoot, directory + "part-" + UUID.randomUUID() + ".zstd.parquet"),
-                        schema.dataColumns(), options, order.length);
-                writer.setSource(rows);
+                writer = newFile(conf, tableRoot, schema, options, directory, rows, order.length);
                 writer.writeAll(order, ENCODERS);
                 files.add(finish(writer, tableRoot, partitionValues));
                 return files;
             }
             for (int from = 0; from < order.length; from += SLICE_ROWS) {
                 if (writer == null) {
-                    String relative = directory + "part-" + UUID.randomUUID() + ".zstd.parquet";
-                    writer = DataFileWriter.create(conf, DataFiles.resolve(tableRoot, relative), schema.dataColumns(),
-                            options, order.length);
-                    writer.setSource(rows);
+                    writer = newFile(conf, tableRoot, schema, options, directory, rows, order.length);
                 }
                 writer.write(order, from, Math.min(order.length, from + SLICE_ROWS));
                 if (writer.dataSize() >= targetFileSize) {
@@ -85,6 +80,14 @@ public final class PartitionFileWriter {
             }
             throw (RuntimeException) e;
         }
+    }
+
+    private static DataFileWriter newFile(Configuration conf, URI tableRoot, TableSchema schema, WriterOptions options, String directory,
+            VectorSchemaRoot rows, int expectedRows) throws IOException {
+        URI file = DataFiles.resolve(tableRoot, directory + "part-" + UUID.randomUUID() + ".zstd.parquet");
+        DataFileWriter writer = DataFileWriter.create(conf, file, schema.dataColumns(), options, expectedRows);
+        writer.setSource(rows);
+        return writer;
     }
 
     private static NewDataFile finish(DataFileWriter writer, URI tableRoot, Map<String, String> partitionValues) throws IOException {
