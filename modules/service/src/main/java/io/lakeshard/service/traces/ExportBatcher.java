@@ -3,7 +3,6 @@ package io.lakeshard.service.traces;
 import static java.util.Objects.requireNonNull;
 
 import io.lakeshard.service.Principal;
-import io.lakeshard.service.ingest.Ingest;
 import io.lakeshard.service.ingest.WriteRequest;
 import io.lakeshard.service.ingest.WriteResult;
 import io.lakeshard.storage.dataset.DatasetName;
@@ -28,12 +27,18 @@ import org.apache.arrow.vector.util.VectorSchemaRootAppender;
  * exporter retries; exports are unkeyed, and trace queries keep each span once).
  */
 final class ExportBatcher {
-    private final Ingest ingest;
+    private final Writes writes;
     private final BufferAllocator allocator;
     private final int maxInFlight;
     private final long maxRows;
     private final long maxBytes;
     private final Map<Key, Lane> lanes = new ConcurrentHashMap<>();
+
+    /** Where the batches go: the ingest use case ({@code Ingest::write}); the batcher's tests hold its writes. */
+    @FunctionalInterface
+    interface Writes {
+        CompletionStage<WriteResult> write(Principal principal, WriteRequest request, VectorSchemaRoot batch);
+    }
 
     private record Key(String tenant, DatasetName dataset) {}
 
@@ -48,8 +53,8 @@ final class ExportBatcher {
      * @param maxRows the most spans one write carries (an export larger than this goes alone)
      * @param maxBytes the most encoded bytes one write carries, as the ingest's limit counts them
      */
-    ExportBatcher(Ingest ingest, BufferAllocator allocator, int maxInFlight, long maxRows, long maxBytes) {
-        this.ingest = requireNonNull(ingest, "ingest is null");
+    ExportBatcher(Writes writes, BufferAllocator allocator, int maxInFlight, long maxRows, long maxBytes) {
+        this.writes = requireNonNull(writes, "writes is null");
         this.allocator = requireNonNull(allocator, "allocator is null");
         if (maxInFlight < 1 || maxRows < 1 || maxBytes < 1) {
             throw new IllegalArgumentException("limits must be positive");
@@ -82,7 +87,7 @@ final class ExportBatcher {
     private void run(Key key, Lane lane, List<Pending> group) {
         CompletionStage<WriteResult> write;
         try {
-            write = ingest.write(group.get(0).principal(), WriteRequest.unkeyed(key.dataset(),
+            write = writes.write(group.get(0).principal(), WriteRequest.unkeyed(key.dataset(),
                     group.stream().mapToLong(Pending::encodedBytes).sum()), merged(group));
         } catch (RuntimeException e) {
             write = CompletableFuture.failedFuture(e);

@@ -56,7 +56,7 @@ public final class TraceIngest {
 
     /** @param maxRequestBytes the largest export, decompressed, a door may hand in */
     public TraceIngest(Ingest ingest, Datasets datasets, BufferAllocator allocator, Metrics metrics, long maxRequestBytes) {
-        this.batcher = new ExportBatcher(requireNonNull(ingest, "ingest is null"), allocator, WRITES_IN_FLIGHT, MAX_SPANS_PER_WRITE,
+        this.batcher = new ExportBatcher(requireNonNull(ingest, "ingest is null")::write, allocator, WRITES_IN_FLIGHT, MAX_SPANS_PER_WRITE,
                 MAX_BYTES_PER_WRITE);
         this.datasets = requireNonNull(datasets, "datasets is null");
         this.allocator = requireNonNull(allocator, "allocator is null");
