@@ -5,7 +5,6 @@ import io.lakeshard.api.v1.QueryRequest;
 import io.lakeshard.api.v1.WriteResponse;
 import io.lakeshard.client.LakeshardClient;
 import io.lakeshard.client.QueryResults;
-import io.lakeshard.server.LakeshardServer;
 import io.lakeshard.storage.dataset.DatasetDefinition;
 import io.lakeshard.storage.dataset.DatasetId;
 import io.lakeshard.storage.dataset.DatasetName;
@@ -58,11 +57,14 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * Each speed figure of the ingest, small-write and count paths beside the limit it is measured against, in the same
  * run and JVM: the raw Parquet writer on the same batches, a bare commit of an already-written file on the local
- * disk, DuckDB over the same files. Client and server share this JVM and the machine's cores. Usage:
+ * disk, DuckDB over the same files. The server is its own process, as shipped, on the same cores; its resident
+ * memory is printed after each part. Usage:
  * {@code LimitsBenchmark <work-dir>}.
  */
 public final class LimitsBenchmark {
-    private static final String KEY = "bench-key";
+    /** The packaged server the benchmark starts: -Dbench.dist, set by the pom to modules/server/target/dist. */
+    private static final Path DIST = Path.of(System.getProperty("bench.dist", "../server/target/dist")).toAbsolutePath().normalize();
+    private static final long RSS_TARGET_MIB = 1_536;
     private static final int BULK_BATCHES = 20;
     private static final int BULK_ROWS = 100_000;
     /** The bulk batches are written this many times over, under new keys: 10M rows for the counts. */
@@ -86,7 +88,7 @@ public final class LimitsBenchmark {
     public static void main(String[] args) throws Exception {
         Path dir = WorkDirectory.fresh(Path.of(args[0]).toAbsolutePath());
         long start = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now().minus(1, ChronoUnit.HOURS));
-        System.out.printf("limits benchmark, %s: %d cores, JVM max heap %d MiB; client and server in one JVM%n",
+        System.out.printf("limits benchmark, %s: %d cores, client JVM max heap %d MiB%n",
                 Instant.now().truncatedTo(ChronoUnit.SECONDS), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
         try (BufferAllocator allocator = new RootAllocator()) {
             List<VectorSchemaRoot> bulk = new ArrayList<>();
@@ -111,8 +113,10 @@ public final class LimitsBenchmark {
                 row("limit: raw Parquet writer, with the map column (rows/s)", rawMapped, rawMapped);
             }
 
-            try (LakeshardServer server = BenchServers.start(dir.resolve("server"), KEY, "");
-                    LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), KEY)) {
+            try (ServerProcess server = ServerProcess.start(DIST, Files.createDirectories(dir.resolve("server")), dir.resolve("server.log"));
+                    LakeshardClient client = LakeshardClient.connect("127.0.0.1", server.port(), server.key())) {
+                System.out.printf("%nthe server: its own process, started as %s/bin/lakeshard-server with its shipped memory "
+                        + "defaults; idle RSS %,d MiB%n", DIST, server.rssMiB());
                 client.register("obs.traces.bulk", SpanBatches.SCHEMA, List.of(), "start_time", null);
                 client.register("obs.traces.mapped", WITH_ATTRIBUTES, List.of(), "start_time", null);
                 client.register("obs.traces.small", SpanBatches.SCHEMA, List.of(), "start_time", null);
@@ -126,6 +130,7 @@ public final class LimitsBenchmark {
                     row("API, bulk, " + BULK_WRITERS + " writers (rows/s)", four, raw);
                     double fourMapped = bulkWrites(client, "obs.traces.mapped", mapped, BULK_WRITERS, 1, 1);
                     row("API, bulk, " + BULK_WRITERS + " writers, with the map column (rows/s)", fourMapped, rawMapped);
+                    memory(server, "after the bulk ingest");
                 }
                 if (SECTIONS.contains("small")) {
                     System.out.printf("%n== Small writes: %,d rows each, %d concurrent writers, one app id each ==%n", SMALL_ROWS, SMALL_WRITERS);
@@ -133,21 +138,52 @@ public final class LimitsBenchmark {
                     System.out.printf("%-62s %9.2f ms median, %.2f ms p99 (%,.0f commits/s)%n", "limit: bare local commit of a written 1,000-row file",
                             bare.median(), bare.p99(), 1000 / bare.median());
                     smallWrites(client, allocator, start);
+                    memory(server, "after the small writes");
                 }
                 if (SECTIONS.contains("counts")) {
                     System.out.printf("%n== Counts over %,d rows ==%n", client.describe("obs.traces.bulk").getRows());
                     countFromStatistics(client, dir.resolve("server"));
+                    overMemoryLimit(client);
+                    memory(server, "after the counts and a query over DuckDB's memory limit");
                 }
                 if (SECTIONS.contains("large")) {
                     System.out.printf("%n== A large table: %,d files in %,d commits ==%n", LARGE_FILES, LARGE_FILES / FILES_PER_COMMIT);
                     largeTable(client, dir.resolve("server"), allocator, start);
+                    memory(server, "after the large table");
                 }
+                System.out.printf("%n%-62s %,9d MiB (target <= %,d MiB)%n", "the server's peak RSS (VmHWM), whole run", server.peakRssMiB(),
+                        RSS_TARGET_MIB);
             }
             bulk.forEach(VectorSchemaRoot::close);
             // The mapped batches share the span columns: only their own column is left to free.
             mapped.forEach(batch -> batch.getVector("attributes").close());
         }
-        System.out.printf("%npeak RSS (VmHWM), whole JVM: %s%n", status("VmHWM"));
+        System.out.printf("peak RSS (VmHWM) of this client JVM: %s%n", status("VmHWM"));
+    }
+
+    private static void memory(ServerProcess server, String when) throws IOException {
+        System.out.printf("%-62s %,9d MiB now, %,d MiB peak%n", "server RSS " + when, server.rssMiB(), server.peakRssMiB());
+    }
+
+    /**
+     * A query whose hash table is larger than DuckDB's memory limit (ten million distinct span ids): it may spill or be
+     * refused, but the server's memory must stay bounded.
+     */
+    private static void overMemoryLimit(LakeshardClient client) {
+        String sql = "SELECT span_id, count(*) AS n FROM obs.traces.bulk GROUP BY span_id ORDER BY n DESC, span_id LIMIT 3";
+        long t = System.nanoTime();
+        String outcome;
+        try (QueryResults results = client.query(sql)) {
+            long rows = 0;
+            while (results.next()) {
+                rows += results.batch().getRowCount();
+            }
+            outcome = "answered, " + rows + " rows";
+        } catch (RuntimeException e) {
+            outcome = "refused: " + e.getMessage();
+        }
+        System.out.printf("%-62s %9.0f ms: %s%n", "a GROUP BY over 10M distinct span ids", (System.nanoTime() - t) / 1e6,
+                outcome.length() > 160 ? outcome.substring(0, 160) + "..." : outcome);
     }
 
     private static double rawWriter(Path dir, Schema schema, List<VectorSchemaRoot> batches, long rows, BufferAllocator allocator) {
