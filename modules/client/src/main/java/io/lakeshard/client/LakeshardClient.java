@@ -326,6 +326,7 @@ public final class LakeshardClient implements AutoCloseable {
     public QueryResults query(QueryRequest request) {
         CompletableFuture<QueryStarted> started = new CompletableFuture<>();
         CompletableFuture<QuerySummary> summary = new CompletableFuture<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
         Endpoint endpoint = endpoints.current();
         InputStream bytes = endpoint.queries().query().addHeader("authorization", authorization).invoke(request)
                 .map(response -> {
@@ -348,11 +349,12 @@ public final class LakeshardClient implements AutoCloseable {
                             started.completeExceptionally(error);
                             summary.completeExceptionally(error);
                         }
+                        ended.complete(null);
                     });
                     return mat;
                 })
                 .runWith(StreamConverters.asInputStream(CALL_TIMEOUT), system);
-        return new QueryResults(bytes, started, summary, allocator);
+        return new QueryResults(bytes, started, summary, ended, allocator);
     }
 
     public QueryResults query(String sql) {

@@ -24,16 +24,23 @@ import org.apache.arrow.vector.util.Text;
  * Close it to stop the query early.
  */
 public final class QueryResults implements AutoCloseable {
+    /** How long a close waits for the end of a stream whose rows were all read: the summary follows the last batch. */
+    private static final long END_WAIT_SECONDS = 5;
+
     private final ArrowStreamReader reader;
     private final InputStream bytes;
     private final CompletableFuture<QueryStarted> started;
     private final CompletableFuture<QuerySummary> summary;
+    private final CompletableFuture<Void> ended;
+    private boolean exhausted;
 
+    /** @param ended completes when the stream does, however it ends */
     QueryResults(InputStream bytes, CompletableFuture<QueryStarted> started, CompletableFuture<QuerySummary> summary,
-            BufferAllocator allocator) {
+            CompletableFuture<Void> ended, BufferAllocator allocator) {
         this.bytes = bytes;
         this.started = started;
         this.summary = summary;
+        this.ended = ended;
         this.reader = new ArrowStreamReader(bytes, allocator);
     }
 
@@ -44,7 +51,9 @@ public final class QueryResults implements AutoCloseable {
     /** Loads the next batch; false at the end. */
     public boolean next() {
         try {
-            return reader.loadNextBatch();
+            boolean loaded = reader.loadNextBatch();
+            exhausted |= !loaded;
+            return loaded;
         } catch (IOException e) {
             throw LakeshardClient.failure(e.getCause() != null ? e.getCause() : e);
         }
@@ -132,8 +141,22 @@ public final class QueryResults implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the query if rows are still coming. Once every row was read (or the summary came), the stream is let end
+     * on its own first: closing it a moment before its last message would cancel it, and every cancel is an HTTP/2
+     * reset, which servers count against the connection (a client that resets too often is disconnected).
+     */
     @Override
     public void close() {
+        if (exhausted || summary.isDone()) {
+            try {
+                ended.get(END_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // It ended badly or late: closing cancels whatever is left.
+            }
+        }
         try {
             reader.close();
             bytes.close();

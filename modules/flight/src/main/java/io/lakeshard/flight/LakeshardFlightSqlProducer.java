@@ -247,7 +247,8 @@ final class LakeshardFlightSqlProducer extends BasicFlightSqlProducer {
                     spec.defaultSchema(), OptionalLong.of(Long.MAX_VALUE), spec.timeout(), spec.deadline(), spec.consistency(),
                     spec.timeTravel()));
             QueryStream query = stream;
-            listener.setOnCancelHandler(query::close);
+            // The handler runs on gRPC's thread while this one may be reading the result: it stops, this one closes.
+            listener.setOnCancelHandler(query::stop);
             BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
             backpressure.register(listener);
             query.open();

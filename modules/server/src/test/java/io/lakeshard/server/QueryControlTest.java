@@ -113,4 +113,42 @@ class QueryControlTest {
             Thread.onSpinWait();
         }
     }
+
+    /**
+     * Every query stopped before its end resets its HTTP/2 stream. A client that reads its queries to the end resets
+     * none (on a server that tolerates almost no resets), and one that stops hundreds early keeps its connection on
+     * the shipped settings (akka-http's own default closes it after 400 in 10 s). Stopping them early, each while the
+     * server reads its next batch, must not harm the server either (it freed a result under a read, and crashed).
+     */
+    @Test
+    void queriesReadToTheEndResetNothingAndQueriesStoppedEarlyKeepTheConnection(@TempDir Path dir) throws Exception {
+        String keys = "lakeshard.server.api-keys = [ { tenant = \"acme\", sha256 = \"%s\" } ]".formatted(ApiKeys.sha256(ACME_KEY));
+        try (LakeshardServer strict = TestServers.start(dir.resolve("strict"), keys + "\nakka.http.server.http2.max-resets = 10");
+                LakeshardClient client = LakeshardClient.connect("127.0.0.1", strict.port(), ACME_KEY)) {
+            for (int i = 0; i < 100; i++) {
+                try (QueryResults results = client.query("SELECT " + i + " AS i")) {
+                    assertTrue(results.next());
+                    assertEquals(i, ((Number) results.batch().getVector("i").getObject(0)).intValue());
+                    assertFalse(results.next());
+                }
+            }
+        }
+        try (LakeshardServer shipped = TestServers.start(dir.resolve("shipped"), keys);
+                LakeshardClient client = LakeshardClient.connect("127.0.0.1", shipped.port(), ACME_KEY)) {
+            client.register(SPANS, SpanBatches.SCHEMA, List.of(), "start_time", null);
+            long start = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now().minus(Duration.ofHours(1)));
+            try (VectorSchemaRoot rows = SpanBatches.batch(client.allocator(), 0, 40_000, start, 1_000L)) {
+                client.write(SPANS, rows, "loader", 1);
+            }
+            for (int i = 0; i < 600; i++) {
+                try (QueryResults results = client.query("SELECT * FROM " + SPANS)) {
+                    assertTrue(results.next(), "query " + i);
+                }
+            }
+            try (QueryResults results = client.query("SELECT count(*) AS n FROM " + SPANS)) {
+                assertTrue(results.next(), "the connection and the server are still there");
+                assertEquals(40_000L, ((Number) results.batch().getVector("n").getObject(0)).longValue());
+            }
+        }
+    }
 }

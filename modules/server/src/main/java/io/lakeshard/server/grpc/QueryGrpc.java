@@ -79,9 +79,10 @@ public final class QueryGrpc implements QueryServicePowerApi {
                 .concat(Source.<QueryResponse, Chunks>unfoldResource(() -> new Chunks(query), Chunks::next, Chunks::close)
                         .withAttributes(ActorAttributes.dispatcher(blockingDispatcher)))
                 .mapError(Throwable.class, Errors::status)
-                // Closed however the call ends, even before the result was opened: the tenant's slot comes back.
+                // Stopped however the call ends, even before the result was opened: the tenant's slot comes back.
+                // Only stopped: this runs beside the stage that reads the result, which closes it (Chunks::close).
                 .watchTermination((notUsed, done) -> {
-                    done.whenComplete((ok, error) -> query.close());
+                    done.whenComplete((ok, error) -> query.stop());
                     return notUsed;
                 });
     }

@@ -18,8 +18,11 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 /**
  * An admitted query as a door streams it: its server-given id at once, then, after {@link #open()}, its batches; and
  * a close that gives back the tenant's query slot. A door sends the id first, so the caller can cancel a query
- * before its first row (an aggregate's first row comes only at its end). Close it when done or when the caller goes
- * away, opened or not.
+ * before its first row (an aggregate's first row comes only at its end).
+ *
+ * <p>The side that reads the stream closes it, when done or when the caller has gone, opened or not. Anything else
+ * that learns the caller went away (a transport's cancel callback, on its own thread) calls {@link #stop()}: the
+ * result's memory is DuckDB's, and freeing it under a read in progress crashes the process.
  */
 public final class QueryStream implements AutoCloseable {
     private final String id;
@@ -34,6 +37,11 @@ public final class QueryStream implements AutoCloseable {
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private volatile QueryResult result;
     private volatile boolean finished;
+    private final Object lock = new Object();
+    /** An {@link #open()} began: from then on only the reading side's close frees the result. Guarded by lock. */
+    private boolean opened;
+    /** Guarded by lock. */
+    private boolean freed;
 
     /**
      * @param execute runs the query, given this stream's cancel mark: the engine knows the query only once it is
@@ -60,8 +68,11 @@ public final class QueryStream implements AutoCloseable {
      */
     public QueryStream open() {
         try {
-            if (cancelled.get()) {
-                throw new QueryTimeoutException("query " + id + " was cancelled", null);
+            synchronized (lock) {
+                if (cancelled.get() || freed) {
+                    throw new QueryTimeoutException("query " + id + " was cancelled", null);
+                }
+                opened = true;
             }
             result = execute.apply(cancelled::get);
             return this;
@@ -121,6 +132,25 @@ public final class QueryStream implements AutoCloseable {
         return versions;
     }
 
+    /**
+     * Stops the query from any thread: the engine is interrupted, and the reading side's next call fails, after which
+     * it closes the stream. A stream never opened is closed here, since no reading side will.
+     */
+    public void stop() {
+        if (!finished) {
+            markCancelled();
+            cancel.run();
+        }
+        boolean neverOpened;
+        synchronized (lock) {
+            neverOpened = !opened;
+        }
+        if (neverOpened) {
+            close();
+        }
+    }
+
+    /** Called by the side that reads the stream (or by {@link #stop()} when none ever did); frees the result. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -133,6 +163,9 @@ public final class QueryStream implements AutoCloseable {
             // or it would hold the tenant's slot and the engine until its timeout.
             markCancelled();
             cancel.run();
+        }
+        synchronized (lock) {
+            freed = true;
         }
         try {
             if (result != null) {
