@@ -398,6 +398,9 @@ public final class QueryEngine implements AutoCloseable {
         TableReference table = query.get().table();
         TableSnapshot snapshot = pin(request, table, pinned);
         List<ColumnPredicate> predicates = predicates(snapshot.schema(), table.predicates());
+        if (!answers.filtersExactly(query.get(), snapshot.schema(), predicates)) {
+            return Optional.empty();
+        }
         List<ScanPlanner.PlannedFile> files = ScanPlanner.plan(snapshot, predicates);
         // A past version whose files vacuum deleted cannot be scanned; its counts must not outlive its files either.
         // The engine sees a remote file only by copying it into the cache, so a past version on object storage is left

@@ -141,13 +141,21 @@ final class StatsAnswers {
      * @param predicates the table reference's pushed predicates as column values
      * @param files the files the scan would read: the snapshot's, pruned by {@code predicates}
      */
-    Optional<String> answer(Query query, TableSchema schema, List<ColumnPredicate> predicates, List<PlannedFile> files)
-            throws SQLException {
+    /**
+     * Whether the statement's filter leaves exactly the rows of the files it prunes to: checked before planning, which
+     * costs a pass over every file of the table.
+     */
+    boolean filtersExactly(Query query, TableSchema schema, List<ColumnPredicate> predicates) {
         // Pruning by partition values is exact, so the pruned files hold exactly the matching rows; a predicate on
         // any other column only narrows the files, and one that was not pushed down is not applied at all.
-        if (predicates.size() != query.filterPredicates()
-                || !predicates.stream().allMatch(p -> schema.isPartitionColumn(p.column())
-                        && exactPartitionFilter(schema.logicalField(p.column()).getType()))) {
+        return predicates.size() == query.filterPredicates()
+                && predicates.stream().allMatch(p -> schema.isPartitionColumn(p.column())
+                        && exactPartitionFilter(schema.logicalField(p.column()).getType()));
+    }
+
+    Optional<String> answer(Query query, TableSchema schema, List<ColumnPredicate> predicates, List<PlannedFile> files)
+            throws SQLException {
+        if (!filtersExactly(query, schema, predicates)) {
             return Optional.empty();
         }
         for (PlannedFile file : files) {

@@ -7,6 +7,7 @@ import io.lakeshard.storage.stats.StatValues;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.TableSnapshot;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +28,26 @@ public final class ScanPlanner {
         return plan(snapshot, Filter.bind(snapshot.schema(), predicates));
     }
 
+    /**
+     * One pass over the snapshot's files, which a large table has by the hundred thousand: the conjuncts are split by
+     * kind once, statistics are checked first (a trace id's bounds rule out all files but a few), and each distinct
+     * partition string is parsed once per plan, not once per file.
+     */
     private static List<PlannedFile> plan(TableSnapshot snapshot, Filter filter) {
         TableSchema schema = snapshot.schema();
+        List<Filter.Bound> onPartitions = new ArrayList<>();
+        List<Filter.Bound> onStats = new ArrayList<>();
+        for (Filter.Bound conjunct : filter.conjuncts()) {
+            (schema.isPartitionColumn(conjunct.column()) ? onPartitions : onStats).add(conjunct);
+        }
+        PartitionParser partitions = new PartitionParser(schema);
         List<PlannedFile> planned = new ArrayList<>();
         for (DataFile file : snapshot.files()) {
-            Map<String, Comparable<?>> partitionValues = partitionValues(schema, file);
-            if (mayMatch(filter, schema, file, partitionValues)) {
+            if (!statsMayMatch(onStats, file)) {
+                continue;
+            }
+            Map<String, Comparable<?>> partitionValues = partitions.values(file);
+            if (partitionsMatch(onPartitions, partitionValues)) {
                 planned.add(new PlannedFile(file, partitionValues));
             }
         }
@@ -40,22 +55,20 @@ public final class ScanPlanner {
     }
 
     public static Map<String, Comparable<?>> partitionValues(TableSchema schema, DataFile file) {
-        Map<String, Comparable<?>> values = new LinkedHashMap<>();
-        for (String column : schema.partitionColumns()) {
-            ArrowType type = schema.logicalField(column).getType();
-            values.put(column, StatValues.fromPartitionString(type, file.partitionValues().get(schema.physicalName(column))));
-        }
-        return values;
+        return new PartitionParser(schema).values(file);
     }
 
-    private static boolean mayMatch(Filter filter, TableSchema schema, DataFile file, Map<String, Comparable<?>> partitionValues) {
-        for (Filter.Bound conjunct : filter.conjuncts()) {
-            if (schema.isPartitionColumn(conjunct.column())) {
-                if (!conjunct.matches(partitionValues.get(conjunct.column()))) {
-                    return false;
-                }
-                continue;
+    private static boolean partitionsMatch(List<Filter.Bound> conjuncts, Map<String, Comparable<?>> partitionValues) {
+        for (Filter.Bound conjunct : conjuncts) {
+            if (!conjunct.matches(partitionValues.get(conjunct.column()))) {
+                return false;
             }
+        }
+        return true;
+    }
+
+    private static boolean statsMayMatch(List<Filter.Bound> conjuncts, DataFile file) {
+        for (Filter.Bound conjunct : conjuncts) {
             Optional<FileStats.ColumnStats> stats = file.stats().column(conjunct.column());
             if (stats.isEmpty()) {
                 continue;
@@ -70,5 +83,34 @@ public final class ScanPlanner {
             }
         }
         return true;
+    }
+
+    /** A file's partition values in canonical form; the strings of one plan repeat, so each is parsed once. */
+    private static final class PartitionParser {
+        private final List<String> columns;
+        private final List<String> physicalNames = new ArrayList<>();
+        private final List<ArrowType> types = new ArrayList<>();
+        private final List<Map<String, Comparable<?>>> parsed = new ArrayList<>();
+
+        PartitionParser(TableSchema schema) {
+            this.columns = schema.partitionColumns();
+            for (String column : columns) {
+                physicalNames.add(schema.physicalName(column));
+                types.add(schema.logicalField(column).getType());
+                parsed.add(new HashMap<>());
+            }
+        }
+
+        Map<String, Comparable<?>> values(DataFile file) {
+            Map<String, Comparable<?>> values = new LinkedHashMap<>();
+            for (int i = 0; i < columns.size(); i++) {
+                String raw = file.partitionValues().get(physicalNames.get(i));
+                ArrowType type = types.get(i);
+                // A null partition value parses to null, which a HashMap cannot hold as a computed value.
+                values.put(columns.get(i), raw == null ? StatValues.fromPartitionString(type, null)
+                        : parsed.get(i).computeIfAbsent(raw, text -> StatValues.fromPartitionString(type, text)));
+            }
+            return values;
+        }
     }
 }
