@@ -65,13 +65,13 @@ public final class SnapshotCache {
             return cached;
         }
         try {
-            Map<String, DataFile> files = new LinkedHashMap<>(cached.filesByPath());
+            TableSnapshot refreshed = cached;
             for (TableChange change : table.changes(cached.version(), latest.version(), latest.schema())) {
-                change.removedPaths().forEach(files::remove);
-                change.adds().forEach(file -> files.put(file.path(), file));
+                refreshed = new TableSnapshot(latest.tableRoot(), change.version(), latest.timestampMillis(), latest.schema(),
+                        latest.properties(), latest.readOnlyReason(), refreshed.filesAfter(change.removedPaths(), change.adds()));
             }
-            TableSnapshot refreshed = new TableSnapshot(latest.tableRoot(), latest.version(), latest.timestampMillis(),
-                    latest.schema(), latest.properties(), latest.readOnlyReason(), files);
+            refreshed = new TableSnapshot(latest.tableRoot(), latest.version(), latest.timestampMillis(),
+                    latest.schema(), latest.properties(), latest.readOnlyReason(), refreshed.filesByPath());
             incrementalRefreshes.incrementAndGet();
             current = refreshed;
             return refreshed;

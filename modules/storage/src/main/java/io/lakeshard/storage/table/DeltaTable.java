@@ -47,7 +47,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -72,6 +71,8 @@ import org.slf4j.LoggerFactory;
  * hooks one at a time in commit order.
  */
 public final class DeltaTable {
+    /** From this many files a snapshot's statistics are parsed in parallel. */
+    private static final int PARALLEL_PARSE_FILES = 10_000;
     private static final Logger log = LoggerFactory.getLogger(DeltaTable.class);
     private static final String ENGINE_INFO = "lakeshard/0.1";
     private static final Pattern LOG_ENTRY = Pattern.compile("(\\d{20})\\.(json|crc)");
@@ -220,8 +221,9 @@ public final class DeltaTable {
             return List.of();
         }
         List<TableChange> changes = new ArrayList<>();
+        Map<String, String> physicalNames = physicalNames(schema);
         for (KernelActions.CommitChanges commit : KernelActions.readCommits(engine, path, fromVersionExclusive + 1, toVersionInclusive)) {
-            List<DataFile> adds = commit.adds().stream().map(add -> dataFile(add, schema)).toList();
+            List<DataFile> adds = commit.adds().stream().map(add -> dataFile(add, schema, physicalNames)).toList();
             changes.add(new TableChange(commit.version(), commit.timestamp(), adds, commit.removedPaths(), commit.metadataChanged()));
         }
         return changes;
@@ -580,22 +582,25 @@ public final class DeltaTable {
 
     private TableSnapshot toSnapshot(Snapshot snapshot) {
         TableSchema schema = schemaOf(snapshot);
-        Map<String, DataFile> files = new LinkedHashMap<>();
+        List<KernelActions.AddedFile> adds = new ArrayList<>();
         try (CloseableIterator<FilteredColumnarBatch> batches = snapshot.getScanBuilder().build().getScanFiles(engine, true)) {
             while (batches.hasNext()) {
                 try (CloseableIterator<Row> rows = batches.next().getRows()) {
                     while (rows.hasNext()) {
                         Row row = rows.next();
-                        DataFile file = dataFile(KernelActions.readAdd(row.getStruct(row.getSchema().indexOf("add"))), schema);
-                        files.put(file.path(), file);
+                        adds.add(KernelActions.readAdd(row.getStruct(row.getSchema().indexOf("add"))));
                     }
                 }
             }
         } catch (IOException e) {
             throw new StorageUnavailableException("reading the file list of " + root, e);
         }
+        // The statistics JSON is most of a cold load (two bounds a column a file): a large table's is read on every core.
+        Map<String, String> physicalNames = physicalNames(schema);
+        List<DataFile> parsed = (adds.size() >= PARALLEL_PARSE_FILES ? adds.parallelStream() : adds.stream())
+                .map(add -> dataFile(add, schema, physicalNames)).toList();
         return new TableSnapshot(root, snapshot.getVersion(), snapshot.getTimestamp(engine), schema,
-                snapshot.getTableProperties(), WriteSupport.refusal(snapshot), files);
+                snapshot.getTableProperties(), WriteSupport.refusal(snapshot), FileSet.of(parsed));
     }
 
     static TableSchema schemaOf(Snapshot snapshot) {
@@ -605,9 +610,13 @@ public final class DeltaTable {
                 TableProperties.arrowSchema(properties));
     }
 
-    private static DataFile dataFile(KernelActions.AddedFile add, TableSchema schema) {
+    private static Map<String, String> physicalNames(TableSchema schema) {
         Map<String, String> physicalNames = new HashMap<>();
         schema.columnNames().forEach(name -> physicalNames.put(name, schema.physicalName(name)));
+        return physicalNames;
+    }
+
+    private static DataFile dataFile(KernelActions.AddedFile add, TableSchema schema, Map<String, String> physicalNames) {
         return new DataFile(add.path(), add.partitionValues(), add.size(), add.modificationTime(), add.statsJson(),
                 FileStats.parse(add.statsJson(), schema.logical(), physicalNames), add.deletionVector());
     }

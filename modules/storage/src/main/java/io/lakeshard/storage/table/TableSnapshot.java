@@ -6,8 +6,7 @@ import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.internal.kernel.TableProperties;
 import java.net.URI;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,7 +31,14 @@ public record TableSnapshot(
         requireNonNull(schema, "schema is null");
         properties = Map.copyOf(requireNonNull(properties, "properties is null"));
         requireNonNull(readOnlyReason, "readOnlyReason is null");
-        filesByPath = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(filesByPath, "filesByPath is null")));
+        requireNonNull(filesByPath, "filesByPath is null");
+        // Kept as is when it is already one: immutable, and shared with the versions derived from it.
+        filesByPath = filesByPath instanceof FileSet fileSet ? fileSet : FileSet.of(filesByPath.values());
+    }
+
+    /** The files of a version whose log adds {@code adds} and removes {@code removedPaths} after this one's. */
+    public Map<String, DataFile> filesAfter(Collection<String> removedPaths, List<DataFile> adds) {
+        return ((FileSet) filesByPath).after(removedPaths, adds);
     }
 
     public Collection<DataFile> files() {
