@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -92,13 +91,16 @@ public final class LocalAtomicLogStore extends LogStore {
             throw new FileNotFoundException("no such directory: " + path.getParent());
         }
         String from = start.getFileName().toString();
+        // Every refresh lists the whole directory (readdir has no "from"), and a long-lived table's log holds tens of
+        // thousands of entries: names straight from readdir, not a Path parsed for each (that was most of a refresh).
+        String[] all = dir.toFile().list();
+        if (all == null) {
+            throw new IOException("cannot list " + dir);
+        }
         List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                if (name.compareTo(from) >= 0) {
-                    names.add(name);
-                }
+        for (String name : all) {
+            if (name.compareTo(from) >= 0) {
+                names.add(name);
             }
         }
         // A directory read is not atomic: an entry created during it may be missed while a later one is seen. A
