@@ -135,13 +135,6 @@ final class StatsAnswers {
     }
 
     /**
-     * The constant SELECT that answers the query over these planned files, or empty where the statistics cannot
-     * answer it exactly.
-     *
-     * @param predicates the table reference's pushed predicates as column values
-     * @param files the files the scan would read: the snapshot's, pruned by {@code predicates}
-     */
-    /**
      * Whether the statement's filter leaves exactly the rows of the files it prunes to: checked before planning, which
      * costs a pass over every file of the table.
      */
@@ -153,6 +146,13 @@ final class StatsAnswers {
                         && exactPartitionFilter(schema.logicalField(p.column()).getType()));
     }
 
+    /**
+     * The constant SELECT that answers the query over these planned files, or empty where the statistics cannot
+     * answer it exactly.
+     *
+     * @param predicates the table reference's pushed predicates as column values
+     * @param files the files the scan would read: the snapshot's, pruned by {@code predicates}
+     */
     Optional<String> answer(Query query, TableSchema schema, List<ColumnPredicate> predicates, List<PlannedFile> files)
             throws SQLException {
         if (!filtersExactly(query, schema, predicates)) {

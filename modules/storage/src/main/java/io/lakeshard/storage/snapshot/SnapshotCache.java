@@ -9,6 +9,7 @@ import io.lakeshard.storage.table.TableChange;
 import io.lakeshard.storage.table.TableSnapshot;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -65,13 +66,9 @@ public final class SnapshotCache {
             return cached;
         }
         try {
-            TableSnapshot refreshed = cached;
-            for (TableChange change : table.changes(cached.version(), latest.version(), latest.schema())) {
-                refreshed = new TableSnapshot(latest.tableRoot(), change.version(), latest.timestampMillis(), latest.schema(),
-                        latest.properties(), latest.readOnlyReason(), refreshed.filesAfter(change.removedPaths(), change.adds()));
-            }
-            refreshed = new TableSnapshot(latest.tableRoot(), latest.version(), latest.timestampMillis(),
-                    latest.schema(), latest.properties(), latest.readOnlyReason(), refreshed.filesByPath());
+            List<TableChange> changes = table.changes(cached.version(), latest.version(), latest.schema());
+            TableSnapshot refreshed = new TableSnapshot(latest.tableRoot(), latest.version(), latest.timestampMillis(),
+                    latest.schema(), latest.properties(), latest.readOnlyReason(), cached.filesAfter(changes));
             incrementalRefreshes.incrementAndGet();
             current = refreshed;
             return refreshed;

@@ -207,7 +207,7 @@ public final class StatValues {
         long nanos = 0;
         if (at < length && text.charAt(at) == '.') {
             int first = ++at;
-            while (at < length && Character.isDigit(text.charAt(at))) {
+            while (at < length && text.charAt(at) >= '0' && text.charAt(at) <= '9') {
                 if (at - first >= 9) {
                     return OptionalLong.empty();
                 }
@@ -230,7 +230,8 @@ public final class StatValues {
         } else if (at + 6 == length && (text.charAt(at) == '+' || text.charAt(at) == '-') && text.charAt(at + 3) == ':') {
             int hours = digits(text, at + 1, 2);
             int minutes = digits(text, at + 4, 2);
-            if (hours < 0 || hours > 18 || minutes < 0 || minutes > 59) {
+            // ZoneOffset's own bounds: up to ±18:00.
+            if (hours < 0 || minutes < 0 || minutes > 59 || hours * 60 + minutes > 18 * 60) {
                 return OptionalLong.empty();
             }
             offsetSeconds = (hours * 3600L + minutes * 60L) * (text.charAt(at) == '-' ? -1 : 1);

@@ -5,6 +5,7 @@ import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -48,31 +49,37 @@ final class FileSet extends AbstractMap<String, DataFile> {
             }
             array[end++] = file;
         }
-        return new FileSet(array, end, index, Map.of(), index.size());
+        return new FileSet(array, end, index, Collections.emptyMap(), index.size());
     }
 
-    /** This version's files less {@code removedPaths}, then with {@code adds} (an add of a known path replaces it). */
-    FileSet after(Collection<String> removedPaths, List<DataFile> adds) {
-        DataFile[] next = Arrays.copyOf(files, end + adds.size());
+    /**
+     * This version's files after {@code changes}, in order: each removes its paths, then adds its files (an add of a
+     * known path replaces it, at the end). One copy for all of them: a node catching up on many commits derives once.
+     */
+    FileSet after(List<TableChange> changes) {
+        int added = changes.stream().mapToInt(change -> change.adds().size()).sum();
+        DataFile[] next = Arrays.copyOf(files, end + added);
         Map<String, Integer> ownNext = new HashMap<>(own);
         int count = size;
         int nextEnd = end;
-        for (String path : removedPaths) {
-            Integer at = position(path, ownNext);
-            if (at != null && next[at] != null) {
-                next[at] = null;
-                count--;
+        for (TableChange change : changes) {
+            for (String path : change.removedPaths()) {
+                Integer at = position(path, ownNext);
+                if (at != null && next[at] != null) {
+                    next[at] = null;
+                    count--;
+                }
             }
-        }
-        for (DataFile add : adds) {
-            Integer at = position(add.path(), ownNext);
-            if (at != null && next[at] != null) {
-                next[at] = null;
-                count--;
+            for (DataFile add : change.adds()) {
+                Integer at = position(add.path(), ownNext);
+                if (at != null && next[at] != null) {
+                    next[at] = null;
+                    count--;
+                }
+                ownNext.put(add.path(), nextEnd);
+                next[nextEnd++] = add;
+                count++;
             }
-            ownNext.put(add.path(), nextEnd);
-            next[nextEnd++] = add;
-            count++;
         }
         FileSet derived = new FileSet(next, nextEnd, shared, ownNext, count);
         // Index everything again once this version's own index or its holes grow large: amortised over the commits.

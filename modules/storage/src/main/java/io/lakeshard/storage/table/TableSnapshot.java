@@ -36,9 +36,9 @@ public record TableSnapshot(
         filesByPath = filesByPath instanceof FileSet fileSet ? fileSet : FileSet.of(filesByPath.values());
     }
 
-    /** The files of a version whose log adds {@code adds} and removes {@code removedPaths} after this one's. */
-    public Map<String, DataFile> filesAfter(Collection<String> removedPaths, List<DataFile> adds) {
-        return ((FileSet) filesByPath).after(removedPaths, adds);
+    /** The files of the version these commits, in order since this one, lead to. */
+    public Map<String, DataFile> filesAfter(List<TableChange> changes) {
+        return ((FileSet) filesByPath).after(changes);
     }
 
     public Collection<DataFile> files() {

@@ -42,7 +42,8 @@ class StatsTimestampTest {
     void otherTextIsLeftToJavaTime() {
         for (String text : List.of("2026-12-01T20:35", "2026-12-01 20:35:30", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z",
                 "2026-12-01T24:00:00Z", "2026-12-01T20:35:30.Z", "2026-12-01T20:35:30.1234567891Z", "+12026-12-01T20:35:30Z",
-                "2026-12-01T20:35:30+01:00:00", "2026-12-01T20:35:30+1:00", "2026-12-0xT20:35:30Z")) {
+                "2026-12-01T20:35:30+01:00:00", "2026-12-01T20:35:30+1:00", "2026-12-0xT20:35:30Z", "2026-12-01T20:35:30+18:30",
+                "2026-12-01T20:35:30.\u0661\u0662Z")) {
             assertTrue(StatValues.commonTimestampMicros(text, false).isEmpty(), text);
         }
         assertTrue(StatValues.commonTimestampMicros("2026-12-01T20:35:30Z", true).isEmpty(), "a zone on a naive timestamp");

@@ -28,6 +28,7 @@ class FileSetTest {
             model.put(file.path(), file);
         }
         FileSet current = FileSet.of(model.values());
+        List<TableChange> changes = new ArrayList<>();
         int next = 0;
         for (int commit = 0; commit < 1_500; commit++) {
             List<String> removed = new ArrayList<>();
@@ -49,7 +50,12 @@ class FileSetTest {
                 model.remove(add.path());
                 model.put(add.path(), add);
             }
-            current = current.after(removed, adds);
+            TableChange change = new TableChange(commit, commit, adds, removed, false);
+            changes.add(change);
+            // Now and then two commits at once, from the version before the last, as a node catching up derives them.
+            current = commit % 7 == 6
+                    ? versions.get(commit - 2).after(List.of(changes.get(commit - 1), change))
+                    : current.after(List.of(change));
             versions.add(current);
             models.add(new LinkedHashMap<>(model));
         }
