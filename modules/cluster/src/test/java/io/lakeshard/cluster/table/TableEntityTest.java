@@ -245,17 +245,18 @@ class TableEntityTest {
         TestProbe<WriteReply> first = actors.createTestProbe();
         TestProbe<WriteReply> copy = actors.createTestProbe();
         Write bulk = bulk("importer", 1, 0, first);
+        Write again = new Write(bulk.files(), null, bulk.key(), bulk.rows(), copy.ref());
 
-        duringACommit(entity, write("other", 1, 0, holding), bulk, new Write(bulk.files(), null, bulk.key(), bulk.rows(), copy.ref()));
+        duringACommit(entity, write("other", 1, 0, holding), bulk, again);
 
         assertEquals(new WriteAck(1, true, 10), holding.receiveMessage(TIMEOUT));
         assertEquals(new WriteAck(2, true, 10), first.receiveMessage(TIMEOUT));
         assertEquals(new WriteAck(2, false, 10), copy.receiveMessage(TIMEOUT), "the copy in the same commit");
-        entity.tell(new Write(bulk.files(), null, bulk.key(), bulk.rows(), copy.ref()));
+        entity.tell(again);
         assertEquals(new WriteAck(2, false, 10), copy.receiveMessage(TIMEOUT), "a copy after the commit: a replay");
         entity.tell(bulk("importer", 2, 100, first));
         assertEquals(new WriteAck(3, true, 10), first.receiveMessage(TIMEOUT));
-        entity.tell(new Write(bulk.files(), null, bulk.key(), bulk.rows(), copy.ref()));
+        entity.tell(again);
         assertFalse(((WriteRejected) copy.receiveMessage(TIMEOUT)).retryable(), "a copy of an older key: refused");
 
         DeltaTable table = tables.table(REF);

@@ -38,10 +38,11 @@ public final class QueryStream implements AutoCloseable {
     private volatile QueryResult result;
     private volatile boolean finished;
     private final Object lock = new Object();
-    /** An {@link #open()} began: from then on only the reading side's close frees the result. Guarded by lock. */
+    /**
+     * An {@link #open()} began: from then on only the reading side's close frees the result. Guarded by lock, as is
+     * open's check of the cancel mark, which {@link #stop()} sets before it looks at this.
+     */
     private boolean opened;
-    /** Guarded by lock. */
-    private boolean freed;
 
     /**
      * @param execute runs the query, given this stream's cancel mark: the engine knows the query only once it is
@@ -69,7 +70,7 @@ public final class QueryStream implements AutoCloseable {
     public QueryStream open() {
         try {
             synchronized (lock) {
-                if (cancelled.get() || freed) {
+                if (cancelled.get()) {
                     throw new QueryTimeoutException("query " + id + " was cancelled", null);
                 }
                 opened = true;
@@ -163,9 +164,6 @@ public final class QueryStream implements AutoCloseable {
             // or it would hold the tenant's slot and the engine until its timeout.
             markCancelled();
             cancel.run();
-        }
-        synchronized (lock) {
-            freed = true;
         }
         try {
             if (result != null) {

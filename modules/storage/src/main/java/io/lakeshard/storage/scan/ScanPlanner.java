@@ -54,10 +54,6 @@ public final class ScanPlanner {
         return planned;
     }
 
-    public static Map<String, Comparable<?>> partitionValues(TableSchema schema, DataFile file) {
-        return new PartitionParser(schema).values(file);
-    }
-
     private static boolean partitionsMatch(List<Filter.Bound> conjuncts, Map<String, Comparable<?>> partitionValues) {
         for (Filter.Bound conjunct : conjuncts) {
             if (!conjunct.matches(partitionValues.get(conjunct.column()))) {

@@ -64,18 +64,10 @@ final class FileSet extends AbstractMap<String, DataFile> {
         int nextEnd = end;
         for (TableChange change : changes) {
             for (String path : change.removedPaths()) {
-                Integer at = position(path, ownNext);
-                if (at != null && next[at] != null) {
-                    next[at] = null;
-                    count--;
-                }
+                count -= vacate(next, ownNext, path);
             }
             for (DataFile add : change.adds()) {
-                Integer at = position(add.path(), ownNext);
-                if (at != null && next[at] != null) {
-                    next[at] = null;
-                    count--;
-                }
+                count -= vacate(next, ownNext, add.path());
                 ownNext.put(add.path(), nextEnd);
                 next[nextEnd++] = add;
                 count++;
@@ -87,6 +79,16 @@ final class FileSet extends AbstractMap<String, DataFile> {
             return of(derived.values());
         }
         return derived;
+    }
+
+    /** Leaves a hole where {@code path} is in {@code next}: 1 if it was there, else 0. */
+    private int vacate(DataFile[] next, Map<String, Integer> ownIndex, String path) {
+        Integer at = position(path, ownIndex);
+        if (at == null || next[at] == null) {
+            return 0;
+        }
+        next[at] = null;
+        return 1;
     }
 
     private Integer position(Object path, Map<String, Integer> ownIndex) {
