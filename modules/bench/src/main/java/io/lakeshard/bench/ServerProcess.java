@@ -23,20 +23,30 @@ import java.util.regex.Pattern;
  */
 final class ServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening for gRPC on .*:(\\d+)$");
+    /** Linux reports process times in USER_HZ, 100 a second on every architecture it runs on here. */
+    private static final int CLOCK_TICKS = 100;
+    private static final Pattern FLIGHT = Pattern.compile("listening for Arrow Flight SQL on port (\\d+)$");
     private static final Pattern KEY = Pattern.compile("Development API key \\(tenant 'dev'\\): (\\S+)$");
 
     private final Process process;
     private final int port;
+    private final int flightPort;
     private final String key;
 
-    private ServerProcess(Process process, int port, String key) {
+    private ServerProcess(Process process, int port, int flightPort, String key) {
         this.process = requireNonNull(process, "process is null");
         this.port = port;
+        this.flightPort = flightPort;
         this.key = requireNonNull(key, "key is null");
     }
 
     /** Starts {@code dist}'s server with its data in {@code dataDir}; its output goes to {@code log}. */
     static ServerProcess start(Path dist, Path dataDir, Path log) throws Exception {
+        return start(dist, dataDir, log, Map.of());
+    }
+
+    /** As {@link #start(Path, Path, Path)}, with {@code settings} (LAKESHARD_* variables) added to its environment. */
+    static ServerProcess start(Path dist, Path dataDir, Path log, Map<String, String> settings) throws Exception {
         Path script = dist.resolve("bin/lakeshard-server");
         if (!Files.isExecutable(script)) {
             throw new IllegalStateException(script + " is missing: build it first (mvn -B -q -DskipTests install)");
@@ -52,23 +62,26 @@ final class ServerProcess implements AutoCloseable {
         env.put("LAKESHARD_DATA_DIR", dataDir.toString());
         env.put("LAKESHARD_GRPC_PORT", "0");
         env.put("LAKESHARD_FLIGHT_PORT", "0");
+        env.putAll(settings);
         env.put("LAKESHARD_REMOTE_PORT", Integer.toString(LoopbackPorts.free()));
         env.put("LAKESHARD_MANAGEMENT_PORT", Integer.toString(LoopbackPorts.free()));
         Process process = builder.start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
+        CompletableFuture<Integer> flightPort = new CompletableFuture<>();
         CompletableFuture<String> key = new CompletableFuture<>();
-        Thread output = new Thread(() -> copy(process, log, port, key), "server-output");
+        Thread output = new Thread(() -> copy(process, log, port, flightPort, key), "server-output");
         output.setDaemon(true);
         output.start();
         try {
-            return new ServerProcess(process, port.get(3, TimeUnit.MINUTES), key.get(1, TimeUnit.MINUTES));
+            return new ServerProcess(process, port.get(3, TimeUnit.MINUTES), flightPort.get(1, TimeUnit.MINUTES), key.get(1, TimeUnit.MINUTES));
         } catch (TimeoutException e) {
             process.destroyForcibly();
             throw new IllegalStateException("the server did not start within 3 minutes: see " + log, e);
         }
     }
 
-    private static void copy(Process process, Path log, CompletableFuture<Integer> port, CompletableFuture<String> key) {
+    private static void copy(Process process, Path log, CompletableFuture<Integer> port, CompletableFuture<Integer> flightPort,
+            CompletableFuture<String> key) {
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
                 PrintWriter out = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8), true)) {
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
@@ -77,6 +90,10 @@ final class ServerProcess implements AutoCloseable {
                 if (listening.find()) {
                     port.complete(Integer.parseInt(listening.group(1)));
                 }
+                Matcher flight = FLIGHT.matcher(line);
+                if (flight.find()) {
+                    flightPort.complete(Integer.parseInt(flight.group(1)));
+                }
                 Matcher development = KEY.matcher(line);
                 if (development.find()) {
                     key.complete(development.group(1));
@@ -84,15 +101,21 @@ final class ServerProcess implements AutoCloseable {
             }
         } catch (IOException e) {
             port.completeExceptionally(e);
+            flightPort.completeExceptionally(e);
             key.completeExceptionally(e);
         }
         // The output ends when the server exits: a start that never got this far failed.
         port.completeExceptionally(new IllegalStateException("the server's output ended before it listened"));
+        flightPort.completeExceptionally(new IllegalStateException("the server's output ended before it served Flight SQL"));
         key.completeExceptionally(new IllegalStateException("the server's output ended before it printed its key"));
     }
 
     int port() {
         return port;
+    }
+
+    int flightPort() {
+        return flightPort;
     }
 
     /** The development key of tenant {@code dev}, an admin. */
@@ -107,6 +130,14 @@ final class ServerProcess implements AutoCloseable {
 
     long rssMiB() throws IOException {
         return status("VmRSS") >> 10;
+    }
+
+    /** The CPU time the server has used so far (user and system), in seconds. */
+    double cpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"), StandardCharsets.US_ASCII);
+        // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) CLOCK_TICKS;
     }
 
     private long status(String field) throws IOException {

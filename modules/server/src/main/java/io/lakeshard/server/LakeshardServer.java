@@ -23,6 +23,7 @@ import io.lakeshard.api.v1.IngestServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.QueryServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.SamplingServicePowerApiHandlerFactory;
 import io.lakeshard.api.v1.TraceQueryServicePowerApiHandlerFactory;
+import io.lakeshard.cluster.node.CommonPool;
 import io.lakeshard.flight.FlightSettings;
 import io.lakeshard.flight.FlightSqlServer;
 import io.lakeshard.server.grpc.AdminGrpc;
@@ -159,6 +160,7 @@ public final class LakeshardServer implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
+        CommonPool.sizeForCallbacks();
         if ("json".equalsIgnoreCase(System.getenv("LAKESHARD_LOG_FORMAT")) && System.getProperty("logback.configurationFile") == null) {
             // Before the first logger exists: logback reads this once.
             System.setProperty("logback.configurationFile", "logback-json.xml");

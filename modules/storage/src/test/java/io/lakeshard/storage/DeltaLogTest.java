@@ -101,6 +101,45 @@ class DeltaLogTest {
     }
 
     @Test
+    void aRefreshFollowsNewCommitsByNameAndReadsTheLogWhenTheMetadataChanged() {
+        DeltaTable table = TestTables.create(dir, "follow", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
+        append(table, 0, 10, 1);
+        SnapshotCache cache = new SnapshotCache(table);
+        TableSnapshot loaded = cache.refresh();
+        assertEquals(1, loaded.version());
+        assertTrue(loaded == cache.refresh(), "nothing new: the same snapshot");
+
+        append(table, 10, 20, 2);
+        append(table, 30, 5, 3);
+        new Maintenance(table, allocator).deleteRows(List.of(ColumnPredicate.lt("id", 5L)));
+        TableSnapshot followed = cache.refresh();
+        TableSnapshot fresh = table.snapshot();
+        assertEquals(4, followed.version());
+        assertEquals(fresh.filesByPath(), followed.filesByPath(), "the same files, statistics and deletion vectors as a load");
+        assertEquals(30, followed.numRecords());
+        assertEquals(fresh.timestampMillis(), followed.timestampMillis(), "the last commit's time, as Kernel reads it");
+        assertEquals(1, cache.fullLoads());
+        assertEquals(1, cache.incrementalRefreshes(), "three commits in one refresh");
+
+        Field note = new Field("note", FieldType.nullable(ArrowType.Utf8.INSTANCE), null);
+        table.addColumns(List.of(note));
+        append(table, 100, 5, 4);
+        TableSnapshot evolved = cache.refresh();
+        assertEquals(table.latestVersion(), evolved.version());
+        assertTrue(evolved.schema().columnNames().contains("note"), "the new column, from the log: " + evolved.schema().columnNames());
+        assertEquals(table.snapshot().filesByPath(), evolved.filesByPath());
+        assertEquals(1, cache.fullLoads(), "still incremental");
+
+        for (int i = 0; i < 101; i++) {
+            append(table, 1_000 + i, 1, 5 + i);
+        }
+        TableSnapshot far = cache.refresh();
+        assertEquals(table.latestVersion(), far.version(), "more commits than a refresh reads by name: from the log");
+        assertEquals(table.snapshot().filesByPath(), far.filesByPath());
+        assertEquals(1, cache.fullLoads());
+    }
+
+    @Test
     void readsAsOfAVersionOrATime() throws IOException {
         DeltaTable table = TestTables.create(dir, "travel", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
         append(table, 0, 10, 1);

@@ -65,6 +65,9 @@ class GroupCommitTest {
         assertEquals(List.of(true, true, true), first.applied());
         assertEquals(2L, table.lastSequence("a").orElseThrow());
         assertEquals(1L, table.lastSequence("b").orElseThrow());
+        assertEquals(2L, table.lastSequenceAt("a", 1), "the commit's own snapshot knows its keys");
+        assertEquals(-1L, table.lastSequenceAt("c", 1), "a writer that never committed");
+        assertEquals(-1L, table.lastSequenceAt("a", 0), "an older version, read from the log");
         String log = Files.readString(Path.of(table.root()).resolve("_delta_log/00000000000000000001.json"));
         assertEquals(2, log.split("\"txn\"").length - 1, "one txn action per writer");
 

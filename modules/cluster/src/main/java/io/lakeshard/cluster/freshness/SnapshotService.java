@@ -13,6 +13,7 @@ import io.lakeshard.storage.snapshot.SnapshotCache;
 import io.lakeshard.storage.table.TableSnapshot;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -62,6 +63,12 @@ public final class SnapshotService {
     /** Refreshes until the cached snapshot holds {@code version}: read-your-writes for a version the writer acknowledged. */
     public CompletableFuture<TableSnapshot> awaitVersion(TableRef ref, long version) {
         SnapshotCache cache = cache(ref);
+        Optional<TableSnapshot> cached = cache.cached();
+        if (cached.isPresent() && cached.get().version() >= version) {
+            // Published versions keep the cache fresh, so a query usually finds what it must read already here:
+            // reading the log again would cost every query a look at it.
+            return CompletableFuture.completedFuture(cached.get());
+        }
         return CompletableFuture.supplyAsync(() -> {
             TableSnapshot snapshot = cache.refresh();
             if (snapshot.version() < version) {

@@ -12,6 +12,7 @@ public final class NodeMain {
     private NodeMain() {}
 
     public static void main(String[] args) throws Exception {
+        CommonPool.sizeForCallbacks();
         LakeshardNode node = LakeshardNode.start(ConfigFactory.empty());
         System.out.println("lakeshard node " + Cluster.get(node.system()).selfMember().address() + " started");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

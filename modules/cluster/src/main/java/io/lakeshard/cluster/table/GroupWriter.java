@@ -208,7 +208,7 @@ public final class GroupWriter {
             }
             IdempotencyKey key = write.key().get();
             Entry original = firstCopies.get(key);
-            long committed = known.last.computeIfAbsent(key.appId(), id -> table.lastSequence(id).orElse(-1L));
+            long committed = known.last.computeIfAbsent(key.appId(), id -> table.lastSequenceAt(id, latestVersion));
             long last = Math.max(inThisCommit.getOrDefault(key.appId(), -1L), committed);
             if (original != null) {
                 entry.outcome = Outcome.COPY;

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,11 @@ public final class SnapshotCache {
         return snapshot != null ? snapshot : refresh();
     }
 
+    /** The cached snapshot, if one was loaded; never touches the log. */
+    public Optional<TableSnapshot> cached() {
+        return Optional.ofNullable(current);
+    }
+
     /** The cached version, or -1 before the first load; never touches the log. */
     public long cachedVersion() {
         TableSnapshot snapshot = current;
@@ -61,22 +67,41 @@ public final class SnapshotCache {
         if (cached == null) {
             return load();
         }
+        Optional<List<TableChange>> followed;
+        try {
+            followed = table.commitsAfter(cached.version(), cached.schema());
+        } catch (RuntimeException e) {
+            // A commit found by name and gone when read (cleaned from the log meanwhile): the log tells what is left.
+            followed = Optional.empty();
+        }
+        if (followed.isPresent() && followed.get().isEmpty()) {
+            return cached;
+        }
+        if (followed.isPresent() && !followed.get().get(followed.get().size() - 1).metadataChanged()) {
+            // Only files changed, as a writer's published version usually brings: the cached metadata still holds.
+            TableChange last = followed.get().get(followed.get().size() - 1);
+            return advance(new TableSnapshot(cached.tableRoot(), last.version(), last.timestampMillis(), cached.schema(),
+                    cached.properties(), cached.readOnlyReason(), cached.filesAfter(followed.get())));
+        }
         TableSnapshot latest = table.latestMetadata();
         if (latest.version() == cached.version()) {
             return cached;
         }
         try {
             List<TableChange> changes = table.changes(cached.version(), latest.version(), latest.schema());
-            TableSnapshot refreshed = new TableSnapshot(latest.tableRoot(), latest.version(), latest.timestampMillis(),
-                    latest.schema(), latest.properties(), latest.readOnlyReason(), cached.filesAfter(changes));
-            incrementalRefreshes.incrementAndGet();
-            current = refreshed;
-            return refreshed;
+            return advance(new TableSnapshot(latest.tableRoot(), latest.version(), latest.timestampMillis(),
+                    latest.schema(), latest.properties(), latest.readOnlyReason(), cached.filesAfter(changes)));
         } catch (RuntimeException e) {
             // The commits since the cached version may have been cleaned from the log: start over from a checkpoint.
             log.info("incremental refresh of {} from version {} failed ({}); loading in full", table.root(), cached.version(), e.toString());
             return load();
         }
+    }
+
+    private TableSnapshot advance(TableSnapshot refreshed) {
+        incrementalRefreshes.incrementAndGet();
+        current = refreshed;
+        return refreshed;
     }
 
     /** A pinned past version: the cached one when it matches, else loaded from the log. */

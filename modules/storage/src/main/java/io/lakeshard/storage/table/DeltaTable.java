@@ -73,6 +73,8 @@ import org.slf4j.LoggerFactory;
 public final class DeltaTable {
     /** From this many files a snapshot's statistics are parsed in parallel. */
     private static final int PARALLEL_PARSE_FILES = 10_000;
+    /** A refresh reads at most this many commits one by one (two requests each on S3) before it lists the log. */
+    private static final int FOLLOWED_BY_NAME = 100;
     private static final Logger log = LoggerFactory.getLogger(DeltaTable.class);
     private static final String ENGINE_INFO = "lakeshard/0.1";
     private static final Pattern LOG_ENTRY = Pattern.compile("(\\d{20})\\.(json|crc)");
@@ -220,13 +222,28 @@ public final class DeltaTable {
         if (toVersionInclusive <= fromVersionExclusive) {
             return List.of();
         }
-        List<TableChange> changes = new ArrayList<>();
+        return tableChanges(KernelActions.readCommits(engine, path, fromVersionExclusive + 1, toVersionInclusive), schema);
+    }
+
+    private static List<TableChange> tableChanges(List<KernelActions.CommitChanges> commits, TableSchema schema) {
         Map<String, String> physicalNames = physicalNames(schema);
-        for (KernelActions.CommitChanges commit : KernelActions.readCommits(engine, path, fromVersionExclusive + 1, toVersionInclusive)) {
+        List<TableChange> changes = new ArrayList<>();
+        for (KernelActions.CommitChanges commit : commits) {
             List<DataFile> adds = commit.adds().stream().map(add -> dataFile(add, schema, physicalNames)).toList();
             changes.add(new TableChange(commit.version(), commit.timestamp(), adds, commit.removedPaths(), commit.metadataChanged()));
         }
         return changes;
+    }
+
+    /**
+     * The commits after {@code version}, found by their names rather than by listing the log (on a long log, a listing
+     * costs more than the commits it finds), up to the first that does not exist: none when nothing was committed
+     * since. The last one returned is the only one that may have changed the metadata ({@link TableChange#metadataChanged}).
+     * Adds carry their statistics in {@code schema}, the table's schema at {@code version}. Empty when the names
+     * cannot tell: {@code version} was cleaned from the log, or more than {@link #FOLLOWED_BY_NAME} commits follow.
+     */
+    public Optional<List<TableChange>> commitsAfter(long version, TableSchema schema) {
+        return KernelActions.readCommitsAfter(engine, path, version, FOLLOWED_BY_NAME).map(commits -> tableChanges(commits, schema));
     }
 
     /** The positions of the rows {@code file}'s deletion vector deletes, ascending; none for a file without one. */
@@ -237,6 +254,21 @@ public final class DeltaTable {
     /** The last sequence number committed for a writer. */
     public Optional<Long> lastSequence(String appId) {
         return latest().getLatestTransactionVersion(engine, appId);
+    }
+
+    /**
+     * The last sequence committed for a writer at {@code version}, -1 for none: when the last commit here made that
+     * version, read from its snapshot and kept for the commit that follows, which would otherwise replay the log for
+     * the same writer again; else from that version loaded from the log (and not kept: the commit loads its own).
+     */
+    public long lastSequenceAt(String appId, long version) {
+        synchronized (head) {
+            if (head.at(version).isPresent()) {
+                return head.lastSequence(engine, appId);
+            }
+        }
+        return readable(TableManager.loadSnapshot(path).atVersion(version).build(engine))
+                .getLatestTransactionVersion(engine, appId).orElse(-1L);
     }
 
     /**

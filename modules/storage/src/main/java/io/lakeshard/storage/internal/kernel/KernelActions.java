@@ -18,6 +18,7 @@ import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.internal.actions.AddFile;
 import io.delta.kernel.internal.actions.CommitInfo;
 import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
+import io.delta.kernel.internal.actions.Metadata;
 import io.delta.kernel.internal.actions.Protocol;
 import io.delta.kernel.internal.actions.RemoveFile;
 import io.delta.kernel.internal.actions.SetTransaction;
@@ -40,6 +41,7 @@ import io.lakeshard.storage.table.CommitOperation;
 import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeletionVector;
 import io.lakeshard.storage.write.NewDataFile;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -59,6 +61,14 @@ import java.util.TreeSet;
  * Kernel versions, and nothing else.
  */
 public final class KernelActions {
+    /** What a commit read by its name is read for: its file actions, and whether it changed the table's metadata. */
+    private static final StructType COMMIT_READ_SCHEMA = new StructType()
+            .add("add", AddFile.FULL_SCHEMA)
+            .add("remove", RemoveFile.FULL_SCHEMA)
+            .add("metaData", Metadata.FULL_SCHEMA)
+            .add("protocol", Protocol.FULL_SCHEMA)
+            .add("commitInfo", CommitInfo.FULL_SCHEMA);
+
     private KernelActions() {}
 
     public static Row add(StructType physicalSchema, NewDataFile file, boolean dataChange) {
@@ -133,32 +143,96 @@ public final class KernelActions {
     }
 
     private static CommitChanges readCommit(CommitActions commit) throws IOException {
+        try (CloseableIterator<ColumnarBatch> batches = commit.getActions()) {
+            return changes(commit.getVersion(), commit.getTimestamp(), batches);
+        }
+    }
+
+    /**
+     * The commits after {@code afterVersion}, each read by its name until the first that does not exist, without
+     * listing the log: a commit file is written whole (put-if-absent), so one that exists is complete. The reading
+     * stops after a commit that changes the metadata or the protocol, which the caller loads the snapshot for. Empty
+     * when the names cannot tell: {@code afterVersion}'s own file is gone (cleaned from the log, so the commits after
+     * it may be too), or more than {@code max} commits follow, which a snapshot's load reads for less.
+     */
+    public static Optional<List<CommitChanges>> readCommitsAfter(Engine engine, String tablePath, long afterVersion, int max) {
+        List<CommitChanges> commits = new ArrayList<>();
+        Path log = new Path(tablePath, "_delta_log");
+        for (long version = afterVersion + 1; ; version++) {
+            if (commits.size() == max) {
+                return Optional.empty();
+            }
+            Optional<FileStatus> status = status(engine, FileNames.deltaFile(log, version));
+            if (status.isEmpty()) {
+                // The log is cleaned oldest first: while the cached version's own file is there, no later one was
+                // cleaned, so a missing next one has not been written yet.
+                return commits.isEmpty() && status(engine, FileNames.deltaFile(log, afterVersion)).isEmpty()
+                        ? Optional.empty() : Optional.of(commits);
+            }
+            try (CloseableIterator<ColumnarBatch> batches = engine.getJsonHandler()
+                    .readJsonFiles(Utils.singletonCloseableIterator(status.get()), COMMIT_READ_SCHEMA, Optional.empty())) {
+                CommitChanges commit = changes(version, status.get().getModificationTime(), batches);
+                commits.add(commit);
+                if (commit.metadataChanged()) {
+                    return Optional.of(commits);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static Optional<FileStatus> status(Engine engine, String file) {
+        try {
+            return Optional.of(engine.getFileSystemClient().getFileStatus(file));
+        } catch (FileNotFoundException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One commit's adds and removes, and whether it changed the metadata or the protocol. Its time is the in-commit
+     * timestamp when the commit has one (as Kernel's), else {@code fileTimestamp}.
+     */
+    private static CommitChanges changes(long version, long fileTimestamp, CloseableIterator<ColumnarBatch> batches) {
         List<AddedFile> adds = new ArrayList<>();
         List<String> removes = new ArrayList<>();
         boolean metadataChanged = false;
-        try (CloseableIterator<ColumnarBatch> batches = commit.getActions()) {
-            while (batches.hasNext()) {
-                ColumnarBatch batch = batches.next();
-                int addIndex = batch.getSchema().indexOf("add");
-                int removeIndex = batch.getSchema().indexOf("remove");
-                int metadataIndex = batch.getSchema().indexOf("metaData");
-                try (CloseableIterator<Row> rows = batch.getRows()) {
-                    while (rows.hasNext()) {
-                        Row row = rows.next();
-                        if (addIndex >= 0 && !row.isNullAt(addIndex)) {
-                            adds.add(readAdd(row.getStruct(addIndex)));
-                        }
-                        if (removeIndex >= 0 && !row.isNullAt(removeIndex)) {
-                            removes.add(new RemoveFile(row.getStruct(removeIndex)).getPath());
-                        }
-                        if (metadataIndex >= 0 && !row.isNullAt(metadataIndex)) {
-                            metadataChanged = true;
+        long timestamp = fileTimestamp;
+        while (batches.hasNext()) {
+            ColumnarBatch batch = batches.next();
+            int addIndex = batch.getSchema().indexOf("add");
+            int removeIndex = batch.getSchema().indexOf("remove");
+            int metadataIndex = batch.getSchema().indexOf("metaData");
+            int protocolIndex = batch.getSchema().indexOf("protocol");
+            int commitInfoIndex = batch.getSchema().indexOf("commitInfo");
+            try (CloseableIterator<Row> rows = batch.getRows()) {
+                while (rows.hasNext()) {
+                    Row row = rows.next();
+                    if (addIndex >= 0 && !row.isNullAt(addIndex)) {
+                        adds.add(readAdd(row.getStruct(addIndex)));
+                    }
+                    if (removeIndex >= 0 && !row.isNullAt(removeIndex)) {
+                        removes.add(new RemoveFile(row.getStruct(removeIndex)).getPath());
+                    }
+                    boolean metadata = metadataIndex >= 0 && !row.isNullAt(metadataIndex);
+                    boolean protocol = protocolIndex >= 0 && !row.isNullAt(protocolIndex);
+                    metadataChanged |= metadata || protocol;
+                    if (commitInfoIndex >= 0 && !row.isNullAt(commitInfoIndex)) {
+                        Row commitInfo = row.getStruct(commitInfoIndex);
+                        int ict = commitInfo.getSchema().indexOf("inCommitTimestamp");
+                        if (ict >= 0 && !commitInfo.isNullAt(ict)) {
+                            timestamp = commitInfo.getLong(ict);
                         }
                     }
                 }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
-        return new CommitChanges(commit.getVersion(), commit.getTimestamp(), adds, removes, metadataChanged);
+        return new CommitChanges(version, timestamp, adds, removes, metadataChanged);
     }
 
     /**
