@@ -13,6 +13,7 @@ import io.lakeshard.storage.fs.StorageRoot;
 import io.lakeshard.storage.maintenance.Maintenance;
 import io.lakeshard.storage.maintenance.MaintenanceMetrics;
 import io.lakeshard.storage.maintenance.Vacuum;
+import io.lakeshard.storage.snapshot.SnapshotCache;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.GroupCommitResult;
 import io.lakeshard.storage.table.IdempotencyKey;
@@ -86,6 +87,35 @@ class S3CommitTest {
             TableSnapshot snapshot = table.snapshot();
             assertEquals(1, snapshot.version());
             assertEquals(50, TestTables.readAll(table, snapshot, allocator).size());
+        }
+    }
+
+    @Test
+    void anotherNodesSnapshotFollowsTheCommitsOnS3ByName() throws Exception {
+        StorageRoot storage = root(Map.of());
+        DatasetId id = new DatasetId("tenant_a", new DatasetName("main", "test", "followed"));
+        // A checkpoint every two commits: the followed commits have checkpoints and checksums beside them.
+        DeltaTable writer = DeltaTable.create(storage, storage.tableUri(id), DatasetDefinition.of(AllTypes.SCHEMA, List.of("region")),
+                new TableSettings(2, Duration.ofDays(30)));
+        try (BufferAllocator allocator = new RootAllocator()) {
+            try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 20)) {
+                TestTables.commit(writer, TestTables.write(writer, allocator, batch), new IdempotencyKey("w", 0));
+            }
+            SnapshotCache reader = new SnapshotCache(DeltaTable.at(storage, writer.root()));
+            TableSnapshot first = reader.refresh();
+            assertEquals(1, first.version());
+            assertTrue(first == reader.refresh(), "nothing new on S3: the same snapshot");
+            for (int b = 1; b <= 3; b++) {
+                try (VectorSchemaRoot batch = AllTypes.batch(allocator, b * 20L, 20)) {
+                    TestTables.commit(writer, TestTables.write(writer, allocator, batch), new IdempotencyKey("w", b));
+                }
+            }
+            TableSnapshot followed = reader.refresh();
+            assertEquals(4, followed.version());
+            assertEquals(writer.snapshot().filesByPath(), followed.filesByPath(), "the same files and statistics as a load");
+            assertEquals(80, TestTables.readAll(writer, followed, allocator).size());
+            assertEquals(1, reader.fullLoads());
+            assertEquals(1, reader.incrementalRefreshes());
         }
     }
 

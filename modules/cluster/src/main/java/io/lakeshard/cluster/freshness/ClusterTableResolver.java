@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,14 +60,20 @@ public final class ClusterTableResolver implements TableResolver {
         return await(registry.get(tenant, name).toCompletableFuture()).map(DatasetRecord::ref);
     }
 
+    /**
+     * The answer, or its failure as it is: a storage outage while a snapshot catches up, or the answer not coming in
+     * time, is the caller's to retry (UNAVAILABLE), not an internal error.
+     */
     private <T> T await(CompletableFuture<T> future) {
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while asking the registry", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the registry did not answer: " + e.getMessage(), e);
+            throw new IllegalStateException("interrupted while waiting for the cluster", e);
+        } catch (ExecutionException e) {
+            throw new CompletionException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new CompletionException(new TimeoutException("no answer within " + timeout));
         }
     }
 }
