@@ -74,14 +74,17 @@ public final class SnapshotCache {
             // A commit found by name and gone when read (cleaned from the log meanwhile): the log tells what is left.
             followed = Optional.empty();
         }
-        if (followed.isPresent() && followed.get().isEmpty()) {
-            return cached;
-        }
-        if (followed.isPresent() && !followed.get().get(followed.get().size() - 1).metadataChanged()) {
-            // Only files changed, as a writer's published version usually brings: the cached metadata still holds.
-            TableChange last = followed.get().get(followed.get().size() - 1);
-            return advance(new TableSnapshot(cached.tableRoot(), last.version(), last.timestampMillis(), cached.schema(),
-                    cached.properties(), cached.readOnlyReason(), cached.filesAfter(followed.get())));
+        if (followed.isPresent()) {
+            List<TableChange> commits = followed.get();
+            if (commits.isEmpty()) {
+                return cached;
+            }
+            TableChange last = commits.get(commits.size() - 1);
+            if (!last.metadataChanged()) {
+                // Only files changed, as a writer's published version usually brings: the cached metadata still holds.
+                return advance(new TableSnapshot(cached.tableRoot(), last.version(), last.timestampMillis(), cached.schema(),
+                        cached.properties(), cached.readOnlyReason(), cached.filesAfter(commits)));
+            }
         }
         TableSnapshot latest = table.latestMetadata();
         if (latest.version() == cached.version()) {
