@@ -32,13 +32,26 @@ final class BenchQueries {
     /** Runs {@code sql} and returns its row count. */
     static long count(QueryEngine engine, String sql) {
         long rows = 0;
-        // The cluster keeps each node's snapshot fresh by push; the log check a query would add is measured apart.
-        QueryRequest request = QueryRequest.of(UUID.randomUUID().toString(), "bench", sql).withConsistency(Consistency.LATEST_LOCAL);
-        try (QueryResult result = engine.execute(request)) {
+        try (QueryResult result = engine.execute(request(sql))) {
             while (result.next()) {
                 rows += result.batch().getRowCount();
             }
         }
         return rows;
+    }
+
+    /** Runs {@code sql}, whose first column is a number, and returns the first row's. */
+    static long value(QueryEngine engine, String sql) {
+        try (QueryResult result = engine.execute(request(sql))) {
+            if (!result.next() || result.batch().getRowCount() == 0) {
+                throw new IllegalStateException("no row from " + sql);
+            }
+            return ((Number) result.batch().getVector(0).getObject(0)).longValue();
+        }
+    }
+
+    private static QueryRequest request(String sql) {
+        // The cluster keeps each node's snapshot fresh by push; the log check a query would add is measured apart.
+        return QueryRequest.of(UUID.randomUUID().toString(), "bench", sql).withConsistency(Consistency.LATEST_LOCAL);
     }
 }

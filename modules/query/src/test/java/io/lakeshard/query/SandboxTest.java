@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,11 +32,12 @@ class SandboxTest {
     private BufferAllocator allocator;
     private QueryEngine engine;
     private String otherTenantFile;
+    private Datasets datasets;
 
     @BeforeAll
     void setUp(@TempDir Path dir) throws Exception {
         allocator = new RootAllocator();
-        Datasets datasets = new Datasets(dir.resolve("storage"));
+        datasets = new Datasets(dir.resolve("storage"));
         engine = new QueryEngine(EngineSettings.defaults(dir.resolve("work"), List.of(dir.resolve("storage"))), datasets, allocator);
         DeltaTable mine = datasets.create("acme", "main.test.spans", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
         DeltaTable theirs = datasets.create("globex", "main.test.secrets", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
@@ -90,6 +92,43 @@ class SandboxTest {
         assertFalse(quotedPath.getMessage().contains("globex"), "the error does not confirm the other tenant: " + quotedPath.getMessage());
         RuntimeException subquery = refused("SELECT id FROM main.test.spans WHERE id IN (SELECT id FROM main.test.secrets)");
         assertTrue(subquery instanceof UnknownTableException);
+    }
+
+    /**
+     * The engine keeps statements it analysed, by their text: the same text from another tenant still names only that
+     * tenant's datasets, and is refused where that tenant has no such dataset, before or after it was kept.
+     */
+    @Test
+    void aStatementAnalysedForOneTenantNamesOnlyAnotherTenantsOwnDatasets() throws Exception {
+        String secrets = "SELECT count(*) FROM main.test.secrets";
+        assertTrue(refused(secrets) instanceof UnknownTableException);
+        assertEquals(10L, count("globex", secrets));
+        RuntimeException afterwards = refused(secrets);
+        assertTrue(afterwards instanceof UnknownTableException, afterwards.toString());
+        assertEquals("table 'main.test.secrets' does not exist", afterwards.getMessage());
+        // Analysed for globex (and kept), then refused in planning; for acme it must not get as far.
+        String fractional = "SELECT count(*) FROM main.test.secrets AT (VERSION => 1.5)";
+        RuntimeException theirs = assertThrows(RuntimeException.class, () -> count("globex", fractional));
+        assertTrue(theirs instanceof QueryRejectedException, theirs.toString());
+        RuntimeException mine = refused(fractional);
+        assertTrue(mine instanceof UnknownTableException, mine.toString());
+
+        DeltaTable theirSpans = datasets.create("globex", "main.test.spans", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
+        try (VectorSchemaRoot batch = AllTypes.batch(allocator, 0, 3)) {
+            TestTables.commit(theirSpans, TestTables.write(theirSpans, allocator, batch), new IdempotencyKey("w", 1));
+        }
+        String spans = "SELECT count(*) FROM main.test.spans WHERE id >= 0";
+        for (int round = 0; round < 2; round++) {
+            assertEquals(10L, count("acme", spans));
+            assertEquals(3L, count("globex", spans));
+        }
+    }
+
+    private long count(String tenant, String sql) {
+        try (QueryResult result = engine.execute(QueryRequest.of("c-" + System.nanoTime(), tenant, sql))) {
+            assertTrue(result.next(), sql);
+            return ((BigIntVector) result.batch().getVector(0)).get(0);
+        }
     }
 
     @Test

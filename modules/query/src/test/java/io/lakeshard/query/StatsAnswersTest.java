@@ -27,7 +27,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.DateDayVector;
+import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.DateUnit;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterAll;
@@ -265,6 +270,44 @@ class StatsAnswersTest {
         for (String sql : shapes) {
             Answer answer = scanned(sql);
             assertTrue(answer.filesScanned().values().stream().mapToInt(Integer::intValue).sum() > 0, "scanned: " + sql);
+        }
+    }
+
+    /**
+     * The same text over tables whose columns have other types: the engine keeps what DuckDB said of a statement, by
+     * its rewritten text and the table's schema, so each table still gets its own result types and values.
+     */
+    @Test
+    void theSameStatementOverTablesOfOtherTypesAnswersInEachTablesTypes() {
+        Field wide = Field.nullable("v", new ArrowType.Int(64, true));
+        Field narrow = Field.nullable("v", new ArrowType.Int(32, true));
+        Field day = Field.nullable("v", new ArrowType.Date(DateUnit.DAY));
+        List<Field> types = List.of(wide, narrow, day);
+        for (int i = 0; i < types.size(); i++) {
+            Schema schema = new Schema(List.of(types.get(i)));
+            DeltaTable table = datasets.create("acme", "main.stats.typed" + i, DatasetDefinition.of(schema, List.of()));
+            try (VectorSchemaRoot batch = VectorSchemaRoot.create(schema, allocator)) {
+                batch.allocateNew();
+                for (int row = 0; row < 5; row++) {
+                    if (batch.getVector(0) instanceof BigIntVector v) {
+                        v.setSafe(row, 100L * i + row);
+                    } else if (batch.getVector(0) instanceof IntVector v) {
+                        v.setSafe(row, 100 * i + row);
+                    } else {
+                        ((DateDayVector) batch.getVector(0)).setSafe(row, 20_000 + row);
+                    }
+                }
+                batch.setRowCount(5);
+                TestTables.commit(table, TestTables.write(table, allocator, batch), new IdempotencyKey("w", 1));
+            }
+        }
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < types.size(); i++) {
+                // fromStats holds each answer to the scan's schema and rows.
+                Answer answer = fromStats("SELECT count(*) AS n, max(x.v) AS hi FROM main.stats.typed" + i + " AS x");
+                assertEquals(types.get(i).getType(), answer.schema().findField("hi").getType(), "table " + i);
+                assertEquals(5L, onlyRow(answer).get("n"));
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import io.lakeshard.query.VersionNotAvailableException;
 import io.lakeshard.query.cache.RemoteFileCache;
 import io.lakeshard.query.catalog.TableResolver;
 import io.lakeshard.query.sql.AnalyzedStatement;
+import io.lakeshard.query.sql.AnalyzedStatements;
 import io.lakeshard.query.sql.PushedPredicate;
 import io.lakeshard.query.sql.SqlAnalyzer;
 import io.lakeshard.query.sql.SqlLiteral;
@@ -84,6 +85,8 @@ public final class QueryEngine implements AutoCloseable {
     private final ScheduledExecutorService watchdog;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final Optional<RemoteFileCache> remoteFiles;
+    private final AnalyzedStatements analyzed = new AnalyzedStatements();
+    private final StatsAnswers.Shapes statsShapes = new StatsAnswers.Shapes();
 
     public QueryEngine(EngineSettings settings, TableResolver resolver, BufferAllocator allocator) throws SQLException {
         this(settings, resolver, allocator, Optional.empty());
@@ -175,7 +178,9 @@ public final class QueryEngine implements AutoCloseable {
     public StatementShape shape(QueryRequest request) {
         Planned planned = null;
         try (DuckDBConnection connection = database.duplicate()) {
-            planned = plan(connection, request, request.sql(), false);
+            // A statement the statistics answer has the scan's result schema (the answer takes DuckDB's names and
+            // types for it), and describing it then opens no file's footer.
+            planned = plan(connection, request, request.sql(), settings.statsAnswers());
             try (PreparedStatement statement = connection.prepareStatement("SELECT * FROM (" + planned.sql() + ") LIMIT 0")) {
                 ParameterMetaData parameters = statement.getParameterMetaData();
                 List<ArrowType> types = new ArrayList<>();
@@ -317,13 +322,12 @@ public final class QueryEngine implements AutoCloseable {
             RemoteFileCache.Lease lease) {}
 
     /**
-     * @param statsAnswers whether the statement may be answered from the log's statistics; a statement that is only
-     *     described or explained gets the scan's plan
+     * @param statsAnswers whether the statement may be answered from the log's statistics; a statement that is
+     *     explained gets the scan's plan
      */
     private Planned plan(DuckDBConnection connection, QueryRequest request, String sql, boolean statsAnswers) throws SQLException {
-        SqlAnalyzer analyzer = new SqlAnalyzer(name -> resolver.resolve(request.tenant(), name).isPresent(),
+        AnalyzedStatement statement = analyzed.analyze(connection, request.tenant(), sql, name -> resolver.resolve(request.tenant(), name).isPresent(),
                 request.defaultCatalog(), request.defaultSchema());
-        AnalyzedStatement statement = analyzer.analyze(connection, sql);
         Map<String, TableSnapshot> pinned = new HashMap<>();
         if (statsAnswers) {
             Optional<Planned> answered = answerFromStats(connection, request, statement, pinned);
@@ -390,7 +394,7 @@ public final class QueryEngine implements AutoCloseable {
      */
     private Optional<Planned> answerFromStats(DuckDBConnection connection, QueryRequest request, AnalyzedStatement statement,
             Map<String, TableSnapshot> pinned) throws SQLException {
-        StatsAnswers answers = new StatsAnswers(connection);
+        StatsAnswers answers = new StatsAnswers(connection, statsShapes);
         Optional<StatsAnswers.Query> query = answers.recognize(statement);
         if (query.isEmpty()) {
             return Optional.empty();

@@ -22,9 +22,11 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -43,10 +45,46 @@ final class StatsAnswers {
             "COMPARE_EQUAL", "COMPARE_LESSTHAN", "COMPARE_LESSTHANOREQUALTO", "COMPARE_GREATERTHAN", "COMPARE_GREATERTHANOREQUALTO");
 
     private final Connection connection;
+    private final Shapes shapes;
 
-    StatsAnswers(Connection connection) {
+    /** @param shapes what earlier statements were found to be, kept by the engine across queries */
+    StatsAnswers(Connection connection, Shapes shapes) {
         this.connection = requireNonNull(connection, "connection is null");
+        this.shapes = requireNonNull(shapes, "shapes is null");
     }
+
+    /**
+     * What DuckDB said of statements seen before: whether each has the answerable shape, and the names and types of
+     * its result over a table schema. Working either out costs DuckDB a parse or a prepare, more than the answer; both
+     * depend only on the rewritten text (and the schema), so a repeated count costs neither. When full it starts
+     * again rather than track what is old.
+     */
+    static final class Shapes {
+        private static final int ENTRIES = 1_024;
+        /** Longer statements are worked out each time: the cache holds at most ~1,024 of these. */
+        private static final int MAX_SQL_CHARS = 16_384;
+
+        private final Map<String, Optional<Shape>> recognized = new ConcurrentHashMap<>();
+        private final Map<ColumnsKey, List<Column>> columns = new ConcurrentHashMap<>();
+
+        private static <K, V> void put(Map<K, V> map, String sql, K key, V value) {
+            if (sql.length() > MAX_SQL_CHARS) {
+                return;
+            }
+            if (map.size() >= ENTRIES) {
+                map.clear();
+            }
+            map.put(key, value);
+        }
+    }
+
+    private record Shape(List<Aggregate> aggregates, int filterPredicates) {
+        Shape {
+            aggregates = List.copyOf(aggregates);
+        }
+    }
+
+    private record ColumnsKey(String sql, TableSchema schema, boolean namesSystemColumns) {}
 
     enum Function { COUNT_STAR, COUNT, MIN, MAX }
 
@@ -87,7 +125,18 @@ final class StatsAnswers {
             return Optional.empty();
         }
         TableReference table = statement.tables().get(0);
-        JsonNode parsed = SqlAnalyzer.serialize(connection, statement.rewrittenSql());
+        Optional<Shape> shape = shapes.recognized.get(statement.rewrittenSql());
+        if (shape == null) {
+            shape = shape(table.viewName(), statement.rewrittenSql());
+            Shapes.put(shapes.recognized, statement.rewrittenSql(), statement.rewrittenSql(), shape);
+        }
+        return shape.map(s -> new Query(table, statement.rewrittenSql(), statement.namesSystemColumns(), s.aggregates(),
+                s.filterPredicates()));
+    }
+
+    /** What the rewritten statement's own parse tree says: the same for every table it is planned against. */
+    private Optional<Shape> shape(String viewName, String rewrittenSql) throws SQLException {
+        JsonNode parsed = SqlAnalyzer.serialize(connection, rewrittenSql);
         JsonNode statements = parsed.path("statements");
         if (parsed.path("error").asBoolean() || statements.size() != 1) {
             return Optional.empty();
@@ -106,7 +155,7 @@ final class StatsAnswers {
                 && node.path("qualify").isNull()
                 && node.path("sample").isNull()
                 && "BASE_TABLE".equals(from.path("type").asText())
-                && table.viewName().equals(from.path("table_name").asText())
+                && viewName.equals(from.path("table_name").asText())
                 && from.path("schema_name").asText().isEmpty()
                 && from.path("catalog_name").asText().isEmpty()
                 && from.path("sample").isNull()
@@ -130,8 +179,7 @@ final class StatsAnswers {
         if (predicates.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Query(table, statement.rewrittenSql(), statement.namesSystemColumns(), aggregates,
-                predicates.getAsInt()));
+        return Optional.of(new Shape(aggregates, predicates.getAsInt()));
     }
 
     /**
@@ -414,6 +462,17 @@ final class StatsAnswers {
      * of the table with the scan's column types. The view is dropped again, so a fallback to the scan can create it.
      */
     private Optional<List<Column>> resultColumns(Query query, TableSchema schema) throws SQLException {
+        ColumnsKey key = new ColumnsKey(query.sql(), schema, query.namesSystemColumns());
+        List<Column> known = shapes.columns.get(key);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<List<Column>> columns = preparedColumns(query, schema);
+        columns.ifPresent(found -> Shapes.put(shapes.columns, query.sql(), key, List.copyOf(found)));
+        return columns;
+    }
+
+    private Optional<List<Column>> preparedColumns(Query query, TableSchema schema) throws SQLException {
         String view = DuckTypes.quote(query.table().viewName());
         try (Statement ddl = connection.createStatement()) {
             ddl.execute("CREATE TEMP VIEW " + view + " AS "

@@ -16,4 +16,8 @@ public record TableReference(
         DatasetName name,
         Optional<SqlLiteral> atVersion,
         Optional<SqlLiteral> atTimestamp,
-        List<PushedPredicate> predicates) {}
+        List<PushedPredicate> predicates) {
+    public TableReference {
+        predicates = List.copyOf(predicates);
+    }
+}

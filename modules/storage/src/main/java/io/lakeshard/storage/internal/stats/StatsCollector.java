@@ -52,21 +52,28 @@ public final class StatsCollector {
         leaves.add(new Leaf(logicalPath, physicalPath, logical.getType()));
     }
 
-    /** Binds to a batch before {@link #add} is called for its rows. */
+    /** Binds to a batch before {@link #columnAdds} is called for its rows. */
     public void setSource(VectorSchemaRoot root) {
         for (Leaf leaf : leaves) {
             leaf.bind(root);
         }
     }
 
-    /** Adds rows {@code rows[from..to)} of the bound batch. */
-    public void add(int[] rows, int from, int to) {
+    /**
+     * Adds rows {@code rows[from..to)} of the bound batch, as one task per column: the tasks may run on different
+     * threads (each column's bounds are its own). The records are counted here.
+     */
+    public List<Runnable> columnAdds(int[] rows, int from, int to) {
         numRecords += to - from;
+        List<Runnable> tasks = new ArrayList<>(leaves.size());
         for (Leaf leaf : leaves) {
-            for (int i = from; i < to; i++) {
-                leaf.add(rows[i]);
-            }
+            tasks.add(() -> {
+                for (int i = from; i < to; i++) {
+                    leaf.add(rows[i]);
+                }
+            });
         }
+        return tasks;
     }
 
     /** Adds what {@code other}, collected over other rows of the same columns, saw. */

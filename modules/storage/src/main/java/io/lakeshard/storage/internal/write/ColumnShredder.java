@@ -63,13 +63,28 @@ final class ColumnShredder {
         roots = bound;
     }
 
-    /** Writes {@code rows[from..to)} of the bound batch, column by column, and ends their records in the store. */
-    void write(int[] rows, int from, int to, ColumnWriteStore store) {
+    /**
+     * Writes {@code rows[from..to)} of the bound batch into the columns of one top-level field per task. The tasks may
+     * run on different threads: each field has column writers of its own (values, levels, dictionary, statistics,
+     * bloom filter), and the bound vectors are only read. {@link #endRecords} must follow once every task is done.
+     */
+    List<Runnable> columnWrites(int[] rows, int from, int to) {
+        List<Runnable> tasks = new ArrayList<>(roots.size());
         for (Node root : roots) {
-            for (int i = from; i < to; i++) {
-                root.write(rows[i], 0, 0);
-            }
+            tasks.add(() -> {
+                for (int i = from; i < to; i++) {
+                    root.write(rows[i], 0, 0);
+                }
+            });
         }
+        return tasks;
+    }
+
+    /**
+     * Ends the records of rows written by {@link #columnWrites}, on one thread: the store cuts pages here, after
+     * every column holds the rows, so where pages end does not depend on how the columns were shared out.
+     */
+    void endRecords(int from, int to, ColumnWriteStore store) {
         for (int i = from; i < to; i++) {
             store.endRecord();
         }

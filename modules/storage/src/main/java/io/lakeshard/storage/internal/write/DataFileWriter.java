@@ -139,12 +139,16 @@ public final class DataFileWriter implements Closeable {
 
     /**
      * Writes all of {@code rows} of the source batch, in that order, as row groups of equal size encoded in parallel
-     * on {@code executor} and on this thread; they go into the file in order.
+     * on {@code executor} and on this thread; they go into the file in order. Rows for one row group (a group
+     * commit's coalesced small writes) are shared out by column instead.
      */
     public void writeAll(int[] rows, Executor executor) throws IOException {
         encoder.finishRowGroup();
         encoder.appendTo(writer);
         int groups = (int) Math.ceil(rows.length / (double) ROW_GROUP_ROWS);
+        if (groups == 1) {
+            encoder.shareColumnsWith(executor);
+        }
         int size = groups == 0 ? 0 : (int) Math.ceil(rows.length / (double) groups);
         List<RowGroupEncoder> encoders = new ArrayList<>();
         List<CompletableFuture<Void>> encoded = new ArrayList<>();

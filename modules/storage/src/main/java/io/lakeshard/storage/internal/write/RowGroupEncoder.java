@@ -6,8 +6,10 @@ import io.lakeshard.storage.dataset.TableSchema.FieldPair;
 import io.lakeshard.storage.internal.stats.StatsCollector;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.column.ColumnWriteStore;
@@ -25,6 +27,9 @@ import org.apache.parquet.schema.MessageType;
  * thread-safe) and collects the Delta statistics of its rows.
  */
 final class RowGroupEncoder implements AutoCloseable {
+    /** Below this many rows, handing columns to another thread costs about what it saves. */
+    private static final int MIN_ROWS_TO_SHARE = 2_048;
+
     private final MessageType messageType;
     private final ParquetProperties properties;
     private final CodecFactory codecs;
@@ -37,6 +42,7 @@ final class RowGroupEncoder implements AutoCloseable {
     private ColumnWriteStore columns;
     private VectorSchemaRoot source;
     private long rows;
+    private Executor helper;
 
     RowGroupEncoder(MessageType messageType, List<FieldPair> columns, ParquetProperties properties, Configuration conf,
             long maxRowGroupBytes) {
@@ -56,13 +62,23 @@ final class RowGroupEncoder implements AutoCloseable {
         stats.setSource(root);
     }
 
+    /**
+     * Lets a thread of {@code executor} take some of the columns of the rows written from now on, when it is free. The
+     * file's bytes are the same either way.
+     */
+    void shareColumnsWith(Executor executor) {
+        helper = requireNonNull(executor, "executor is null");
+    }
+
     /** Encodes rows {@code rows[from..to)} of the source, ending a row group at its row or byte limit. */
     void write(int[] order, int from, int to) {
         int next = from;
         while (next < to) {
             int end = (int) Math.min(to, next + (properties.getRowGroupRowCountLimit() - rows));
-            shredder.write(order, next, end, columns);
-            stats.add(order, next, end);
+            List<Runnable> tasks = new ArrayList<>(shredder.columnWrites(order, next, end));
+            tasks.addAll(stats.columnAdds(order, next, end));
+            ColumnTasks.run(tasks, end - next >= MIN_ROWS_TO_SHARE ? helper : null);
+            shredder.endRecords(next, end, columns);
             rows += end - next;
             next = end;
             if (rows >= properties.getRowGroupRowCountLimit() || columns.getBufferedSize() >= maxRowGroupBytes) {

@@ -14,6 +14,7 @@ import io.lakeshard.storage.stats.StatValues;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.File;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -94,6 +95,32 @@ class ColumnarWriterTest {
             assertDeltaBounds(JSON.readTree(one.statsJson()), batch);
         } finally {
             encoders.shutdownNow();
+        }
+    }
+
+    /**
+     * A row group's columns shared out between two threads (a group commit's coalesced small writes fill one row
+     * group): the file is byte for byte the one a single thread writes, and so are its Delta statistics.
+     */
+    @Test
+    void aRowGroupSharedOutByColumnIsTheFileOneThreadWrites() throws Exception {
+        List<FieldPair> columns = AllTypes.SCHEMA.getFields().stream().map(field -> new FieldPair(field, field)).toList();
+        Configuration conf = new Configuration(false);
+        int rows = 20_000;
+        int[] order = IntStream.range(0, rows).map(i -> (i * 7919) % rows).toArray();
+        ExecutorService helpers = Executors.newFixedThreadPool(2);
+        try (BufferAllocator allocator = new RootAllocator(); VectorSchemaRoot batch = AllTypes.batch(allocator, 0, rows)) {
+            File alone = new File(dir, "alone.parquet");
+            DataFileWriter.WrittenFile one = write(alone, columns, conf, batch, writer -> writer.writeAll(order, Runnable::run));
+            for (int run = 0; run < 5; run++) {
+                File shared = new File(dir, "shared-" + run + ".parquet");
+                DataFileWriter.WrittenFile other = write(shared, columns, conf, batch, writer -> writer.writeAll(order, helpers));
+                assertArrayEquals(Files.readAllBytes(alone.toPath()), Files.readAllBytes(shared.toPath()), "run " + run);
+                assertEquals(JSON.readTree(one.statsJson()), JSON.readTree(other.statsJson()), "run " + run);
+            }
+            assertEquals(rows, records(alone, conf).size());
+        } finally {
+            helpers.shutdownNow();
         }
     }
 
