@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs a row group's independent per-column tasks on the calling thread and, if it is free, one helper: both take the
  * next task until none is left. The caller never waits for a helper that has not started (it may be busy with
- * another file's row group), only for the task a started helper has in hand.
+ * another file's row group), only for the task a started helper has in hand, and always for that one, however the
+ * caller's own tasks end: the helper reads the batch and writes column writers the caller's caller closes next.
  */
 final class ColumnTasks {
     private static final int NOT_STARTED = 0;
@@ -43,24 +44,31 @@ final class ColumnTasks {
         } catch (RejectedExecutionException e) {
             // No helper today: this thread does it all.
         }
-        RuntimeException failure = null;
+        Throwable failure = null;
         try {
             drain(tasks, next);
-        } catch (RuntimeException e) {
-            failure = e;
+        } catch (Throwable t) {
+            failure = t;
         }
         if (!state.compareAndSet(NOT_STARTED, TOO_LATE)) {
-            // The helper writes into column writers this thread reads next: its tasks must be over.
             try {
                 helped.join();
             } catch (CompletionException e) {
                 if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException runtime ? runtime : e;
+                    failure = e.getCause();
+                } else {
+                    failure.addSuppressed(e.getCause());
                 }
             }
         }
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
         if (failure != null) {
-            throw failure;
+            throw new IllegalStateException("a column task failed", failure);
         }
     }
 

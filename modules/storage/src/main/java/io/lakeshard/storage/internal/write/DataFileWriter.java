@@ -146,9 +146,6 @@ public final class DataFileWriter implements Closeable {
         encoder.finishRowGroup();
         encoder.appendTo(writer);
         int groups = (int) Math.ceil(rows.length / (double) ROW_GROUP_ROWS);
-        if (groups == 1) {
-            encoder.shareColumnsWith(executor);
-        }
         int size = groups == 0 ? 0 : (int) Math.ceil(rows.length / (double) groups);
         List<RowGroupEncoder> encoders = new ArrayList<>();
         List<CompletableFuture<Void>> encoded = new ArrayList<>();
@@ -164,8 +161,13 @@ public final class DataFileWriter implements Closeable {
                     parallel.finishRowGroup();
                 }, executor));
             }
-            encoder.write(rows, 0, Math.min(rows.length, size));
-            encoder.finishRowGroup();
+            encoder.shareColumnsWith(groups == 1 ? executor : null);
+            try {
+                encoder.write(rows, 0, Math.min(rows.length, size));
+                encoder.finishRowGroup();
+            } finally {
+                encoder.shareColumnsWith(null);
+            }
             encoder.appendTo(writer);
             for (int i = 0; i < encoders.size(); i++) {
                 join(encoded.get(i));

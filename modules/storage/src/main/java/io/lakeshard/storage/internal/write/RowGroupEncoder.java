@@ -63,11 +63,11 @@ final class RowGroupEncoder implements AutoCloseable {
     }
 
     /**
-     * Lets a thread of {@code executor} take some of the columns of the rows written from now on, when it is free. The
-     * file's bytes are the same either way.
+     * Lets a thread of {@code executor} take some of the columns of the rows written until the row group under way
+     * ends, when it is free; null for none. The file's bytes are the same either way.
      */
     void shareColumnsWith(Executor executor) {
-        helper = requireNonNull(executor, "executor is null");
+        helper = executor;
     }
 
     /** Encodes rows {@code rows[from..to)} of the source, ending a row group at its row or byte limit. */
