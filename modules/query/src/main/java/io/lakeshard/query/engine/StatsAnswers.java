@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lakeshard.query.sql.AnalyzedStatement;
 import io.lakeshard.query.sql.SqlAnalyzer;
+import io.lakeshard.query.sql.StatementCache;
 import io.lakeshard.query.sql.TableReference;
 import io.lakeshard.storage.dataset.TableSchema;
 import io.lakeshard.storage.scan.ColumnPredicate;
@@ -22,11 +23,9 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -56,26 +55,11 @@ final class StatsAnswers {
     /**
      * What DuckDB said of statements seen before: whether each has the answerable shape, and the names and types of
      * its result over a table schema. Working either out costs DuckDB a parse or a prepare, more than the answer; both
-     * depend only on the rewritten text (and the schema), so a repeated count costs neither. When full it starts
-     * again rather than track what is old.
+     * depend only on the rewritten text (and the schema), so a repeated count costs neither.
      */
     static final class Shapes {
-        private static final int ENTRIES = 1_024;
-        /** Longer statements are worked out each time: the cache holds at most ~1,024 of these. */
-        private static final int MAX_SQL_CHARS = 16_384;
-
-        private final Map<String, Optional<Shape>> recognized = new ConcurrentHashMap<>();
-        private final Map<ColumnsKey, List<Column>> columns = new ConcurrentHashMap<>();
-
-        private static <K, V> void put(Map<K, V> map, String sql, K key, V value) {
-            if (sql.length() > MAX_SQL_CHARS) {
-                return;
-            }
-            if (map.size() >= ENTRIES) {
-                map.clear();
-            }
-            map.put(key, value);
-        }
+        private final StatementCache<String, Optional<Shape>> recognized = new StatementCache<>();
+        private final StatementCache<ColumnsKey, List<Column>> columns = new StatementCache<>();
     }
 
     private record Shape(List<Aggregate> aggregates, int filterPredicates) {
@@ -128,7 +112,7 @@ final class StatsAnswers {
         Optional<Shape> shape = shapes.recognized.get(statement.rewrittenSql());
         if (shape == null) {
             shape = shape(table.viewName(), statement.rewrittenSql());
-            Shapes.put(shapes.recognized, statement.rewrittenSql(), statement.rewrittenSql(), shape);
+            shapes.recognized.put(statement.rewrittenSql(), statement.rewrittenSql(), shape);
         }
         return shape.map(s -> new Query(table, statement.rewrittenSql(), statement.namesSystemColumns(), s.aggregates(),
                 s.filterPredicates()));
@@ -468,7 +452,7 @@ final class StatsAnswers {
             return Optional.of(known);
         }
         Optional<List<Column>> columns = preparedColumns(query, schema);
-        columns.ifPresent(found -> Shapes.put(shapes.columns, query.sql(), key, List.copyOf(found)));
+        columns.ifPresent(found -> shapes.columns.put(query.sql(), key, List.copyOf(found)));
         return columns;
     }
 

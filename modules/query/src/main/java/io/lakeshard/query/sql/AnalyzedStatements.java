@@ -3,8 +3,6 @@ package io.lakeshard.query.sql;
 import io.lakeshard.storage.dataset.DatasetName;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -16,18 +14,13 @@ import java.util.function.Predicate;
  * time.
  */
 public final class AnalyzedStatements {
-    /** Enough for every statement a dashboard repeats; when full it starts again rather than track what is old. */
-    private static final int ENTRIES = 1_024;
-    /** Longer statements (a generated IN list, say) are analysed each time: the cache holds at most ~1,024 of these. */
-    private static final int MAX_SQL_CHARS = 16_384;
-
     /**
      * Per tenant, although the analysis does not depend on it: one tenant's statements then cannot show another, by
      * how fast they are answered, which statements that one sends.
      */
     private record Key(String tenant, String sql, String defaultCatalog, String defaultSchema) {}
 
-    private final Map<Key, AnalyzedStatement> analyzed = new ConcurrentHashMap<>();
+    private final StatementCache<Key, AnalyzedStatement> analyzed = new StatementCache<>();
 
     /** The statement as {@link SqlAnalyzer#analyze} would return it. */
     public AnalyzedStatement analyze(Connection connection, String tenant, String sql, Predicate<DatasetName> tenantHasDataset,
@@ -38,12 +31,7 @@ public final class AnalyzedStatements {
             return known;
         }
         AnalyzedStatement statement = new SqlAnalyzer(tenantHasDataset, defaultCatalog, defaultSchema).analyze(connection, sql);
-        if (sql.length() <= MAX_SQL_CHARS) {
-            if (analyzed.size() >= ENTRIES) {
-                analyzed.clear();
-            }
-            analyzed.put(key, statement);
-        }
+        analyzed.put(sql, key, statement);
         return statement;
     }
 }
