@@ -113,6 +113,21 @@ class QueryErrorsTest {
         // Only found while rows are produced: the failure comes mid-stream.
         assertRefused("SELECT CAST(span_name AS INTEGER) FROM obs.traces.spans", "Conversion Error", "INT");
         assertRefused("SELEC 1", "syntax error", "SELEC");
+        // DuckDB sends an ENUM dictionary-encoded, and no door sends dictionaries: refused, naming the column.
+        assertRefused("SELECT 'error'::ENUM('ok', 'error') AS level", "ENUM", "level::VARCHAR");
+        assertRefused("SELECT [CAST('ok' AS ENUM('ok', 'error'))] AS levels", "ENUM", "levels.");
+    }
+
+    @Test
+    void anEnumCastToVarcharComesBack() {
+        try (QueryResults results = client.query("SELECT 'error'::ENUM('ok', 'error')::VARCHAR AS level")) {
+            assertTrue(results.next());
+            assertEquals("error", results.batch().getVector("level").getObject(0).toString());
+            assertFalse(results.next());
+        }
+        // The tenant's one slot comes back as the stream ends on the server, after the client saw its end.
+        TestCluster.await(Duration.ofSeconds(15), () -> server.service().node().queries().runningQueries() == 0,
+                "the query's slot to come back");
     }
 
     private void assertRefused(String sql, String kind, String detail) {

@@ -566,9 +566,17 @@ public final class QueryEngine implements AutoCloseable {
             ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, settings.batchRows());
             query.reader = reader;
             query.resultSet = rs;
+            Optional<String> encoded = dictionaryEncoded(reader.getVectorSchemaRoot().getSchema().getFields(), "");
+            if (encoded.isPresent()) {
+                query.close();
+                throw new QueryRejectedException("result column '" + encoded.get() + "' is an ENUM, which results do not carry:"
+                        + " cast it to VARCHAR (" + encoded.get() + "::VARCHAR)");
+            }
             return new QueryResult(reader, request.rowLimit(), versions, files, query::close, query.cancelled::get,
                     e -> failed("query " + request.queryId(), e));
-        } catch (SQLException | RuntimeException e) {
+        } catch (QueryRejectedException e) {
+            throw e;
+        } catch (SQLException | IOException | RuntimeException e) {
             Exception failure = query.cancelled.get() ? e : realError(connection, sql, e);
             boolean cancelled = query.cancelled.get();
             query.close();
@@ -578,6 +586,24 @@ public final class QueryEngine implements AutoCloseable {
             }
             throw failed("query " + request.queryId(), failure);
         }
+    }
+
+    /**
+     * The first field, by its dotted path, that DuckDB exports dictionary-encoded (an ENUM): every door writes a
+     * result's batches without their dictionaries, so such a column cannot be sent.
+     */
+    private static Optional<String> dictionaryEncoded(List<Field> fields, String prefix) {
+        for (Field field : fields) {
+            String path = prefix + field.getName();
+            if (field.getDictionary() != null) {
+                return Optional.of(path);
+            }
+            Optional<String> child = dictionaryEncoded(field.getChildren(), path + ".");
+            if (child.isPresent()) {
+                return child;
+            }
+        }
+        return Optional.empty();
     }
 
     /**
