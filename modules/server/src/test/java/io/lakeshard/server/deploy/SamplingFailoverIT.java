@@ -49,6 +49,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.AssertionFailedError;
 
 /**
  * Tail sampling on the dev overlay's three pods (PostgreSQL journal, S3 store), fed by the OpenTelemetry Java SDK's
@@ -157,8 +158,14 @@ class SamplingFailoverIT {
                 }
             });
             long keptSpans = kept.stream().mapToLong(spansOf::get).sum();
-            TestCluster.await(RECOVERY, () -> count(client, "SELECT count(DISTINCT span_id) FROM " + KEPT) == keptSpans,
-                    "the kept traces' " + keptSpans + " spans delivered");
+            try {
+                TestCluster.await(RECOVERY, () -> count(client, "SELECT count(DISTINCT span_id) FROM " + KEPT) == keptSpans,
+                        "the kept traces' " + keptSpans + " spans delivered");
+            } catch (AssertionFailedError e) {
+                // How far delivery got and what the sampler says of its exports (a failing receiver, its back-off).
+                throw new AssertionFailedError(e.getMessage() + "; delivered " + count(client, "SELECT count(DISTINCT span_id) FROM " + KEPT)
+                        + " spans; the sampler: " + client.sampler(SPANS, "failover"), e);
+            }
             Set<String> delivered = new HashSet<>();
             try (QueryResults results = client.query("SELECT DISTINCT lower(hex(trace_id)) AS id FROM " + KEPT)) {
                 results.rows().forEachRemaining(row -> delivered.add(row.get("id").toString()));
