@@ -566,11 +566,13 @@ public final class QueryEngine implements AutoCloseable {
             ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, settings.batchRows());
             query.reader = reader;
             query.resultSet = rs;
-            Optional<String> encoded = dictionaryEncoded(reader.getVectorSchemaRoot().getSchema().getFields(), "");
+            Optional<Field> encoded = reader.getVectorSchemaRoot().getSchema().getFields().stream().filter(QueryEngine::holdsDictionary).findFirst();
             if (encoded.isPresent()) {
                 query.close();
-                throw new QueryRejectedException("result column '" + encoded.get() + "' is an ENUM, which results do not carry:"
-                        + " cast it to VARCHAR (" + encoded.get() + "::VARCHAR)");
+                String name = encoded.get().getName();
+                throw new QueryRejectedException(encoded.get().getDictionary() != null
+                        ? "result column '" + name + "' is an ENUM, which results do not carry: cast it to VARCHAR (" + name + "::VARCHAR)"
+                        : "result column '" + name + "' holds ENUM values, which results do not carry: cast them to VARCHAR");
             }
             return new QueryResult(reader, request.rowLimit(), versions, files, query::close, query.cancelled::get,
                     e -> failed("query " + request.queryId(), e));
@@ -589,21 +591,11 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     /**
-     * The first field, by its dotted path, that DuckDB exports dictionary-encoded (an ENUM): every door writes a
+     * Whether DuckDB exports the field, or a field nested in it, dictionary-encoded (an ENUM): every door writes a
      * result's batches without their dictionaries, so such a column cannot be sent.
      */
-    private static Optional<String> dictionaryEncoded(List<Field> fields, String prefix) {
-        for (Field field : fields) {
-            String path = prefix + field.getName();
-            if (field.getDictionary() != null) {
-                return Optional.of(path);
-            }
-            Optional<String> child = dictionaryEncoded(field.getChildren(), path + ".");
-            if (child.isPresent()) {
-                return child;
-            }
-        }
-        return Optional.empty();
+    private static boolean holdsDictionary(Field field) {
+        return field.getDictionary() != null || field.getChildren().stream().anyMatch(QueryEngine::holdsDictionary);
     }
 
     /**

@@ -158,12 +158,12 @@ class SamplingFailoverIT {
                 }
             });
             long keptSpans = kept.stream().mapToLong(spansOf::get).sum();
+            String deliveredSpans = "SELECT count(DISTINCT span_id) FROM " + KEPT;
             try {
-                TestCluster.await(RECOVERY, () -> count(client, "SELECT count(DISTINCT span_id) FROM " + KEPT) == keptSpans,
-                        "the kept traces' " + keptSpans + " spans delivered");
+                TestCluster.await(RECOVERY, () -> count(client, deliveredSpans) == keptSpans, "the kept traces' " + keptSpans + " spans delivered");
             } catch (AssertionFailedError e) {
                 // How far delivery got and what the sampler says of its exports (a failing receiver, its back-off).
-                throw new AssertionFailedError(e.getMessage() + "; delivered " + count(client, "SELECT count(DISTINCT span_id) FROM " + KEPT)
+                throw new AssertionFailedError(e.getMessage() + "; delivered " + count(client, deliveredSpans)
                         + " spans; the sampler: " + client.sampler(SPANS, "failover"), e);
             }
             Set<String> delivered = new HashSet<>();
