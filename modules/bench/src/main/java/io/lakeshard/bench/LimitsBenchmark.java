@@ -39,6 +39,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -510,9 +511,9 @@ public final class LimitsBenchmark {
                 }
                 version = table.appendGroup(List.of(new PendingAppend(files, new IdempotencyKey("large", commit))), version, housekeeping).version();
             }
-            housekeeping.shutdown();
-            housekeeping.awaitTermination(30, TimeUnit.MINUTES);
+            awaitHousekeeping(root, version);
         } finally {
+            housekeeping.shutdownNow();
             encoders.shutdownNow();
         }
         System.out.printf("written in %.0f s; version %d%n", (System.nanoTime() - generation) / 1e9, version);
@@ -551,6 +552,31 @@ public final class LimitsBenchmark {
         });
         System.out.printf("%-62s %9.2f ms median, %.2f ms p99 (%,d spans in %,d files)%n", "API, one trace's spans by trace_id",
                 lookup.median(), lookup.p99(), found[0], found[0] / LARGE_ROWS_PER_FILE);
+    }
+
+    /**
+     * Waits until the hooks of the commit of {@code version} have run, which run after every earlier commit's: the
+     * load below is then of the table as its writer leaves it (checkpoint, checksums). The executor must not be shut
+     * down before, as it would refuse the hooks still queued behind the running one.
+     */
+    private static void awaitHousekeeping(Path root, long version) throws InterruptedException {
+        Path checksum = root.resolve("_delta_log").resolve(String.format(Locale.ROOT, "%020d.crc", version));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (!Files.exists(checksum)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the hooks of version " + version + " did not run in 10 minutes: no " + checksum);
+            }
+            Thread.sleep(100);
+        }
+        System.out.printf("housekeeping done; the last checkpoint is %s%n", lastCheckpoint(root));
+    }
+
+    private static String lastCheckpoint(Path root) {
+        try {
+            return Files.readString(root.resolve("_delta_log/_last_checkpoint")).strip();
+        } catch (IOException e) {
+            return "none (" + e.getMessage() + ")";
+        }
     }
 
     /** Waits until the server's snapshot of the large table has reached {@code version}. */

@@ -14,6 +14,7 @@ import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.PendingAppend;
 import io.lakeshard.storage.table.TableSettings;
 import io.lakeshard.storage.write.NewDataFile;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import io.lakeshard.storage.stats.FileStats;
+import io.lakeshard.storage.table.DataFile;
+import io.lakeshard.storage.table.TableSnapshot;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -99,21 +107,95 @@ class GroupCommitTest {
         Path checkpoint = Path.of(table.root()).resolve("_delta_log/00000000000000000002.checkpoint.parquet");
 
         for (long version = 1; version <= 3; version++) {
-            assertEquals(version, table.appendGroup(List.of(new PendingAppend(files(table, version * 10, 10),
-                    new IdempotencyKey("w", version))), version - 1, housekeeping).version());
+            assertEquals(version, appendHandingOff(table, version, housekeeping));
         }
         assertFalse(Files.exists(checkpoint), "version 2's checkpoint is still to be written");
         assertEquals(1, held.size(), "one table's hooks run one at a time, in commit order");
         assertEquals(30, table.snapshot().numRecords(), "readers see every commit meanwhile");
 
+        assertEquals(3, runAll(held), "the hooks of every commit ran");
+        assertTrue(Files.exists(checkpoint), "and wrote the checkpoint");
+        assertEquals(30, TestTables.readAll(table, table.snapshot(), allocator).size());
+    }
+
+    @Test
+    void housekeepingThatFellBehindWritesOnlyTheNewestCheckpointDue() throws Exception {
+        DeltaTable table = TestTables.create(dir, "behind", DatasetDefinition.of(AllTypes.SCHEMA, List.of()),
+                new TableSettings(2, Duration.ofDays(30)));
+        Deque<Runnable> held = new ArrayDeque<>();
+        Executor housekeeping = held::add;
+        Path log = Path.of(table.root()).resolve("_delta_log");
+
+        for (long version = 1; version <= 7; version++) {
+            appendHandingOff(table, version, housekeeping);
+        }
+        assertEquals(7, runAll(held));
+        assertEquals(List.of("00000000000000000006.checkpoint.parquet"), checkpoints(log),
+                "the checkpoints of versions 2 and 4 were superseded by 6's before they ran");
+        assertTrue(Files.readString(log.resolve("_last_checkpoint")).contains("\"version\":6"));
+        for (long version = 1; version <= 7; version++) {
+            assertTrue(Files.exists(log.resolve(String.format("%020d.crc", version))), "every commit's checksum is written");
+        }
+
+        // Keeping up again, every checkpoint due is written.
+        appendHandingOff(table, 8, housekeeping);
+        assertEquals(1, runAll(held));
+        assertEquals(List.of("00000000000000000006.checkpoint.parquet", "00000000000000000008.checkpoint.parquet"), checkpoints(log));
+        assertEquals(80, TestTables.readAll(table, DeltaTable.at(table.storage(), table.root()).snapshot(), allocator).size());
+    }
+
+    @Test
+    void aSnapshotOfManyFilesReadsEveryFilesStatisticsInLogOrder() {
+        DeltaTable table = TestTables.create(dir, "many", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
+        NewDataFile written = files(table, 0, 10).get(0);
+        // More files than one chunk of the parsing that runs beside Kernel's reading, in log entries alone: a
+        // snapshot does not open its data files.
+        List<String> paths = new ArrayList<>();
+        long version = table.latestVersion();
+        for (int commit = 0; commit < 3; commit++) {
+            List<NewDataFile> copies = new ArrayList<>();
+            for (int i = 0; i < 3_000; i++) {
+                String path = "copy-" + commit + "-" + i + ".parquet";
+                paths.add(path);
+                copies.add(new NewDataFile(path, written.sizeBytes(), written.modificationTime(), written.partitionValues(),
+                        written.numRecords(), written.statsJson()));
+            }
+            version = table.appendGroup(List.of(PendingAppend.unkeyed(copies)), version).version();
+        }
+
+        TableSnapshot loaded = DeltaTable.at(table.storage(), table.root()).snapshot();
+        assertEquals(9_000, loaded.files().size());
+        assertEquals(90_000, loaded.numRecords());
+        FileStats expected = FileStats.parse(written.statsJson(), loaded.schema().logical(), Map.of());
+        assertTrue(expected.columns().size() > 5, "the statistics compared have columns: " + expected);
+        Set<String> seen = new HashSet<>();
+        for (DataFile file : loaded.files()) {
+            assertEquals(expected, file.stats(), file.path());
+            seen.add(file.path());
+        }
+        assertEquals(new HashSet<>(paths), seen);
+    }
+
+    /** Commits version {@code version}'s ten rows, its hooks handed to {@code housekeeping}. */
+    private long appendHandingOff(DeltaTable table, long version, Executor housekeeping) {
+        return table.appendGroup(List.of(new PendingAppend(files(table, version * 10, 10), new IdempotencyKey("w", version))),
+                version - 1, housekeeping).version();
+    }
+
+    private static int runAll(Deque<Runnable> held) {
         int ran = 0;
         while (!held.isEmpty()) {
             held.poll().run();
             ran++;
         }
-        assertEquals(3, ran, "the hooks of every commit ran");
-        assertTrue(Files.exists(checkpoint), "and wrote the checkpoint");
-        assertEquals(30, TestTables.readAll(table, table.snapshot(), allocator).size());
+        return ran;
+    }
+
+    private static List<String> checkpoints(Path log) throws IOException {
+        try (Stream<Path> entries = Files.list(log)) {
+            return entries.map(entry -> entry.getFileName().toString()).filter(name -> name.endsWith(".checkpoint.parquet"))
+                    .sorted().toList();
+        }
     }
 
     @Test

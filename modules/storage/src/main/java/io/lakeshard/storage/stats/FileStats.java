@@ -2,11 +2,13 @@ package io.lakeshard.storage.stats;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.lakeshard.storage.internal.stats.StatsCollector;
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +21,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * without statistics (nested, binary, or files written before the column existed) are absent.
  */
 public record FileStats(long numRecords, Map<String, ColumnStats> columns) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
 
     public FileStats {
         columns = Map.copyOf(requireNonNull(columns, "columns is null"));
@@ -40,29 +42,94 @@ public record FileStats(long numRecords, Map<String, ColumnStats> columns) {
         if (json == null || json.isEmpty()) {
             return new FileStats(-1, Map.of());
         }
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
+        Map<String, Integer> byPhysical = new HashMap<>();
+        for (int i = 0; i < logical.getFields().size(); i++) {
+            String name = logical.getFields().get(i).getName();
+            byPhysical.put(physicalNames.getOrDefault(name, name), i);
+        }
+        int count = logical.getFields().size();
+        Comparable<?>[] min = new Comparable<?>[count];
+        Comparable<?>[] max = new Comparable<?>[count];
+        long[] nullCount = new long[count];
+        Arrays.fill(nullCount, -1);
+        long numRecords = -1;
+        // Streamed, not read as a tree: a cold load parses 100,000 of these, and the tree was most of that work.
+        try (JsonParser parser = JSON.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String section = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (section) {
+                    case "numRecords" -> numRecords = value.isNumeric() ? parser.getValueAsLong(-1) : -1;
+                    case "minValues" -> readValues(parser, value, logical, byPhysical, min);
+                    case "maxValues" -> readValues(parser, value, logical, byPhysical, max);
+                    case "nullCount" -> readNullCounts(parser, value, byPhysical, nullCount);
+                    default -> parser.skipChildren();
+                }
+            }
+        } catch (IOException e) {
             throw new UncheckedIOException("malformed file statistics: " + json, e);
         }
-        JsonNode min = root.path("minValues");
-        JsonNode max = root.path("maxValues");
-        JsonNode nulls = root.path("nullCount");
         Map<String, ColumnStats> columns = new HashMap<>();
-        for (Field field : logical.getFields()) {
-            String physical = physicalNames.getOrDefault(field.getName(), field.getName());
-            ArrowType type = field.getType();
-            boolean orderable = field.getChildren().isEmpty() && StatsCollector.hasMinMax(type);
-            Comparable<?> minValue = orderable && min.has(physical) && !min.get(physical).isNull()
-                    ? StatValues.fromJson(type, min.get(physical)) : null;
-            Comparable<?> maxValue = orderable && max.has(physical) && !max.get(physical).isNull()
-                    ? StatValues.fromJson(type, max.get(physical)) : null;
-            long nullCount = nulls.has(physical) && nulls.get(physical).isNumber() ? nulls.get(physical).asLong() : -1;
-            if (minValue != null || maxValue != null || nullCount >= 0) {
-                columns.put(field.getName(), new ColumnStats(minValue, maxValue, nullCount));
+        for (int i = 0; i < count; i++) {
+            if (min[i] != null || max[i] != null || nullCount[i] >= 0) {
+                columns.put(logical.getFields().get(i).getName(), new ColumnStats(min[i], max[i], nullCount[i]));
             }
         }
-        return new FileStats(root.path("numRecords").asLong(-1), columns);
+        return new FileStats(numRecords, columns);
+    }
+
+    /** Reads one value of a column's entry; the parser is at the value's first token. */
+    private interface ColumnReader {
+        void read(int column, JsonToken value) throws IOException;
+    }
+
+    /**
+     * Hands each entry of the object at {@code start} that names a top-level column to {@code reader}; skips the
+     * others (and anything but an object).
+     */
+    private static void forEachColumn(JsonParser parser, JsonToken start, Map<String, Integer> byPhysical, ColumnReader reader)
+            throws IOException {
+        if (start != JsonToken.START_OBJECT) {
+            parser.skipChildren();
+            return;
+        }
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            Integer column = byPhysical.get(parser.currentName());
+            JsonToken value = parser.nextToken();
+            if (column == null) {
+                parser.skipChildren();
+            } else {
+                reader.read(column, value);
+            }
+        }
+    }
+
+    /** Bounds of the orderable top-level columns; a nested column's object of its fields' bounds is skipped. */
+    private static void readValues(JsonParser parser, JsonToken start, Schema logical, Map<String, Integer> byPhysical,
+            Comparable<?>[] into) throws IOException {
+        forEachColumn(parser, start, byPhysical, (column, value) -> {
+            Field field = logical.getFields().get(column);
+            if (value.isScalarValue() && value != JsonToken.VALUE_NULL && field.getChildren().isEmpty()
+                    && StatsCollector.hasMinMax(field.getType())) {
+                into[column] = StatValues.fromJson(field.getType(), parser);
+            } else {
+                parser.skipChildren();
+            }
+        });
+    }
+
+    private static void readNullCounts(JsonParser parser, JsonToken start, Map<String, Integer> byPhysical, long[] into)
+            throws IOException {
+        forEachColumn(parser, start, byPhysical, (column, value) -> {
+            if (value.isNumeric()) {
+                into[column] = parser.getValueAsLong();
+            } else {
+                // A nested column's counts are an object of its fields' counts: the column's own is unknown.
+                parser.skipChildren();
+            }
+        });
     }
 }

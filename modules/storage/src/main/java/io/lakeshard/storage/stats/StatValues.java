@@ -1,7 +1,9 @@
 package io.lakeshard.storage.stats;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
@@ -151,15 +153,16 @@ public final class StatValues {
         };
     }
 
-    static Comparable<?> fromJson(ArrowType type, JsonNode node) {
+    /** The canonical value of the scalar token {@code parser} is at. */
+    static Comparable<?> fromJson(ArrowType type, JsonParser parser) throws IOException {
         return switch (type.getTypeID()) {
-            case Int -> node.asLong();
-            case FloatingPoint -> node.asDouble();
-            case Decimal -> node.decimalValue();
-            case Utf8, LargeUtf8 -> node.asText();
-            case Bool -> node.asBoolean();
-            case Date -> LocalDate.parse(node.asText()).toEpochDay();
-            case Timestamp -> parseStatsTimestamp((ArrowType.Timestamp) type, node.asText());
+            case Int -> parser.getValueAsLong();
+            case FloatingPoint -> parser.getValueAsDouble();
+            case Decimal -> parser.currentToken().isNumeric() ? parser.getDecimalValue() : new BigDecimal(parser.getText());
+            case Utf8, LargeUtf8 -> parser.getText();
+            case Bool -> parser.getValueAsBoolean();
+            case Date -> LocalDate.parse(parser.getText()).toEpochDay();
+            case Timestamp -> parseStatsTimestamp((ArrowType.Timestamp) type, parser.getText());
             default -> throw new IllegalArgumentException("no statistics for " + type);
         };
     }

@@ -54,7 +54,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -68,11 +70,11 @@ import org.slf4j.LoggerFactory;
  * One Delta table: creating it, reading its versions, and committing to it. All commits go through here, with
  * Kernel's conflict checks, idempotency keys, and its post-commit hooks (checkpoints, checksums, log cleanup) run
  * after every commit: in the committing thread, or for appends handed to a housekeeping executor, one table's
- * hooks one at a time in commit order.
+ * hooks one at a time in commit order (a checkpoint still queued when a later one is due is skipped).
  */
 public final class DeltaTable {
-    /** From this many files a snapshot's statistics are parsed in parallel. */
-    private static final int PARALLEL_PARSE_FILES = 10_000;
+    /** A snapshot's files are parsed in chunks of this many, beside the reading of the rest. */
+    private static final int PARSE_CHUNK_FILES = 4_096;
     /** A refresh reads at most this many commits one by one (two requests each on S3) before it lists the log. */
     private static final int FOLLOWED_BY_NAME = 100;
     private static final Logger log = LoggerFactory.getLogger(DeltaTable.class);
@@ -92,6 +94,8 @@ public final class DeltaTable {
     private final Clock clock;
     /** The last housekeeping handed off: the next runs after it, so one table's hooks never overlap. */
     private CompletableFuture<Void> housekeeping = CompletableFuture.completedFuture(null);
+    /** The newest version handed to housekeeping with a checkpoint due; written under this object's lock. */
+    private volatile long newestCheckpointDue = -1;
     /** Commits through {@link #appendGroup} record their history here: one at a time, under {@link #head}'s lock. */
     private final HistoryCommitter appendHistory = new HistoryCommitter();
     private final Head head = new Head();
@@ -531,6 +535,9 @@ public final class DeltaTable {
     }
 
     private synchronized void handOff(TransactionCommitResult committed, Executor executor) {
+        if (committed.getPostCommitHooks().stream().anyMatch(hook -> hook.getType() == PostCommitHook.PostCommitHookType.CHECKPOINT)) {
+            newestCheckpointDue = Math.max(newestCheckpointDue, committed.getVersion());
+        }
         // After the previous one however it ended (a refused task, say): a failed run must not stop the later ones.
         housekeeping = housekeeping.exceptionally(failed -> null).thenRunAsync(() -> finish(committed), executor);
     }
@@ -538,6 +545,12 @@ public final class DeltaTable {
     /** Runs the hooks Kernel leaves to the writer. The commit is durable already: a failed hook is only logged. */
     private long finish(TransactionCommitResult result) {
         for (PostCommitHook hook : result.getPostCommitHooks()) {
+            if (hook.getType() == PostCommitHook.PostCommitHookType.CHECKPOINT && result.getVersion() < newestCheckpointDue) {
+                // A later version's checkpoint is queued behind this one and replaces it. A checkpoint rewrites every
+                // file of the table (100,000 files: 6-13 s here) and is due every interval, so on a busy large table
+                // writing each would leave the hooks further behind with every interval, and readers replaying more.
+                continue;
+            }
             try {
                 hook.threadSafeInvoke(engine);
                 if (hook.getType() == PostCommitHook.PostCommitHookType.CHECKPOINT) {
@@ -614,25 +627,51 @@ public final class DeltaTable {
 
     private TableSnapshot toSnapshot(Snapshot snapshot) {
         TableSchema schema = schemaOf(snapshot);
-        List<KernelActions.AddedFile> adds = new ArrayList<>();
+        Map<String, String> physicalNames = physicalNames(schema);
+        // The statistics JSON is half of a cold load (two bounds a column a file) and Kernel's reading of the file
+        // list the other half, on one thread: a large table's chunks are parsed on the other cores meanwhile.
+        List<CompletableFuture<List<DataFile>>> parsed = new ArrayList<>();
+        List<KernelActions.AddedFile> chunk = new ArrayList<>();
         try (CloseableIterator<FilteredColumnarBatch> batches = snapshot.getScanBuilder().build().getScanFiles(engine, true)) {
             while (batches.hasNext()) {
                 try (CloseableIterator<Row> rows = batches.next().getRows()) {
                     while (rows.hasNext()) {
                         Row row = rows.next();
-                        adds.add(KernelActions.readAdd(row.getStruct(row.getSchema().indexOf("add"))));
+                        chunk.add(KernelActions.readAdd(row.getStruct(row.getSchema().indexOf("add"))));
+                        if (chunk.size() == PARSE_CHUNK_FILES) {
+                            List<KernelActions.AddedFile> full = chunk;
+                            // The pool itself, not CompletableFuture's default, which on one or two cores
+                            // starts a thread a task.
+                            parsed.add(CompletableFuture.supplyAsync(() -> dataFiles(full, schema, physicalNames), ForkJoinPool.commonPool()));
+                            chunk = new ArrayList<>();
+                        }
                     }
                 }
             }
         } catch (IOException e) {
             throw new StorageUnavailableException("reading the file list of " + root, e);
         }
-        // The statistics JSON is most of a cold load (two bounds a column a file): a large table's is read on every core.
-        Map<String, String> physicalNames = physicalNames(schema);
-        List<DataFile> parsed = (adds.size() >= PARALLEL_PARSE_FILES ? adds.parallelStream() : adds.stream())
-                .map(add -> dataFile(add, schema, physicalNames)).toList();
+        List<DataFile> files = new ArrayList<>(parsed.size() * PARSE_CHUNK_FILES + chunk.size());
+        List<DataFile> last = dataFiles(chunk, schema, physicalNames);
+        for (CompletableFuture<List<DataFile>> part : parsed) {
+            try {
+                files.addAll(part.join());
+            } catch (CompletionException e) {
+                // A malformed file's statistics, say: the same failure as when parsed on this thread.
+                throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            }
+        }
+        files.addAll(last);
         return new TableSnapshot(root, snapshot.getVersion(), snapshot.getTimestamp(engine), schema,
-                snapshot.getTableProperties(), WriteSupport.refusal(snapshot), FileSet.of(parsed));
+                snapshot.getTableProperties(), WriteSupport.refusal(snapshot), FileSet.of(files));
+    }
+
+    private static List<DataFile> dataFiles(List<KernelActions.AddedFile> adds, TableSchema schema, Map<String, String> physicalNames) {
+        List<DataFile> files = new ArrayList<>(adds.size());
+        for (KernelActions.AddedFile add : adds) {
+            files.add(dataFile(add, schema, physicalNames));
+        }
+        return files;
     }
 
     static TableSchema schemaOf(Snapshot snapshot) {
