@@ -511,7 +511,7 @@ public final class LimitsBenchmark {
                 }
                 version = table.appendGroup(List.of(new PendingAppend(files, new IdempotencyKey("large", commit))), version, housekeeping).version();
             }
-            awaitHousekeeping(root, version);
+            awaitHousekeeping(root, version, housekeeping);
         } finally {
             housekeeping.shutdownNow();
             encoders.shutdownNow();
@@ -556,10 +556,11 @@ public final class LimitsBenchmark {
 
     /**
      * Waits until the hooks of the commit of {@code version} have run, which run after every earlier commit's: the
-     * load below is then of the table as its writer leaves it (checkpoint, checksums). The executor must not be shut
-     * down before, as it would refuse the hooks still queued behind the running one.
+     * load below is then of the table as its writer leaves it (checkpoint, checksums). Its checksum says its hooks
+     * have started on {@code housekeeping}'s one thread; a task submitted then runs after them. The executor must
+     * not be shut down before, as it would refuse the hooks still queued behind the running one.
      */
-    private static void awaitHousekeeping(Path root, long version) throws InterruptedException {
+    private static void awaitHousekeeping(Path root, long version, ExecutorService housekeeping) throws Exception {
         Path checksum = root.resolve("_delta_log").resolve(String.format(Locale.ROOT, "%020d.crc", version));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (!Files.exists(checksum)) {
@@ -568,6 +569,7 @@ public final class LimitsBenchmark {
             }
             Thread.sleep(100);
         }
+        housekeeping.submit(() -> { }).get(10, TimeUnit.MINUTES);
         System.out.printf("housekeeping done; the last checkpoint is %s%n", lastCheckpoint(root));
     }
 

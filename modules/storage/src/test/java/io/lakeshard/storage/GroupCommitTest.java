@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakeshard.storage.dataset.DatasetDefinition;
+import io.lakeshard.storage.stats.FileStats;
 import io.lakeshard.storage.table.CommitConflictException;
 import io.lakeshard.storage.table.CommittedKey;
+import io.lakeshard.storage.table.DataFile;
 import io.lakeshard.storage.table.DeltaTable;
 import io.lakeshard.storage.table.GroupCommitResult;
 import io.lakeshard.storage.table.IdempotencyKey;
 import io.lakeshard.storage.table.PendingAppend;
 import io.lakeshard.storage.table.TableSettings;
+import io.lakeshard.storage.table.TableSnapshot;
 import io.lakeshard.storage.write.NewDataFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,9 +24,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -32,15 +38,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import io.lakeshard.storage.stats.FileStats;
-import io.lakeshard.storage.table.DataFile;
-import io.lakeshard.storage.table.TableSnapshot;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,8 +102,7 @@ class GroupCommitTest {
 
     @Test
     void aCommitReturnsBeforeItsCheckpointAndTheNextCommitsDoNotWaitForIt() throws Exception {
-        DeltaTable table = TestTables.create(dir, "housekeeping", DatasetDefinition.of(AllTypes.SCHEMA, List.of()),
-                new TableSettings(2, Duration.ofDays(30)));
+        DeltaTable table = checkpointingEveryTwo("housekeeping");
         Deque<Runnable> held = new ArrayDeque<>();
         Executor housekeeping = held::add;
         Path checkpoint = Path.of(table.root()).resolve("_delta_log/00000000000000000002.checkpoint.parquet");
@@ -120,8 +121,7 @@ class GroupCommitTest {
 
     @Test
     void housekeepingThatFellBehindWritesOnlyTheNewestCheckpointDue() throws Exception {
-        DeltaTable table = TestTables.create(dir, "behind", DatasetDefinition.of(AllTypes.SCHEMA, List.of()),
-                new TableSettings(2, Duration.ofDays(30)));
+        DeltaTable table = checkpointingEveryTwo("behind");
         Deque<Runnable> held = new ArrayDeque<>();
         Executor housekeeping = held::add;
         Path log = Path.of(table.root()).resolve("_delta_log");
@@ -145,7 +145,25 @@ class GroupCommitTest {
     }
 
     @Test
-    void aSnapshotOfManyFilesReadsEveryFilesStatisticsInLogOrder() {
+    void aQueuedCheckpointDoesNotSetTheLastCheckpointBackBehindASchemaCommits() throws Exception {
+        DeltaTable table = checkpointingEveryTwo("schema");
+        Deque<Runnable> held = new ArrayDeque<>();
+        Executor housekeeping = held::add;
+        Path log = Path.of(table.root()).resolve("_delta_log");
+        for (long version = 1; version <= 3; version++) {
+            appendHandingOff(table, version, housekeeping);
+        }
+        // Turning column mapping on is version 4, whose checkpoint is written in this thread; the column is 5.
+        assertEquals(5, table.addColumns(List.of(Field.nullable("extra", new ArrowType.Int(64, true)))).version());
+        assertEquals(List.of("00000000000000000004.checkpoint.parquet"), checkpoints(log));
+
+        assertEquals(3, runAll(held));
+        assertEquals(List.of("00000000000000000004.checkpoint.parquet"), checkpoints(log), "version 2's was superseded");
+        assertTrue(Files.readString(log.resolve("_last_checkpoint")).contains("\"version\":4"));
+    }
+
+    @Test
+    void aSnapshotOfManyFilesReadsEveryFilesStatistics() {
         DeltaTable table = TestTables.create(dir, "many", DatasetDefinition.of(AllTypes.SCHEMA, List.of()));
         NewDataFile written = files(table, 0, 10).get(0);
         // More files than one chunk of the parsing that runs beside Kernel's reading, in log entries alone: a
@@ -174,6 +192,10 @@ class GroupCommitTest {
             seen.add(file.path());
         }
         assertEquals(new HashSet<>(paths), seen);
+    }
+
+    private DeltaTable checkpointingEveryTwo(String name) {
+        return TestTables.create(dir, name, DatasetDefinition.of(AllTypes.SCHEMA, List.of()), new TableSettings(2, Duration.ofDays(30)));
     }
 
     /** Commits version {@code version}'s ten rows, its hooks handed to {@code housekeeping}. */

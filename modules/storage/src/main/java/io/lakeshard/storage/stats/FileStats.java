@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -62,15 +61,20 @@ public record FileStats(long numRecords, Map<String, ColumnStats> columns) {
                 String section = parser.currentName();
                 JsonToken value = parser.nextToken();
                 switch (section) {
-                    case "numRecords" -> numRecords = value.isNumeric() ? parser.getValueAsLong(-1) : -1;
+                    case "numRecords" -> numRecords = recordCount(parser, value);
                     case "minValues" -> readValues(parser, value, logical, byPhysical, min);
                     case "maxValues" -> readValues(parser, value, logical, byPhysical, max);
                     case "nullCount" -> readNullCounts(parser, value, byPhysical, nullCount);
                     default -> parser.skipChildren();
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("malformed file statistics: " + json, e);
+            if (parser.currentToken() != JsonToken.END_OBJECT) {
+                throw new IOException("not a JSON object: " + parser.currentToken() + " where a key was expected");
+            }
+        } catch (IOException | RuntimeException e) {
+            // A bound that is not of its column's type (a date that is not one, a decimal in words) as well.
+            throw new UncheckedIOException("malformed file statistics: " + json,
+                    e instanceof IOException io ? io : new IOException(e.getMessage(), e));
         }
         Map<String, ColumnStats> columns = new HashMap<>();
         for (int i = 0; i < count; i++) {
@@ -79,6 +83,15 @@ public record FileStats(long numRecords, Map<String, ColumnStats> columns) {
             }
         }
         return new FileStats(numRecords, columns);
+    }
+
+    /** The count, or -1 where unknown; a count written as a string ({@code "7"}) is read too, as other writers may. */
+    private static long recordCount(JsonParser parser, JsonToken value) throws IOException {
+        if (!value.isScalarValue()) {
+            parser.skipChildren();
+            return -1;
+        }
+        return value == JsonToken.VALUE_NULL ? -1 : parser.getValueAsLong(-1);
     }
 
     /** Reads one value of a column's entry; the parser is at the value's first token. */
@@ -112,9 +125,9 @@ public record FileStats(long numRecords, Map<String, ColumnStats> columns) {
             Comparable<?>[] into) throws IOException {
         forEachColumn(parser, start, byPhysical, (column, value) -> {
             Field field = logical.getFields().get(column);
-            if (value.isScalarValue() && value != JsonToken.VALUE_NULL && field.getChildren().isEmpty()
-                    && StatsCollector.hasMinMax(field.getType())) {
-                into[column] = StatValues.fromJson(field.getType(), parser);
+            if (value.isScalarValue() && field.getChildren().isEmpty() && StatsCollector.hasMinMax(field.getType())) {
+                // A key given twice counts as its last value, as in a JSON object: null makes the bound unknown again.
+                into[column] = value == JsonToken.VALUE_NULL ? null : StatValues.fromJson(field.getType(), parser);
             } else {
                 parser.skipChildren();
             }
@@ -124,8 +137,8 @@ public record FileStats(long numRecords, Map<String, ColumnStats> columns) {
     private static void readNullCounts(JsonParser parser, JsonToken start, Map<String, Integer> byPhysical, long[] into)
             throws IOException {
         forEachColumn(parser, start, byPhysical, (column, value) -> {
-            if (value.isNumeric()) {
-                into[column] = parser.getValueAsLong();
+            if (value.isScalarValue()) {
+                into[column] = value.isNumeric() ? parser.getValueAsLong() : -1;
             } else {
                 // A nested column's counts are an object of its fields' counts: the column's own is unknown.
                 parser.skipChildren();

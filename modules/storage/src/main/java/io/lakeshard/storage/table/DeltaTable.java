@@ -94,7 +94,11 @@ public final class DeltaTable {
     private final Clock clock;
     /** The last housekeeping handed off: the next runs after it, so one table's hooks never overlap. */
     private CompletableFuture<Void> housekeeping = CompletableFuture.completedFuture(null);
-    /** The newest version handed to housekeeping with a checkpoint due; written under this object's lock. */
+    /**
+     * The newest version with a checkpoint due, written under this object's lock: an older one still queued is
+     * skipped. Should that newer one fail (or its task be refused), readers replay from the checkpoint before
+     * until the next interval's.
+     */
     private volatile long newestCheckpointDue = -1;
     /** Commits through {@link #appendGroup} record their history here: one at a time, under {@link #head}'s lock. */
     private final HistoryCommitter appendHistory = new HistoryCommitter();
@@ -536,20 +540,29 @@ public final class DeltaTable {
 
     private synchronized void handOff(TransactionCommitResult committed, Executor executor) {
         if (committed.getPostCommitHooks().stream().anyMatch(hook -> hook.getType() == PostCommitHook.PostCommitHookType.CHECKPOINT)) {
-            newestCheckpointDue = Math.max(newestCheckpointDue, committed.getVersion());
+            checkpointDue(committed.getVersion());
         }
         // After the previous one however it ended (a refused task, say): a failed run must not stop the later ones.
         housekeeping = housekeeping.exceptionally(failed -> null).thenRunAsync(() -> finish(committed), executor);
     }
 
+    private synchronized void checkpointDue(long version) {
+        newestCheckpointDue = Math.max(newestCheckpointDue, version);
+    }
+
     /** Runs the hooks Kernel leaves to the writer. The commit is durable already: a failed hook is only logged. */
     private long finish(TransactionCommitResult result) {
         for (PostCommitHook hook : result.getPostCommitHooks()) {
-            if (hook.getType() == PostCommitHook.PostCommitHookType.CHECKPOINT && result.getVersion() < newestCheckpointDue) {
-                // A later version's checkpoint is queued behind this one and replaces it. A checkpoint rewrites every
-                // file of the table (100,000 files: 6-13 s here) and is due every interval, so on a busy large table
-                // writing each would leave the hooks further behind with every interval, and readers replaying more.
-                continue;
+            if (hook.getType() == PostCommitHook.PostCommitHookType.CHECKPOINT) {
+                if (result.getVersion() < newestCheckpointDue) {
+                    // A later version's checkpoint is queued behind this one (or was written by a maintenance
+                    // commit, whose hooks run in its thread) and replaces it. A checkpoint rewrites every file of the
+                    // table (100,000 files: 6-13 s here) and is due every interval: on a busy large table, writing
+                    // each would leave the hooks further behind every interval, and readers replaying more.
+                    continue;
+                }
+                // An append's older checkpoint still queued must not set _last_checkpoint back after this one.
+                checkpointDue(result.getVersion());
             }
             try {
                 hook.threadSafeInvoke(engine);
@@ -657,8 +670,12 @@ public final class DeltaTable {
             try {
                 files.addAll(part.join());
             } catch (CompletionException e) {
-                // A malformed file's statistics, say: the same failure as when parsed on this thread.
-                throw e.getCause() instanceof RuntimeException cause ? cause : e;
+                // A malformed file's statistics, say: the same failure as when parsed on this thread, and where.
+                if (e.getCause() instanceof RuntimeException cause) {
+                    cause.addSuppressed(new IllegalStateException("parsed on a pool thread for the load of " + root));
+                    throw cause;
+                }
+                throw e;
             }
         }
         files.addAll(last);

@@ -72,8 +72,19 @@ class FileStatsTest {
     }
 
     @Test
+    void oddButWellFormedStatisticsReadAsAJsonObjectMeansThem() {
+        FileStats stats = FileStats.parse("{\"numRecords\":{\"a\":[1,2]},\"minValues\":{\"id\":3,\"name\":\"b\",\"name\":null},"
+                + "\"maxValues\":{\"id\":4},\"nullCount\":{\"id\":\"0\"}}", SCHEMA, Map.of());
+        assertEquals(-1, stats.numRecords(), "a count that is not a number is unknown");
+        assertEquals(new ColumnStats(3L, 4L, -1), stats.column("id").orElseThrow(), "and the sections after it are still read");
+        assertFalse(stats.column("name").isPresent(), "a key given twice counts as its last value");
+        assertEquals(7, FileStats.parse("{\"numRecords\":\"7\"}", SCHEMA, Map.of()).numRecords());
+    }
+
+    @Test
     void malformedStatisticsAreRefusedNamingThem() {
-        for (String json : List.of("[1,2]", "{\"numRecords\":3,\"minValues\":{\"id\":", "{\"numRecords\" 3}")) {
+        for (String json : List.of("[1,2]", "{\"numRecords\":3,\"minValues\":{\"id\":", "{\"numRecords\" 3}",
+                "{\"minValues\":{\"day\":\"yesterday\"}}", "{\"minValues\":{\"price\":\"ten\"}}")) {
             UncheckedIOException refused = assertThrows(UncheckedIOException.class, () -> FileStats.parse(json, SCHEMA, Map.of()));
             assertTrue(refused.getMessage().contains(json), refused.getMessage());
         }
