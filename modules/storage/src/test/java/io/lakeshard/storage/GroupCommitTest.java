@@ -103,18 +103,17 @@ class GroupCommitTest {
     @Test
     void aCommitReturnsBeforeItsCheckpointAndTheNextCommitsDoNotWaitForIt() throws Exception {
         DeltaTable table = checkpointingEveryTwo("housekeeping");
-        Deque<Runnable> held = new ArrayDeque<>();
-        Executor housekeeping = held::add;
+        HeldTasks housekeeping = new HeldTasks();
         Path checkpoint = Path.of(table.root()).resolve("_delta_log/00000000000000000002.checkpoint.parquet");
 
         for (long version = 1; version <= 3; version++) {
             assertEquals(version, appendHandingOff(table, version, housekeeping));
         }
         assertFalse(Files.exists(checkpoint), "version 2's checkpoint is still to be written");
-        assertEquals(1, held.size(), "one table's hooks run one at a time, in commit order");
+        assertEquals(1, housekeeping.waiting(), "one table's hooks run one at a time, in commit order");
         assertEquals(30, table.snapshot().numRecords(), "readers see every commit meanwhile");
 
-        assertEquals(3, runAll(held), "the hooks of every commit ran");
+        assertEquals(3, housekeeping.runAll(), "the hooks of every commit ran");
         assertTrue(Files.exists(checkpoint), "and wrote the checkpoint");
         assertEquals(30, TestTables.readAll(table, table.snapshot(), allocator).size());
     }
@@ -122,14 +121,13 @@ class GroupCommitTest {
     @Test
     void housekeepingThatFellBehindWritesOnlyTheNewestCheckpointDue() throws Exception {
         DeltaTable table = checkpointingEveryTwo("behind");
-        Deque<Runnable> held = new ArrayDeque<>();
-        Executor housekeeping = held::add;
+        HeldTasks housekeeping = new HeldTasks();
         Path log = Path.of(table.root()).resolve("_delta_log");
 
         for (long version = 1; version <= 7; version++) {
             appendHandingOff(table, version, housekeeping);
         }
-        assertEquals(7, runAll(held));
+        assertEquals(7, housekeeping.runAll());
         assertEquals(List.of("00000000000000000006.checkpoint.parquet"), checkpoints(log),
                 "the checkpoints of versions 2 and 4 were superseded by 6's before they ran");
         assertTrue(Files.readString(log.resolve("_last_checkpoint")).contains("\"version\":6"));
@@ -139,7 +137,7 @@ class GroupCommitTest {
 
         // Keeping up again, every checkpoint due is written.
         appendHandingOff(table, 8, housekeeping);
-        assertEquals(1, runAll(held));
+        assertEquals(1, housekeeping.runAll());
         assertEquals(List.of("00000000000000000006.checkpoint.parquet", "00000000000000000008.checkpoint.parquet"), checkpoints(log));
         assertEquals(80, TestTables.readAll(table, DeltaTable.at(table.storage(), table.root()).snapshot(), allocator).size());
     }
@@ -147,8 +145,7 @@ class GroupCommitTest {
     @Test
     void aQueuedCheckpointDoesNotSetTheLastCheckpointBackBehindASchemaCommits() throws Exception {
         DeltaTable table = checkpointingEveryTwo("schema");
-        Deque<Runnable> held = new ArrayDeque<>();
-        Executor housekeeping = held::add;
+        HeldTasks housekeeping = new HeldTasks();
         Path log = Path.of(table.root()).resolve("_delta_log");
         for (long version = 1; version <= 3; version++) {
             appendHandingOff(table, version, housekeeping);
@@ -157,7 +154,7 @@ class GroupCommitTest {
         assertEquals(5, table.addColumns(List.of(Field.nullable("extra", new ArrowType.Int(64, true)))).version());
         assertEquals(List.of("00000000000000000004.checkpoint.parquet"), checkpoints(log));
 
-        assertEquals(3, runAll(held));
+        assertEquals(3, housekeeping.runAll());
         assertEquals(List.of("00000000000000000004.checkpoint.parquet"), checkpoints(log), "version 2's was superseded");
         assertTrue(Files.readString(log.resolve("_last_checkpoint")).contains("\"version\":4"));
     }
@@ -204,13 +201,28 @@ class GroupCommitTest {
                 version - 1, housekeeping).version();
     }
 
-    private static int runAll(Deque<Runnable> held) {
-        int ran = 0;
-        while (!held.isEmpty()) {
-            held.poll().run();
-            ran++;
+    /** An executor that runs nothing until told: the test decides when housekeeping catches up. */
+    private static final class HeldTasks implements Executor {
+        private final Deque<Runnable> tasks = new ArrayDeque<>();
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.add(task);
         }
-        return ran;
+
+        int waiting() {
+            return tasks.size();
+        }
+
+        /** Runs the tasks, and those they hand on, in order; how many ran. */
+        int runAll() {
+            int ran = 0;
+            while (!tasks.isEmpty()) {
+                tasks.poll().run();
+                ran++;
+            }
+            return ran;
+        }
     }
 
     private static List<String> checkpoints(Path log) throws IOException {

@@ -234,10 +234,10 @@ public final class DeltaTable {
     }
 
     private static List<TableChange> tableChanges(List<KernelActions.CommitChanges> commits, TableSchema schema) {
-        Map<String, String> physicalNames = physicalNames(schema);
+        FileStats.Reader stats = statsReader(schema);
         List<TableChange> changes = new ArrayList<>();
         for (KernelActions.CommitChanges commit : commits) {
-            List<DataFile> adds = commit.adds().stream().map(add -> dataFile(add, schema, physicalNames)).toList();
+            List<DataFile> adds = commit.adds().stream().map(add -> dataFile(add, stats)).toList();
             changes.add(new TableChange(commit.version(), commit.timestamp(), adds, commit.removedPaths(), commit.metadataChanged()));
         }
         return changes;
@@ -640,7 +640,7 @@ public final class DeltaTable {
 
     private TableSnapshot toSnapshot(Snapshot snapshot) {
         TableSchema schema = schemaOf(snapshot);
-        Map<String, String> physicalNames = physicalNames(schema);
+        FileStats.Reader stats = statsReader(schema);
         // The statistics JSON is half of a cold load (two bounds a column a file) and Kernel's reading of the file
         // list the other half, on one thread: a large table's chunks are parsed on the other cores meanwhile.
         List<CompletableFuture<List<DataFile>>> parsed = new ArrayList<>();
@@ -655,7 +655,7 @@ public final class DeltaTable {
                             List<KernelActions.AddedFile> full = chunk;
                             // The pool itself, not CompletableFuture's default, which on one or two cores
                             // starts a thread a task.
-                            parsed.add(CompletableFuture.supplyAsync(() -> dataFiles(full, schema, physicalNames), ForkJoinPool.commonPool()));
+                            parsed.add(CompletableFuture.supplyAsync(() -> dataFiles(full, stats), ForkJoinPool.commonPool()));
                             chunk = new ArrayList<>();
                         }
                     }
@@ -665,7 +665,7 @@ public final class DeltaTable {
             throw new StorageUnavailableException("reading the file list of " + root, e);
         }
         List<DataFile> files = new ArrayList<>(parsed.size() * PARSE_CHUNK_FILES + chunk.size());
-        List<DataFile> last = dataFiles(chunk, schema, physicalNames);
+        List<DataFile> last = dataFiles(chunk, stats);
         for (CompletableFuture<List<DataFile>> part : parsed) {
             try {
                 files.addAll(part.join());
@@ -683,10 +683,10 @@ public final class DeltaTable {
                 snapshot.getTableProperties(), WriteSupport.refusal(snapshot), FileSet.of(files));
     }
 
-    private static List<DataFile> dataFiles(List<KernelActions.AddedFile> adds, TableSchema schema, Map<String, String> physicalNames) {
+    private static List<DataFile> dataFiles(List<KernelActions.AddedFile> adds, FileStats.Reader stats) {
         List<DataFile> files = new ArrayList<>(adds.size());
         for (KernelActions.AddedFile add : adds) {
-            files.add(dataFile(add, schema, physicalNames));
+            files.add(dataFile(add, stats));
         }
         return files;
     }
@@ -698,15 +698,16 @@ public final class DeltaTable {
                 TableProperties.arrowSchema(properties));
     }
 
-    private static Map<String, String> physicalNames(TableSchema schema) {
+    /** The log keys each file's statistics by the columns' physical names. */
+    private static FileStats.Reader statsReader(TableSchema schema) {
         Map<String, String> physicalNames = new HashMap<>();
         schema.columnNames().forEach(name -> physicalNames.put(name, schema.physicalName(name)));
-        return physicalNames;
+        return FileStats.reader(schema.logical(), physicalNames);
     }
 
-    private static DataFile dataFile(KernelActions.AddedFile add, TableSchema schema, Map<String, String> physicalNames) {
+    private static DataFile dataFile(KernelActions.AddedFile add, FileStats.Reader stats) {
         return new DataFile(add.path(), add.partitionValues(), add.size(), add.modificationTime(), add.statsJson(),
-                FileStats.parse(add.statsJson(), schema.logical(), physicalNames), add.deletionVector());
+                stats.parse(add.statsJson()), add.deletionVector());
     }
 
     private static <T> CloseableIterator<T> toIterator(List<T> items) {
