@@ -142,14 +142,8 @@ public final class IngestPathBenchmark {
     }
 
     private static void waitForCluster(List<LakeshardNode> nodes) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (Cluster.get(nodes.get(0).system()).state().getMembers().spliterator().estimateSize() < nodes.size()
-                || !StreamSupport.stream(Cluster.get(nodes.get(0).system()).state().getMembers().spliterator(), false)
-                .allMatch(m -> m.status() == MemberStatus.up())) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the cluster did not form");
-            }
-            Thread.sleep(50);
-        }
+        Await.until(() -> Cluster.get(nodes.get(0).system()).state().getMembers().spliterator().estimateSize() >= nodes.size()
+                && StreamSupport.stream(Cluster.get(nodes.get(0).system()).state().getMembers().spliterator(), false)
+                .allMatch(m -> m.status() == MemberStatus.up()), Duration.ofMinutes(1), Duration.ofMillis(50), "the cluster did not form");
     }
 }

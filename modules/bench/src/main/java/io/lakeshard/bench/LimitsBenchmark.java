@@ -562,13 +562,8 @@ public final class LimitsBenchmark {
      */
     private static void awaitHousekeeping(Path root, long version, ExecutorService housekeeping) throws Exception {
         Path checksum = root.resolve("_delta_log").resolve(String.format(Locale.ROOT, "%020d.crc", version));
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (!Files.exists(checksum)) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the hooks of version " + version + " did not run in 10 minutes: no " + checksum);
-            }
-            Thread.sleep(100);
-        }
+        Await.until(() -> Files.exists(checksum), Duration.ofMinutes(10), Duration.ofMillis(100),
+                "the hooks of version " + version + " did not run in 10 minutes: no " + checksum);
         housekeeping.submit(() -> { }).get(10, TimeUnit.MINUTES);
         System.out.printf("housekeeping done; the last checkpoint is %s%n", lastCheckpoint(root));
     }
@@ -583,13 +578,8 @@ public final class LimitsBenchmark {
 
     /** Waits until the server's snapshot of the large table has reached {@code version}. */
     private static void awaitServer(LakeshardClient client, long version) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (client.describe("obs.traces.large").getVersion() < version) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the server's snapshot did not reach version " + version);
-            }
-            Thread.sleep(200);
-        }
+        Await.until(() -> client.describe("obs.traces.large").getVersion() >= version, Duration.ofMinutes(5), Duration.ofMillis(200),
+                "the server's snapshot did not reach version " + version);
     }
 
     private static Path tableRoot(Path dataDir, String table) throws IOException {
