@@ -94,6 +94,8 @@ class SamplingFailoverIT {
         List<SpanData> heldBack = new ArrayList<>();
         InMemorySpanExporter recorded = InMemorySpanExporter.create();
         Set<String> down = ConcurrentHashMap.newKeySet();
+        Set<String> heldBackIds = new HashSet<>();
+        List<Instant> roundStarts = new ArrayList<>();
         try (SdkTracerProvider provider = SdkTracerProvider.builder()
                         .setResource(Resource.create(Attributes.builder().put("service.name", "checkout").build()))
                         .addSpanProcessor(SimpleSpanProcessor.create(recorded)).build();
@@ -115,13 +117,17 @@ class SamplingFailoverIT {
 
             String killed = null;
             for (int round = 0; round < ROUNDS; round++) {
+                roundStarts.add(Instant.now());
                 for (int t = 0; t < TRACES_PER_ROUND; t++) {
                     trace(tracer, round * TRACES_PER_ROUND + t, Kind.values()[t % Kind.values().length], expected);
                 }
                 exportRecorded(recorded, round == 2 ? heldBack : null, spansOf, down, round);
                 if (round == 10) {
-                    // Late spans: held back since round 2, whose traces are decided by now.
+                    // Late spans: held back since round 2 (and the first trace's, which began before the sampler
+                    // and so, on a slow machine, before the windows of the ticks that find them), whose traces are
+                    // decided by now.
                     awaitDecided(client, heldBack);
+                    heldBack.forEach(span -> heldBackIds.add(span.getSpanId()));
                     exportSpans(heldBack, down, round);
                     heldBack.clear();
                 }
@@ -164,7 +170,8 @@ class SamplingFailoverIT {
             } catch (AssertionFailedError e) {
                 // How far delivery got and what the sampler says of its exports (a failing receiver, its back-off).
                 throw new AssertionFailedError(e.getMessage() + "; delivered " + count(client, deliveredSpans)
-                        + " spans; the sampler: " + client.sampler(SPANS, "failover"), e);
+                        + " spans; the sampler: " + client.sampler(SPANS, "failover") + "; "
+                        + undelivered(client, kept, heldBackIds, roundStarts), e);
             }
             Set<String> delivered = new HashSet<>();
             try (QueryResults results = client.query("SELECT DISTINCT lower(hex(trace_id)) AS id FROM " + KEPT)) {
@@ -277,6 +284,38 @@ class SamplingFailoverIT {
             }
             Thread.sleep(200);
         }
+    }
+
+    /**
+     * Which spans of the kept traces did not reach the receiver: for each, when it started and was written, whether it
+     * was held back, and its trace's decision rows (which start times and arrivals each delivers) — what a failure
+     * needs to tell a late commit from a window that left the span out.
+     */
+    private static String undelivered(LakeshardClient client, Set<String> kept, Set<String> heldBack, List<Instant> roundStarts) {
+        StringBuilder out = new StringBuilder("rounds started at ").append(roundStarts).append("; undelivered spans:");
+        String traces = String.join(", ", kept.stream().map(id -> "from_hex('" + id + "')").toList());
+        Set<String> shortTraces = new HashSet<>();
+        try (QueryResults results = client.query("SELECT lower(hex(trace_id)) AS t, lower(hex(span_id)) AS s,"
+                + " min(start_time_unix_nano) AS start, list(epoch_us(_ls_ingest_time) ORDER BY _ls_ingest_time) AS arrived FROM "
+                + SPANS + " WHERE trace_id IN (" + traces + ") AND span_id NOT IN (SELECT span_id FROM " + KEPT + ")"
+                + " GROUP BY 1, 2 ORDER BY 1, 2")) {
+            results.rows().forEachRemaining(row -> {
+                shortTraces.add(row.get("t").toString());
+                out.append(" [trace ").append(row.get("t")).append(" span ").append(row.get("s"))
+                        .append(heldBack.contains(row.get("s").toString()) ? " (held back)" : "").append(" started ").append(row.get("start"))
+                        .append(" written at (micros) ").append(row.get("arrived")).append(']');
+            });
+        }
+        if (!shortTraces.isEmpty()) {
+            out.append("; their decision rows:");
+            try (QueryResults results = client.query("SELECT sequence, late, keep, policy, tick, ready_at, span_count,"
+                    + " window_from_unix_nano, window_until_unix_nano, arrived_from_micros, arrived_until_micros FROM " + DECISIONS
+                    + " WHERE lower(hex(trace_id)) IN (" + String.join(", ", shortTraces.stream().map(id -> "'" + id + "'").toList())
+                    + ") ORDER BY sequence")) {
+                results.rows().forEachRemaining(row -> out.append(' ').append(row));
+            }
+        }
+        return out.toString();
     }
 
     private static long count(LakeshardClient client, String sql) {

@@ -150,8 +150,9 @@ public final class SamplerWork {
             }
         }
         for (LateTrace trace : late) {
+            // A late span may have started before the window: the row's start times reach back to it.
             rows.add(new DecisionRow(sequence++, trace.traceId(), true, true, Optional.of(trace.policy()), tick, decidedAt, window.now(),
-                    trace.spanCount(), window.spans().startUnixNano(), window.spans().endUnixNano(),
+                    trace.spanCount(), Math.min(window.spans().startUnixNano(), trace.firstStartUnixNano()), window.spans().endUnixNano(),
                     TickWindow.micros(window.lateFrom()), window.arrivedUntilMicros()));
         }
         if (rows.isEmpty()) {

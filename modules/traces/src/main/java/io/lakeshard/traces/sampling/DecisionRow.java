@@ -9,9 +9,10 @@ import java.util.Optional;
 /**
  * One row of a sampler's decisions dataset. A trace has exactly one row with {@code late} false, its decision; a kept
  * trace has one more row, {@code late} true, for each tick that found spans of it arriving after its decision, which
- * follow it. Each row says which of the trace's spans it delivers: those of the tick's start-time window that arrived
- * (were written to the span table) in {@code [arrivedFromMicros, arrivedUntilMicros)}, so a span is delivered by one
- * row only.
+ * follow it. Each row says which of the trace's spans it delivers: those starting in
+ * {@code [windowFromUnixNano, windowUntilUnixNano)} (the tick's window; a late row's reaches back to its earliest
+ * late span) that arrived (were written to the span table) in {@code [arrivedFromMicros, arrivedUntilMicros)}, so a
+ * span is delivered by one row only.
  *
  * @param sequence the sampler's cursor: rows are numbered 1, 2, ... in the order written, with no gaps
  * @param policy the name of the policy that kept the trace; empty when it was dropped

@@ -30,8 +30,12 @@ public final class SamplerStatements {
 
     private SamplerStatements() {}
 
-    /** A trace decided and kept earlier, with spans that arrived since: they follow the decision. */
-    public record LateTrace(TraceId traceId, String policy, long spanCount) {
+    /**
+     * A trace decided and kept earlier, with spans that arrived since: they follow the decision.
+     *
+     * @param firstStartUnixNano when the earliest of those spans started
+     */
+    public record LateTrace(TraceId traceId, String policy, long spanCount, long firstStartUnixNano) {
         public LateTrace {
             requireNonNull(traceId, "traceId is null");
             requireNonNull(policy, "policy is null");
@@ -71,15 +75,17 @@ public final class SamplerStatements {
     }
 
     /**
-     * The kept traces with spans in the tick's window that arrived in {@code [window.lateFrom, window.now)}: decisions
-     * (not late rows) written since {@code window.decidedSince}, joined to the spans written since the last tick, so
-     * both sides read recent files only.
+     * The kept traces with spans that arrived in {@code [window.lateFrom, window.now)}: decisions (not late rows)
+     * written since {@code window.decidedSince}, joined to the spans written since the last tick, so both sides read
+     * recent files only. A late span is found however long before the window it started (an exporter that retried
+     * for a while, a span held back in a collector): only its arrival and its trace's decision say it is late, and a
+     * span starting before the window is no other query's — neither a candidate nor any earlier row's.
      */
     public static TraceStatement<List<LateTrace>> lateTraces(DatasetName spans, DatasetName decisions, TickWindow window, long limit) {
         requireNonNull(spans, "spans is null");
         requireNonNull(decisions, "decisions is null");
         requireNonNull(window, "window is null");
-        List<String> where = new ArrayList<>(CandidateQuery.inWindow(window.spans(), "s."));
+        List<String> where = new ArrayList<>(CandidateQuery.startingBefore(window.spans().endUnixNano(), "s."));
         where.add("s." + INGEST_TIME + " >= " + SqlText.timestamp(TickWindow.micros(window.lateFrom())));
         where.add("s." + INGEST_TIME + " < " + SqlText.timestamp(window.arrivedUntilMicros()));
         String sql = "WITH kept AS (SELECT " + TRACE_ID + ", any_value(" + DecisionTable.POLICY + ") AS " + DecisionTable.POLICY
@@ -87,8 +93,8 @@ public final class SamplerStatements {
                 + " AND " + INGEST_TIME + " >= " + SqlText.timestamp(TickWindow.micros(window.decidedSince()))
                 + " GROUP BY " + TRACE_ID + ") "
                 + "SELECT s." + TRACE_ID + " AS " + TRACE_ID + ", k." + DecisionTable.POLICY + " AS " + DecisionTable.POLICY
-                + ", count(DISTINCT s." + SPAN_ID + ") AS span_count FROM " + SqlText.table(spans) + " s JOIN kept k ON s."
-                + TRACE_ID + " = k." + TRACE_ID + " WHERE " + String.join(" AND ", where)
+                + ", count(DISTINCT s." + SPAN_ID + ") AS span_count, min(s." + START_TIME_UNIX_NANO + ") AS first_start FROM "
+                + SqlText.table(spans) + " s JOIN kept k ON s." + TRACE_ID + " = k." + TRACE_ID + " WHERE " + String.join(" AND ", where)
                 + " GROUP BY s." + TRACE_ID + ", k." + DecisionTable.POLICY + " ORDER BY s." + TRACE_ID;
         return new Collecting<>(sql, limit) {
             private final List<LateTrace> traces = new ArrayList<>();
@@ -98,7 +104,8 @@ public final class SamplerStatements {
                 for (int row = 0; row < batch.getRowCount(); row++) {
                     traces.add(new LateTrace(new TraceId(HEX.formatHex((byte[]) batch.getVector(TRACE_ID).getObject(row))),
                             batch.getVector(DecisionTable.POLICY).getObject(row).toString(),
-                            ((Number) batch.getVector("span_count").getObject(row)).longValue()));
+                            ((Number) batch.getVector("span_count").getObject(row)).longValue(),
+                            ((Number) batch.getVector("first_start").getObject(row)).longValue()));
                 }
             }
 

@@ -33,11 +33,12 @@ public record TickWindow(Instant now, TimeRange spans, Instant lateFrom, Instant
      *     before any)
      * @param lateFrom the time of the last completed tick: spans of decided traces written since are late
      *
-     * <p>A late span is found when it starts inside the window, so a decision must be remembered for as long as
-     * spans of its trace may start inside later windows: decisions written since {@code maxTraceDuration +
-     * inactivity} before the window's start are. A span that starts more than that after its trace was decided (a
-     * trace going on for over twice its maximum duration) is not matched to the decision: its trace is decided anew
-     * over the spans that arrived since, as the documentation says.
+     * <p>A decided trace must not be a candidate again while spans of it may start inside later windows, so a
+     * decision is remembered that long: decisions written since {@code maxTraceDuration + inactivity} before the
+     * window's start are. A late span is matched to a remembered decision by its arrival, however early it started. A
+     * span that starts more than that after its trace was decided (a trace going on for over twice its maximum
+     * duration) is not matched to the decision: its trace is decided anew over the spans that arrived since, as the
+     * documentation says.
      */
     public static TickWindow of(SamplerDefinition sampler, Instant now, Instant decidedThrough, Instant lateFrom, Duration clockSkew) {
         requireNonNull(sampler, "sampler is null");
