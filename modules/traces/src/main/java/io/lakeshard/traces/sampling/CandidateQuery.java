@@ -158,21 +158,14 @@ public final class CandidateQuery {
      */
     static List<String> inWindow(TimeRange window, String alias) {
         long fromMicros = Math.floorDiv(window.startUnixNano(), 1_000L) - PRUNING_SLACK_MICROS;
-        List<String> conditions = new ArrayList<>(List.of(
-                alias + PARTITION_DATE + " >= " + SqlText.date(fromMicros),
-                alias + START_TIME + " >= " + SqlText.timestamp(fromMicros),
-                alias + START_TIME_UNIX_NANO + " >= " + window.startUnixNano()));
-        conditions.addAll(startingBefore(window.endUnixNano(), alias));
-        return conditions;
-    }
-
-    /** The conditions that hold a span query to the spans starting before {@code endUnixNano}, as {@link #inWindow} does. */
-    static List<String> startingBefore(long endUnixNano, String alias) {
-        long untilMicros = Math.floorDiv(endUnixNano, 1_000L) + PRUNING_SLACK_MICROS;
+        long untilMicros = Math.floorDiv(window.endUnixNano(), 1_000L) + PRUNING_SLACK_MICROS;
         return List.of(
+                alias + PARTITION_DATE + " >= " + SqlText.date(fromMicros),
                 alias + PARTITION_DATE + " <= " + SqlText.date(untilMicros),
+                alias + START_TIME + " >= " + SqlText.timestamp(fromMicros),
                 alias + START_TIME + " <= " + SqlText.timestamp(untilMicros),
-                alias + START_TIME_UNIX_NANO + " < " + endUnixNano);
+                alias + START_TIME_UNIX_NANO + " >= " + window.startUnixNano(),
+                alias + START_TIME_UNIX_NANO + " < " + window.endUnixNano());
     }
 
     /** The candidates of one result batch, in its order; the batch is only read during the call. */

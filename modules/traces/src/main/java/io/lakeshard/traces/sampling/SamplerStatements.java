@@ -77,19 +77,22 @@ public final class SamplerStatements {
     /**
      * The kept traces with spans that arrived in {@code [window.lateFrom, window.now)}: decisions (not late rows)
      * written since {@code window.decidedSince}, joined to the spans written since the last tick, so both sides read
-     * recent files only. A late span is found however long before the window it started (an exporter that retried
-     * for a while, a span held back in a collector): only its arrival and its trace's decision say it is late, and a
-     * span starting before the window is no other query's — neither a candidate nor any earlier row's.
+     * recent files only. A late span is found when it started since {@code window.decidedSince}, the oldest
+     * decision remembered, even before the window (an exporter that retried for a while, a span held back in a
+     * collector): a span starting before the window is no other query's — neither a candidate nor any earlier row's.
+     * The bound keeps the export of its row as narrow as the memory of decisions. The join takes the late rows too,
+     * as the candidate query's anti-join does, so a trace remembered by its late rows alone still gets its spans.
      */
     public static TraceStatement<List<LateTrace>> lateTraces(DatasetName spans, DatasetName decisions, TickWindow window, long limit) {
         requireNonNull(spans, "spans is null");
         requireNonNull(decisions, "decisions is null");
         requireNonNull(window, "window is null");
-        List<String> where = new ArrayList<>(CandidateQuery.startingBefore(window.spans().endUnixNano(), "s."));
+        List<String> where = new ArrayList<>(CandidateQuery.inWindow(
+                new TimeRange(TimeRange.nanos(window.decidedSince()), window.spans().endUnixNano()), "s."));
         where.add("s." + INGEST_TIME + " >= " + SqlText.timestamp(TickWindow.micros(window.lateFrom())));
         where.add("s." + INGEST_TIME + " < " + SqlText.timestamp(window.arrivedUntilMicros()));
         String sql = "WITH kept AS (SELECT " + TRACE_ID + ", any_value(" + DecisionTable.POLICY + ") AS " + DecisionTable.POLICY
-                + " FROM " + SqlText.table(decisions) + " WHERE " + DecisionTable.KEEP + " AND NOT " + DecisionTable.LATE
+                + " FROM " + SqlText.table(decisions) + " WHERE " + DecisionTable.KEEP
                 + " AND " + INGEST_TIME + " >= " + SqlText.timestamp(TickWindow.micros(window.decidedSince()))
                 + " GROUP BY " + TRACE_ID + ") "
                 + "SELECT s." + TRACE_ID + " AS " + TRACE_ID + ", k." + DecisionTable.POLICY + " AS " + DecisionTable.POLICY
@@ -195,8 +198,8 @@ public final class SamplerStatements {
     }
 
     /**
-     * The spans the kept rows deliver, read from the span table: each row's trace's spans in its tick's window that
-     * arrived in its {@code [arrivedFrom, arrivedUntil)}, so that no span is delivered by two rows. A span a retried
+     * The spans the kept rows deliver, read from the span table: each row's trace's spans that started in its window
+     * (a late row's reaches back to its earliest late span) and arrived in its {@code [arrivedFrom, arrivedUntil)}, so that no span is delivered by two rows. A span a retried
      * export stored twice is sent twice, as it was received; OTLP receivers take spans at least once.
      */
     public static TraceStatement<KeptSpans> keptSpans(DatasetName spans, List<DecisionRow> rows) {

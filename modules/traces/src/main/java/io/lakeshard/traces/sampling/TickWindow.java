@@ -12,7 +12,7 @@ import java.time.Instant;
  * @param now the time readiness is judged at
  * @param spans the start times of the spans read: from {@code maxTraceDuration + inactivity} before the last completed
  *     tick (every trace whose first span started before that was decided by it, see {@link CandidateQuery}) to
- *     {@code clockSkew} after {@code now}
+ *     {@code clockSkew} after {@code now}; late spans are read from {@code decidedSince}
  * @param lateFrom spans of decided traces written since this (the last completed tick's time) and before {@code now}
  *     are late
  * @param decidedSince the decisions the candidate query leaves out, and late spans are matched against: those
@@ -35,7 +35,7 @@ public record TickWindow(Instant now, TimeRange spans, Instant lateFrom, Instant
      *
      * <p>A decided trace must not be a candidate again while spans of it may start inside later windows, so a
      * decision is remembered that long: decisions written since {@code maxTraceDuration + inactivity} before the
-     * window's start are. A late span is matched to a remembered decision by its arrival, however early it started. A
+     * window's start are. A late span is matched to a remembered decision by its arrival, if it started since then. A
      * span that starts more than that after its trace was decided (a trace going on for over twice its maximum
      * duration) is not matched to the decision: its trace is decided anew over the spans that arrived since, as the
      * documentation says.
