@@ -151,9 +151,10 @@ public final class SamplerWork {
         }
         for (LateTrace trace : late) {
             // A late span may have started before the window: the row's start times reach back to it.
+            long windowFrom = Math.min(window.spans().startUnixNano(), trace.firstStartUnixNano());
             rows.add(new DecisionRow(sequence++, trace.traceId(), true, true, Optional.of(trace.policy()), tick, decidedAt, window.now(),
-                    trace.spanCount(), Math.min(window.spans().startUnixNano(), trace.firstStartUnixNano()), window.spans().endUnixNano(),
-                    TickWindow.micros(window.lateFrom()), window.arrivedUntilMicros()));
+                    trace.spanCount(), windowFrom, window.spans().endUnixNano(), TickWindow.micros(window.lateFrom()),
+                    window.arrivedUntilMicros()));
         }
         if (rows.isEmpty()) {
             return CompletableFuture.completedFuture(new TickOutcome(0, 0, 0, 0, Map.of(), List.of(), truncated, false));

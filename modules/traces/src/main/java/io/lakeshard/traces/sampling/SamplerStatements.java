@@ -75,9 +75,9 @@ public final class SamplerStatements {
     }
 
     /**
-     * The kept traces with spans that arrived in {@code [window.lateFrom, window.now)}: decisions (not late rows)
-     * written since {@code window.decidedSince}, joined to the spans written since the last tick, so both sides read
-     * recent files only. A late span is found when it started since {@code window.decidedSince}, the oldest
+     * The kept traces with spans that arrived in {@code [window.lateFrom, window.now)}: kept rows (decisions and late
+     * rows) written since {@code window.decidedSince}, joined to the spans written since the last tick, so both sides
+     * read recent files only. A late span is found when it started since {@code window.decidedSince}, the oldest
      * decision remembered, even before the window (an exporter that retried for a while, a span held back in a
      * collector): a span starting before the window is no other query's — neither a candidate nor any earlier row's.
      * The bound keeps the export of its row as narrow as the memory of decisions. The join takes the late rows too,
@@ -97,8 +97,9 @@ public final class SamplerStatements {
                 + " GROUP BY " + TRACE_ID + ") "
                 + "SELECT s." + TRACE_ID + " AS " + TRACE_ID + ", k." + DecisionTable.POLICY + " AS " + DecisionTable.POLICY
                 + ", count(DISTINCT s." + SPAN_ID + ") AS span_count, min(s." + START_TIME_UNIX_NANO + ") AS first_start FROM "
-                + SqlText.table(spans) + " s JOIN kept k ON s." + TRACE_ID + " = k." + TRACE_ID + " WHERE " + String.join(" AND ", where)
-                + " GROUP BY s." + TRACE_ID + ", k." + DecisionTable.POLICY + " ORDER BY s." + TRACE_ID;
+                + SqlText.table(spans) + " s JOIN kept k ON s." + TRACE_ID + " = k." + TRACE_ID
+                + " WHERE " + String.join(" AND ", where) + " GROUP BY s." + TRACE_ID + ", k." + DecisionTable.POLICY
+                + " ORDER BY s." + TRACE_ID;
         return new Collecting<>(sql, limit) {
             private final List<LateTrace> traces = new ArrayList<>();
 
@@ -199,8 +200,9 @@ public final class SamplerStatements {
 
     /**
      * The spans the kept rows deliver, read from the span table: each row's trace's spans that started in its window
-     * (a late row's reaches back to its earliest late span) and arrived in its {@code [arrivedFrom, arrivedUntil)}, so that no span is delivered by two rows. A span a retried
-     * export stored twice is sent twice, as it was received; OTLP receivers take spans at least once.
+     * (a late row's reaches back to its earliest late span) and arrived in its {@code [arrivedFrom, arrivedUntil)},
+     * so that no span is delivered by two rows. A span a retried export stored twice is sent twice, as it was
+     * received; OTLP receivers take spans at least once.
      */
     public static TraceStatement<KeptSpans> keptSpans(DatasetName spans, List<DecisionRow> rows) {
         requireNonNull(spans, "spans is null");
